@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef PMEMCTL_CMD_H
+#define PMEMCTL_CMD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "libpmemctl.h"
+#include "util/options.h"
+
+/*
+ * Exit codes (documented in pmemctl(1)); check-btt uses fsck(8) codes
+ * instead (pmemctl-check-btt(1)).
+ */
+enum cmd_exit {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* operation failed */
+	EXIT_USAGE = 2,		/* bad option or argument */
+	EXIT_NOT_FOUND = 3,	/* no such platform, dimm, region, namespace */
+	EXIT_REFUSED = 4,	/* would destroy data without --force; busy */
+	EXIT_CORRUPT = 5,	/* invalid or corrupt media */
+	EXIT_NO_SPACE = 6,	/* not enough free capacity or label slots */
+};
+
+/* Per-invocation state; nothing here is global. */
+struct cmd_ctx {
+	struct pmemctl_ctx *ctx;
+	const char *prog;	/* "pmemctl <command>" for messages */
+	const char *cmd;	/* the command name */
+	const char *platform;	/* --platform / PMEMCTL_PLATFORM, or NULL */
+};
+
+typedef int (*cmd_fn)(int argc, char **argv, struct cmd_ctx *cc);
+
+struct cmd_struct {
+	const char *name;
+	cmd_fn fn;
+	const char *summary;
+};
+
+void cmd_error(struct cmd_ctx *cc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int cmd_exit_code(int rc);
+/* parse options; returns -1 to go on, else the exit code to return */
+int cmd_parse(struct cmd_ctx *cc, int *argc, char ***argv,
+	      const struct opt *opts, const char *usage);
+/* -v: info messages; -vv: debug */
+void cmd_set_verbose(struct cmd_ctx *cc, int verbose);
+int cmd_show_man_page(struct cmd_ctx *cc, const char *cmd);
+int cmd_open_bus(struct cmd_ctx *cc, bool writable, struct pmemctl_bus **bus);
+/* "all", "nmemN" or "N" */
+bool cmd_match_dimm(struct pmemctl_dimm *dimm, const char *spec);
+bool cmd_match_region(struct pmemctl_region *region, const char *spec);
+bool cmd_match_namespace(struct pmemctl_namespace *ns, const char *spec);
+
+int cmd_list(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_platform(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_init_labels(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_write_labels(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_zero_labels(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_check_labels(int argc, char **argv, struct cmd_ctx *cc);
+
+#endif

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pmemctl list: the platform as JSON.  The shape depends only on the
+ * options, never on the data: one kind of object gives an array; several
+ * kinds give an object {"dimms":[], "regions":[], "namespaces":[]} (with
+ * namespaces nested in their regions when regions are listed); -B gives
+ * an array of buses holding the same.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "json.h"
+
+struct list_params {
+	bool buses, dimms, regions, namespaces;
+	bool idle, human;
+	int verbose;
+	const char *bus, *region, *dimm, *ns, *mode;
+};
+
+static bool match_list(const char *filter, bool (*fn)(void *obj,
+						     const char *spec),
+		       void *obj)
+{
+	char buf[256], *save = NULL, *tok;
+
+	if (!filter)
+		return true;
+	snprintf(buf, sizeof(buf), "%s", filter);
+	for (tok = strtok_r(buf, " ,", &save); tok;
+	     tok = strtok_r(NULL, " ,", &save))
+		if (fn(obj, tok))
+			return true;
+	return false;
+}
+
+static bool m_dimm(void *o, const char *s) { return cmd_match_dimm(o, s); }
+static bool m_region(void *o, const char *s) { return cmd_match_region(o, s); }
+static bool m_ns(void *o, const char *s) { return cmd_match_namespace(o, s); }
+
+static bool m_mode(void *o, const char *s)
+{
+	enum pmemctl_ns_mode mode;
+
+	return pmemctl_ns_mode_parse(s, &mode) == 0 &&
+	       mode == pmemctl_namespace_get_mode(o);
+}
+
+static bool region_has_dimm(struct pmemctl_region *r, const char *filter)
+{
+	for (unsigned i = 0; i < pmemctl_region_get_nmappings(r); i++)
+		if (match_list(filter, m_dimm,
+			       pmemctl_region_get_mapping_dimm(r, i)))
+			return true;
+	return false;
+}
+
+static bool dimm_in_region_filter(struct pmemctl_bus *bus,
+				  struct pmemctl_dimm *d, const char *filter)
+{
+	struct pmemctl_region *r;
+
+	if (!filter)
+		return true;
+	pmemctl_region_foreach(bus, r)
+		if (match_list(filter, m_region, r) &&
+		    pmemctl_region_get_mapping_dimm(r, 0) == d)
+			return true;
+	return false;
+}
+
+static struct json_object *list_namespaces(struct pmemctl_region *r,
+					   struct list_params *p)
+{
+	struct json_object *arr = json_object_new_array();
+	struct pmemctl_namespace *ns;
+
+	pmemctl_namespace_foreach(r, ns) {
+		if (pmemctl_namespace_is_seed(ns) && !p->idle)
+			continue;
+		if (!match_list(p->ns, m_ns, ns) ||
+		    !match_list(p->mode, m_mode, ns))
+			continue;
+		json_object_array_add(arr, namespace_to_json(ns, p->human));
+	}
+	return arr;
+}
+
+static void append_all(struct json_object *dst, struct json_object *src)
+{
+	for (size_t i = 0; i < json_object_array_length(src); i++)
+		json_object_array_add(dst, json_object_get(
+					      json_object_array_get_idx(src, i)));
+	json_object_put(src);
+}
+
+/* Everything under one bus, shaped by which kinds were asked for. */
+static struct json_object *list_bus(struct pmemctl_bus *bus,
+				    struct list_params *p, unsigned kinds,
+				    bool empty)
+{
+	struct json_object *dimms = json_object_new_array();
+	struct json_object *regions = json_object_new_array();
+	struct json_object *namespaces = json_object_new_array();
+	struct json_object *o = json_object_new_object();
+	struct pmemctl_region *r;
+	struct pmemctl_dimm *d;
+
+	pmemctl_dimm_foreach(bus, d)
+		if (!empty && p->dimms && match_list(p->dimm, m_dimm, d) &&
+		    dimm_in_region_filter(bus, d, p->region))
+			json_object_array_add(dimms, dimm_to_json(d, p->human));
+	pmemctl_region_foreach(bus, r) {
+		struct json_object *ro, *nss;
+
+		if (empty || !match_list(p->region, m_region, r) ||
+		    (p->dimm && !region_has_dimm(r, p->dimm)))
+			continue;
+		nss = p->namespaces ? list_namespaces(r, p) : NULL;
+		if (!p->regions) {
+			if (nss)
+				append_all(namespaces, nss);
+			continue;
+		}
+		ro = region_to_json(r, p->dimms, p->human);
+		if (nss)
+			json_add(ro, "namespaces", nss);
+		json_object_array_add(regions, ro);
+	}
+	if (kinds == 1 && !p->buses) {
+		json_object_put(o);
+		if (p->dimms) {
+			json_object_put(regions);
+			json_object_put(namespaces);
+			return dimms;
+		}
+		json_object_put(dimms);
+		if (p->regions) {
+			json_object_put(namespaces);
+			return regions;
+		}
+		json_object_put(regions);
+		return namespaces;
+	}
+	if (p->buses) {
+		json_add(o, "provider", json_object_new_string(
+				 pmemctl_bus_get_provider(bus)));
+		json_add(o, "dev", json_object_new_string(
+				 pmemctl_bus_get_devname(bus)));
+		if (pmemctl_bus_get_platform_path(bus))
+			json_add(o, "platform", json_object_new_string(
+					 pmemctl_bus_get_platform_path(bus)));
+	}
+	if (p->dimms)
+		json_add(o, "dimms", dimms);
+	else
+		json_object_put(dimms);
+	if (p->regions)
+		json_add(o, "regions", regions);
+	else
+		json_object_put(regions);
+	if (p->namespaces && !p->regions)
+		json_add(o, "namespaces", namespaces);
+	else
+		json_object_put(namespaces);
+	return o;
+}
+
+int cmd_list(int argc, char **argv, struct cmd_ctx *cc)
+{
+	struct list_params p = { 0 };
+	struct opt opts[] = {
+		OPT_BOOLEAN('B', "buses", &p.buses, "include buses"),
+		OPT_BOOLEAN('D', "dimms", &p.dimms, "include dimms"),
+		OPT_BOOLEAN('R', "regions", &p.regions, "include regions"),
+		OPT_BOOLEAN('N', "namespaces", &p.namespaces,
+			    "include namespaces"),
+		OPT_STR('b', "bus", &p.bus, "BUS", "filter by bus"),
+		OPT_STR('r', "region", &p.region, "REGION",
+			"filter by region (regionN or N)"),
+		OPT_STR('d', "dimm", &p.dimm, "DIMM",
+			"filter by dimm (nmemN or N)"),
+		OPT_STR('n', "namespace", &p.ns, "NAMESPACE",
+			"filter by namespace (namespaceX.Y or X.Y)"),
+		OPT_STR('m', "mode", &p.mode, "MODE",
+			"filter by namespace mode"),
+		OPT_BOOLEAN('i', "idle", &p.idle,
+			    "include idle (seed) namespaces"),
+		OPT_BOOLEAN('u', "human", &p.human,
+			    "sizes and hex fields as strings"),
+		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_LAST,
+	};
+	struct pmemctl_bus *bus;
+	struct json_object *out;
+	bool bus_match;
+	unsigned kinds;
+	int rc;
+
+	rc = cmd_parse(cc, &argc, &argv, opts, "pmemctl list [<options>]");
+	if (rc >= 0)
+		return rc;
+	cmd_set_verbose(cc, p.verbose);
+	if (argc) {
+		cmd_error(cc, "unexpected argument '%s'", argv[0]);
+		return EXIT_USAGE;
+	}
+	if (!p.buses && !p.dimms && !p.regions && !p.namespaces) {
+		/* a filter selects its own kind; namespaces by default */
+		p.buses = !!p.bus;
+		p.regions = !!p.region;
+		p.dimms = !!p.dimm;
+		p.namespaces = p.ns || p.mode ||
+			       !(p.buses || p.regions || p.dimms);
+	}
+	kinds = p.dimms + p.regions + p.namespaces;
+	rc = cmd_open_bus(cc, false, &bus);
+	if (rc)
+		return cmd_exit_code(rc);
+	bus_match = !p.bus || !strcmp(p.bus, "all") ||
+		    !strcmp(p.bus, pmemctl_bus_get_devname(bus)) ||
+		    !strcmp(p.bus, pmemctl_bus_get_provider(bus));
+	if (p.buses) {
+		out = json_object_new_array();
+		if (bus_match)
+			json_object_array_add(out, list_bus(bus, &p, kinds,
+							    false));
+	} else {
+		out = list_bus(bus, &p, kinds, !bus_match);
+	}
+	json_print(stdout, out);
+	json_object_put(out);
+	pmemctl_bus_close(bus);
+	return EXIT_OK;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: LGPL-2.1-only
+/* Bus, DIMM and region handles: iteration, getters and label commands. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "model.h"
+
+PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
+					   bool writable,
+					   struct pmemctl_bus **bus)
+{
+	(void)writable;
+	(void)bus;
+	if (access("/sys/bus/nd/devices", F_OK) == 0) {
+		err(ctx, "the live kernel platform (/sys/bus/nd) is not supported yet; use --platform DIR for an image platform");
+		return -EOPNOTSUPP;
+	}
+	err(ctx, "no NVDIMM platform found: no /sys/bus/nd and no --platform DIR (or PMEMCTL_PLATFORM); create one with 'pmemctl platform create DIR'");
+	return -ENODEV;
+}
+
+PMEMCTL_EXPORT void pmemctl_bus_close(struct pmemctl_bus *bus)
+{
+	if (!bus)
+		return;
+	bus_free_regions(bus);
+	if (bus->ops && bus->ops->close)
+		bus->ops->close(bus);
+	free(bus->dimms);
+	free(bus->path);
+	free(bus);
+}
+
+PMEMCTL_EXPORT const char *pmemctl_bus_get_devname(struct pmemctl_bus *bus)
+{
+	return bus->devname;
+}
+
+PMEMCTL_EXPORT const char *pmemctl_bus_get_provider(struct pmemctl_bus *bus)
+{
+	return bus->ops->provider;
+}
+
+PMEMCTL_EXPORT const char *
+pmemctl_bus_get_platform_path(struct pmemctl_bus *bus)
+{
+	return bus->path;
+}
+
+PMEMCTL_EXPORT bool pmemctl_bus_is_image(struct pmemctl_bus *bus)
+{
+	return bus->path != NULL;
+}
+
+/* ---- dimms -------------------------------------------------------------- */
+
+PMEMCTL_EXPORT struct pmemctl_dimm *pmemctl_dimm_get_first(struct pmemctl_bus *bus)
+{
+	return bus->ndimms ? &bus->dimms[0] : NULL;
+}
+
+PMEMCTL_EXPORT struct pmemctl_dimm *pmemctl_dimm_get_next(struct pmemctl_dimm *dimm)
+{
+	struct pmemctl_bus *bus = dimm->bus;
+
+	return dimm->id + 1 < bus->ndimms ? &bus->dimms[dimm->id + 1] : NULL;
+}
+
+PMEMCTL_EXPORT struct pmemctl_bus *pmemctl_dimm_get_bus(struct pmemctl_dimm *d)
+{
+	return d->bus;
+}
+
+PMEMCTL_EXPORT unsigned pmemctl_dimm_get_id(struct pmemctl_dimm *d)
+{
+	return d->id;
+}
+
+PMEMCTL_EXPORT const char *pmemctl_dimm_get_devname(struct pmemctl_dimm *d)
+{
+	return d->devname;
+}
+
+PMEMCTL_EXPORT const char *pmemctl_dimm_get_unique_id(struct pmemctl_dimm *d)
+{
+	return d->unique_id;
+}
+
+PMEMCTL_EXPORT uint32_t pmemctl_dimm_get_handle(struct pmemctl_dimm *d)
+{
+	return d->handle;
+}
+
+PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_phys_id(struct pmemctl_dimm *d)
+{
+	return d->phys_id;
+}
+
+PMEMCTL_EXPORT uint32_t pmemctl_dimm_get_serial(struct pmemctl_dimm *d)
+{
+	return d->serial;
+}
+
+PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_vendor(struct pmemctl_dimm *d)
+{
+	return d->vendor;
+}
+
+PMEMCTL_EXPORT uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *d)
+{
+	return d->label_size;
+}
+
+PMEMCTL_EXPORT const char *pmemctl_dimm_get_image_path(struct pmemctl_dimm *d)
+{
+	return d->image_path;
+}
+
+PMEMCTL_EXPORT int pmemctl_dimm_read_lsa(struct pmemctl_dimm *dimm,
+					 uint64_t offset, void *buf,
+					 size_t len)
+{
+	return pmemctl_media_read(dimm->lsa_media, offset, buf, len);
+}
+
+PMEMCTL_EXPORT int pmemctl_dimm_write_lsa(struct pmemctl_dimm *dimm,
+					  uint64_t offset, const void *buf,
+					  size_t len)
+{
+	int rc = pmemctl_media_write(dimm->lsa_media, offset, buf, len);
+
+	if (!rc)
+		rc = pmemctl_media_flush(dimm->lsa_media);
+	if (!rc)
+		rc = bus_scan_regions(dimm->bus);
+	return rc;
+}
+
+PMEMCTL_EXPORT int pmemctl_lsa_load(struct pmemctl_dimm *dimm,
+				    struct pmemctl_lsa **lsa)
+{
+	return lsa_load(dimm->bus->ctx, dimm->lsa_media, dimm->devname, lsa);
+}
+
+PMEMCTL_EXPORT int pmemctl_dimm_init_labels(struct pmemctl_dimm *dimm,
+					    enum pmemctl_label_version version,
+					    bool force)
+{
+	struct pmemctl_ctx *ctx = dimm->bus->ctx;
+	struct pmemctl_lsa *lsa;
+	int rc;
+
+	rc = pmemctl_lsa_load(dimm, &lsa);
+	if (rc == 0) {
+		enum pmemctl_label_version v = pmemctl_lsa_get_version(lsa);
+
+		pmemctl_lsa_free(lsa);
+		if (!force) {
+			err(ctx, "%s: label area already holds a valid v1.%d index; use --force to overwrite",
+			    dimm->devname, v == PMEMCTL_LABEL_V1_2 ? 2 : 1);
+			return -EEXIST;
+		}
+	} else if (rc != -ENODATA) {
+		return rc;
+	}
+	rc = lsa_init(ctx, dimm->lsa_media, dimm->devname, version);
+	if (!rc)
+		rc = bus_scan_regions(dimm->bus);
+	return rc;
+}
+
+PMEMCTL_EXPORT int pmemctl_dimm_zero_labels(struct pmemctl_dimm *dimm)
+{
+	int rc = pmemctl_media_zero(dimm->lsa_media, 0, dimm->label_size);
+
+	if (!rc)
+		rc = pmemctl_media_flush(dimm->lsa_media);
+	if (!rc)
+		rc = bus_scan_regions(dimm->bus);
+	return rc;
+}
+
+PMEMCTL_EXPORT int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
+					     struct pmemctl_index_info info[2])
+{
+	uint64_t size = dimm->label_size;
+	uint8_t *data = malloc(size);
+	unsigned lsz;
+	int rc;
+
+	if (!data)
+		return -ENOMEM;
+	rc = pmemctl_media_read(dimm->lsa_media, 0, data, size);
+	if (!rc) {
+		lsa_probe_indexes(data, size, info, &lsz);
+		rc = info[0].valid || info[1].valid ? 0 : -EBADMSG;
+	}
+	free(data);
+	return rc;
+}
+
+/* ---- regions ------------------------------------------------------------ */
+
+PMEMCTL_EXPORT struct pmemctl_region *pmemctl_region_get_first(struct pmemctl_bus *bus)
+{
+	return bus->nregions ? &bus->regions[0] : NULL;
+}
+
+PMEMCTL_EXPORT struct pmemctl_region *pmemctl_region_get_next(struct pmemctl_region *r)
+{
+	struct pmemctl_bus *bus = r->bus;
+
+	return r->id + 1 < bus->nregions ? &bus->regions[r->id + 1] : NULL;
+}
+
+PMEMCTL_EXPORT unsigned pmemctl_region_get_id(struct pmemctl_region *r)
+{
+	return r->id;
+}
+
+PMEMCTL_EXPORT const char *pmemctl_region_get_devname(struct pmemctl_region *r)
+{
+	return r->devname;
+}
+
+PMEMCTL_EXPORT uint64_t pmemctl_region_get_size(struct pmemctl_region *r)
+{
+	return r->size;
+}
+
+PMEMCTL_EXPORT uint64_t pmemctl_region_get_align(struct pmemctl_region *r)
+{
+	return r->align;
+}
+
+PMEMCTL_EXPORT const char *pmemctl_region_get_type_name(struct pmemctl_region *r)
+{
+	(void)r;
+	return "pmem";
+}
+
+PMEMCTL_EXPORT bool pmemctl_region_is_labelled(struct pmemctl_region *r)
+{
+	return r->labelled;
+}
+
+PMEMCTL_EXPORT uint64_t pmemctl_region_get_iset_cookie(struct pmemctl_region *r)
+{
+	struct pmemctl_lsa *lsa = r->mappings[0].dimm->lsa;
+
+	/* the kernel uses cookie2 unless the index is v1.1 */
+	return pmemctl_region_compute_cookie(r,
+		lsa ? pmemctl_lsa_get_version(lsa) : PMEMCTL_LABEL_V1_2);
+}
+
+PMEMCTL_EXPORT unsigned pmemctl_region_get_nmappings(struct pmemctl_region *r)
+{
+	return r->nmappings;
+}
+
+PMEMCTL_EXPORT struct pmemctl_dimm *
+pmemctl_region_get_mapping_dimm(struct pmemctl_region *r, unsigned i)
+{
+	return i < r->nmappings ? r->mappings[i].dimm : NULL;
+}
+
+PMEMCTL_EXPORT uint64_t pmemctl_region_get_mapping_offset(struct pmemctl_region *r,
+							   unsigned i)
+{
+	return i < r->nmappings ? r->mappings[i].offset : 0;
+}
+
+PMEMCTL_EXPORT uint64_t pmemctl_region_get_mapping_length(struct pmemctl_region *r,
+							   unsigned i)
+{
+	return i < r->nmappings ? r->mappings[i].length : 0;
+}

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: LGPL-2.1-only
+/*
+ * Image platforms: a directory whose platform.json lists DIMM backing files
+ * laid out as QEMU's file-backed nvdimm (formats.md E.1): media from offset
+ * 0, the label area in the last label_size bytes, and
+ * pmem_size = ALIGN_DOWN(file_size - label_size, align).  Each DIMM's NFIT
+ * identity follows from its QEMU slot (formats.md E.2).
+ */
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model.h"
+
+#define PLATFORM_FILE "platform.json"
+#define PLATFORM_FORMAT 1
+#define PLATFORM_MAX_DIMMS 32
+#define LABEL_SIZE_MAX (64ULL << 20)
+#define QEMU_SERIAL_BASE 0x123456u
+#define QEMU_VENDOR 0x8086
+#define QEMU_DEVICE 0x0001
+#define QEMU_REVISION 0x0001
+
+struct image_dimm_desc {
+	unsigned slot;
+	char *image;
+	uint64_t file_size;
+	uint64_t label_size;
+	uint64_t align;
+};
+
+static uint64_t pmem_size_of(const struct image_dimm_desc *d)
+{
+	if (d->file_size <= d->label_size)
+		return 0;
+	return ALIGN_DOWN(d->file_size - d->label_size, d->align);
+}
+
+static bool is_pow2(uint64_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+static int validate_desc(struct pmemctl_ctx *ctx, const char *what,
+			 const struct image_dimm_desc *d)
+{
+	if (d->label_size < QEMU_MIN_LABEL_SIZE) {
+		err(ctx, "%s: label size %llu is below QEMU's minimum of 128 KiB",
+		    what, (unsigned long long)d->label_size);
+		return -EINVAL;
+	}
+	if (d->label_size > LABEL_SIZE_MAX) {
+		err(ctx, "%s: label size %llu exceeds the 64 MiB maximum", what,
+		    (unsigned long long)d->label_size);
+		return -EINVAL;
+	}
+	if (!is_pow2(d->align) || d->align < SZ_4K) {
+		err(ctx, "%s: alignment %llu is not a power of two >= 4 KiB",
+		    what, (unsigned long long)d->align);
+		return -EINVAL;
+	}
+	if (d->file_size % d->align) {
+		err(ctx, "%s: image size %llu is not a multiple of the %llu-byte alignment",
+		    what, (unsigned long long)d->file_size,
+		    (unsigned long long)d->align);
+		return -EINVAL;
+	}
+	if (pmem_size_of(d) == 0) {
+		err(ctx, "%s: image of %llu bytes leaves no room for media beside a %llu-byte label area",
+		    what, (unsigned long long)d->file_size,
+		    (unsigned long long)d->label_size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- platform.json ------------------------------------------------------ */
+
+static int write_description(struct pmemctl_ctx *ctx, const char *dir,
+			     const struct image_dimm_desc *descs, unsigned n)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *dimms = json_object_new_array();
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int rc = 0;
+
+	json_object_object_add(root, "pmemctl_platform",
+			       json_object_new_int(PLATFORM_FORMAT));
+	for (unsigned i = 0; i < n; i++) {
+		struct json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "slot",
+				       json_object_new_int((int)descs[i].slot));
+		json_object_object_add(d, "image",
+				       json_object_new_string(descs[i].image));
+		json_object_object_add(d, "size",
+				       json_object_new_uint64(descs[i].file_size));
+		json_object_object_add(d, "label_size",
+				       json_object_new_uint64(descs[i].label_size));
+		json_object_object_add(d, "align",
+				       json_object_new_uint64(descs[i].align));
+		json_object_array_add(dimms, d);
+	}
+	json_object_object_add(root, "dimms", dimms);
+	snprintf(path, sizeof(path), "%s/%s", dir, PLATFORM_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, PLATFORM_FILE);
+	if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY |
+					  JSON_C_TO_STRING_SPACED) < 0 ||
+	    rename(tmp, path) < 0) {
+		rc = -EIO;
+		err(ctx, "%s: cannot write the platform description", path);
+	}
+	json_object_put(root);
+	return rc;
+}
+
+static int get_u64(struct json_object *obj, const char *key, uint64_t *val)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	errno = 0;
+	*val = json_object_get_uint64(v);
+	return errno ? -EINVAL : 0;
+}
+
+static int parse_dimm_desc(struct json_object *d, struct image_dimm_desc *desc)
+{
+	struct json_object *img;
+	uint64_t slot;
+
+	if (!json_object_is_type(d, json_type_object) ||
+	    get_u64(d, "slot", &slot) || slot >= PLATFORM_MAX_DIMMS ||
+	    get_u64(d, "size", &desc->file_size) ||
+	    get_u64(d, "label_size", &desc->label_size) ||
+	    get_u64(d, "align", &desc->align) ||
+	    !json_object_object_get_ex(d, "image", &img) ||
+	    !json_object_is_type(img, json_type_string))
+		return -EINVAL;
+	desc->slot = (unsigned)slot;
+	desc->image = strdup(json_object_get_string(img));
+	return desc->image ? 0 : -ENOMEM;
+}
+
+static void free_descs(struct image_dimm_desc *descs, unsigned n)
+{
+	for (unsigned i = 0; descs && i < n; i++)
+		free(descs[i].image);
+	free(descs);
+}
+
+static int read_description(struct pmemctl_ctx *ctx, const char *dir,
+			    struct image_dimm_desc **out, unsigned *nout)
+{
+	struct json_object *root, *dimms, *fmt;
+	struct image_dimm_desc *descs;
+	char path[PATH_MAX];
+	size_t n;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, PLATFORM_FILE);
+	if (access(path, F_OK) < 0) {
+		err(ctx, "%s: no image platform here (missing %s); create one with 'pmemctl platform create %s'",
+		    dir, PLATFORM_FILE, dir);
+		return -ENOENT;
+	}
+	root = json_object_from_file(path);
+	if (!root || !json_object_object_get_ex(root, "pmemctl_platform", &fmt) ||
+	    json_object_get_int(fmt) != PLATFORM_FORMAT ||
+	    !json_object_object_get_ex(root, "dimms", &dimms) ||
+	    !json_object_is_type(dimms, json_type_array)) {
+		err(ctx, "%s: not a valid platform description", path);
+		json_object_put(root);
+		return -EINVAL;
+	}
+	n = json_object_array_length(dimms);
+	if (n == 0 || n > PLATFORM_MAX_DIMMS) {
+		err(ctx, "%s: platform must list 1 to %d DIMMs", path,
+		    PLATFORM_MAX_DIMMS);
+		json_object_put(root);
+		return -EINVAL;
+	}
+	descs = calloc(n, sizeof(*descs));
+	for (size_t i = 0; descs && i < n && !rc; i++) {
+		rc = parse_dimm_desc(json_object_array_get_idx(dimms, i),
+				     &descs[i]);
+		if (rc)
+			err(ctx, "%s: DIMM entry %zu is malformed", path, i);
+		else
+			rc = validate_desc(ctx, path, &descs[i]);
+		for (size_t j = 0; !rc && j < i; j++)
+			if (descs[j].slot == descs[i].slot) {
+				err(ctx, "%s: slot %u is listed twice", path,
+				    descs[i].slot);
+				rc = -EINVAL;
+			}
+	}
+	json_object_put(root);
+	if (!descs)
+		return -ENOMEM;
+	if (rc) {
+		free_descs(descs, (unsigned)n);
+		return rc;
+	}
+	*out = descs;
+	*nout = (unsigned)n;
+	return 0;
+}
+
+/* ---- create and adopt --------------------------------------------------- */
+
+static int make_platform_dir(struct pmemctl_ctx *ctx, const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		int rc = -errno;
+
+		err(ctx, "%s: cannot create directory: %s", dir,
+		    strerror(errno));
+		return rc;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, PLATFORM_FILE);
+	if (access(path, F_OK) == 0) {
+		err(ctx, "%s: already holds a platform; remove it first", dir);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int create_sparse_image(struct pmemctl_ctx *ctx, const char *path,
+			       uint64_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int rc = 0;
+
+	if (fd < 0) {
+		rc = -errno;
+		err(ctx, "%s: cannot create image: %s", path, strerror(errno));
+		return rc;
+	}
+	if (ftruncate(fd, (off_t)size) < 0) {
+		rc = -errno;
+		err(ctx, "%s: cannot size image: %s", path, strerror(errno));
+		unlink(path);
+	}
+	close(fd);
+	return rc;
+}
+
+PMEMCTL_EXPORT int
+pmemctl_platform_create(struct pmemctl_ctx *ctx, const char *dir,
+			const struct pmemctl_platform_spec *spec)
+{
+	uint64_t align = spec->align ? spec->align : SZ_2M;
+	struct image_dimm_desc *descs;
+	char name[32], path[PATH_MAX];
+	unsigned made = 0;
+	int rc;
+
+	if (spec->ndimms == 0 || spec->ndimms > PLATFORM_MAX_DIMMS) {
+		err(ctx, "%s: DIMM count must be 1 to %d", dir,
+		    PLATFORM_MAX_DIMMS);
+		return -EINVAL;
+	}
+	if (spec->dimm_size == 0 || spec->dimm_size % align) {
+		err(ctx, "%s: DIMM size %llu is not a non-zero multiple of %llu bytes (did you mean --dimm-size=%llu?)",
+		    dir, (unsigned long long)spec->dimm_size,
+		    (unsigned long long)align,
+		    (unsigned long long)ALIGN_UP(spec->dimm_size ? spec->dimm_size : 1, align));
+		return -EINVAL;
+	}
+	if (spec->label_size > UINT64_MAX - spec->dimm_size - align)
+		return -EOVERFLOW;
+	descs = calloc(spec->ndimms, sizeof(*descs));
+	if (!descs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < spec->ndimms; i++) {
+		snprintf(name, sizeof(name), "nmem%u.img", i);
+		descs[i] = (struct image_dimm_desc){
+			.slot = i,
+			.image = strdup(name),
+			.file_size = ALIGN_UP(spec->dimm_size + spec->label_size,
+					      align),
+			.label_size = spec->label_size,
+			.align = align,
+		};
+		rc = descs[i].image ? validate_desc(ctx, dir, &descs[i])
+				    : -ENOMEM;
+		if (rc)
+			goto out;
+	}
+	rc = make_platform_dir(ctx, dir);
+	for (; !rc && made < spec->ndimms; made++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, descs[made].image);
+		rc = create_sparse_image(ctx, path, descs[made].file_size);
+	}
+	if (!rc)
+		rc = write_description(ctx, dir, descs, spec->ndimms);
+	if (rc) {
+		/* undo: leave nothing half-made behind */
+		for (unsigned i = 0; i < made; i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir,
+				 descs[i].image);
+			unlink(path);
+		}
+	}
+out:
+	free_descs(descs, spec->ndimms);
+	return rc;
+}
+
+PMEMCTL_EXPORT int pmemctl_platform_adopt(struct pmemctl_ctx *ctx,
+					  const char *dir,
+					  const char *const *images,
+					  unsigned nimages,
+					  uint64_t label_size, uint64_t align)
+{
+	struct image_dimm_desc *descs;
+	int rc = 0;
+
+	if (nimages == 0 || nimages > PLATFORM_MAX_DIMMS) {
+		err(ctx, "%s: image count must be 1 to %d", dir,
+		    PLATFORM_MAX_DIMMS);
+		return -EINVAL;
+	}
+	descs = calloc(nimages, sizeof(*descs));
+	if (!descs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < nimages && !rc; i++) {
+		char *abs = realpath(images[i], NULL);
+		struct stat st;
+
+		if (!abs || stat(abs, &st) < 0 || !S_ISREG(st.st_mode)) {
+			err(ctx, "%s: not an existing image file", images[i]);
+			free(abs);
+			rc = -ENOENT;
+			break;
+		}
+		descs[i] = (struct image_dimm_desc){
+			.slot = i,
+			.image = abs,
+			.file_size = (uint64_t)st.st_size,
+			.label_size = label_size,
+			/* QEMU's default is the page size; 2 MiB keeps fsdax
+			 * and devdax usable when the image allows it */
+			.align = align ? align :
+				 ((uint64_t)st.st_size % SZ_2M ? SZ_4K : SZ_2M),
+		};
+		rc = validate_desc(ctx, images[i], &descs[i]);
+	}
+	if (!rc)
+		rc = make_platform_dir(ctx, dir);
+	if (!rc)
+		rc = write_description(ctx, dir, descs, nimages);
+	free_descs(descs, nimages);
+	return rc;
+}
+
+/* ---- open ----------------------------------------------------------------- */
+
+static int resolve_image(const char *dir, const char *image, char **out)
+{
+	char path[PATH_MAX];
+
+	if (image[0] == '/')
+		snprintf(path, sizeof(path), "%s", image);
+	else
+		snprintf(path, sizeof(path), "%s/%s", dir, image);
+	*out = strdup(path);
+	return *out ? 0 : -ENOMEM;
+}
+
+static void identity_from_slot(struct pmemctl_dimm *dimm, unsigned slot)
+{
+	dimm->slot = slot;
+	dimm->handle = slot + 1;
+	dimm->phys_id = (uint16_t)(slot + 1);
+	dimm->vendor = QEMU_VENDOR;
+	dimm->device = QEMU_DEVICE;
+	dimm->revision = QEMU_REVISION;
+	dimm->serial = QEMU_SERIAL_BASE + slot;
+	dimm->region_offset = 0;
+	/* the kernel prints the raw NFIT bytes big-endian: "8680-56341200" */
+	snprintf(dimm->unique_id, sizeof(dimm->unique_id), "%04x-%08x",
+		 be16toh(htole16(dimm->vendor)), be32toh(htole32(dimm->serial)));
+}
+
+static int open_dimm(struct pmemctl_bus *bus, struct pmemctl_dimm *dimm,
+		     const struct image_dimm_desc *d)
+{
+	unsigned flags = bus->writable ? PMEMCTL_MEDIA_WRITE : 0;
+	struct pmemctl_media *file;
+	struct stat st;
+	int rc;
+
+	dimm->bus = bus;
+	snprintf(dimm->devname, sizeof(dimm->devname), "nmem%u", dimm->id);
+	identity_from_slot(dimm, d->slot);
+	dimm->file_size = d->file_size;
+	dimm->label_size = d->label_size;
+	dimm->align = d->align;
+	dimm->media_size = pmem_size_of(d);
+	rc = resolve_image(bus->path, d->image, &dimm->image_path);
+	if (rc)
+		return rc;
+	if (stat(dimm->image_path, &st) == 0 &&
+	    (uint64_t)st.st_size != d->file_size) {
+		err(bus->ctx, "%s: image %s is %llu bytes but the platform says %llu (truncated or resized image)",
+		    dimm->devname, dimm->image_path,
+		    (unsigned long long)st.st_size,
+		    (unsigned long long)d->file_size);
+		return -EIO;
+	}
+	rc = pmemctl_media_open_file(bus->ctx, dimm->image_path, 0,
+				     d->file_size, flags, &file);
+	if (rc)
+		return rc;
+	rc = pmemctl_media_new_slice(file, 0, dimm->media_size, &dimm->media);
+	if (!rc)
+		rc = pmemctl_media_new_slice(file, d->file_size - d->label_size,
+					     d->label_size, &dimm->lsa_media);
+	pmemctl_media_close(file);	/* the slices hold it */
+	return rc;
+}
+
+static void image_close(struct pmemctl_bus *bus)
+{
+	for (unsigned i = 0; i < bus->ndimms; i++) {
+		struct pmemctl_dimm *dimm = &bus->dimms[i];
+
+		pmemctl_lsa_free(dimm->lsa);
+		pmemctl_media_close(dimm->media);
+		pmemctl_media_close(dimm->lsa_media);
+		free(dimm->image_path);
+	}
+}
+
+static const struct platform_ops image_ops = {
+	.provider = "ACPI.NFIT",
+	.close = image_close,
+};
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct image_dimm_desc *x = a, *y = b;
+
+	return (int)x->slot - (int)y->slot;
+}
+
+PMEMCTL_EXPORT int pmemctl_bus_open_image(struct pmemctl_ctx *ctx,
+					  const char *dir, bool writable,
+					  struct pmemctl_bus **out)
+{
+	struct image_dimm_desc *descs;
+	struct pmemctl_bus *bus;
+	unsigned n;
+	int rc;
+
+	rc = read_description(ctx, dir, &descs, &n);
+	if (rc)
+		return rc;
+	/* QEMU registers NFIT entries, hence nmem and region ids, by slot */
+	qsort(descs, n, sizeof(*descs), cmp_slot);
+	bus = calloc(1, sizeof(*bus));
+	if (!bus) {
+		free_descs(descs, n);
+		return -ENOMEM;
+	}
+	bus->ctx = ctx;
+	bus->ops = &image_ops;
+	bus->writable = writable;
+	bus->path = realpath(dir, NULL);
+	snprintf(bus->devname, sizeof(bus->devname), "ndbus0");
+	bus->dimms = calloc(n, sizeof(*bus->dimms));
+	rc = bus->path && bus->dimms ? 0 : -ENOMEM;
+	for (unsigned i = 0; !rc && i < n; i++) {
+		bus->dimms[i].id = i;
+		bus->ndimms = i + 1;
+		rc = open_dimm(bus, &bus->dimms[i], &descs[i]);
+	}
+	free_descs(descs, n);
+	if (!rc)
+		rc = bus_scan_regions(bus);
+	if (rc) {
+		pmemctl_bus_close(bus);
+		return rc;
+	}
+	*out = bus;
+	return 0;
+}
+
+/* ---- QEMU arguments ------------------------------------------------------- */
+
+static char *qemu_escape(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(2 * n + 1), *p = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		*p++ = *s;
+		if (*s == ',')
+			*p++ = ',';	/* QEMU option syntax doubles commas */
+	}
+	*p = '\0';
+	return out;
+}
+
+static int push_arg(char ***argv, unsigned *argc, char *arg)
+{
+	char **v;
+
+	if (!arg)
+		return -ENOMEM;
+	v = realloc(*argv, (*argc + 2) * sizeof(*v));
+	if (!v) {
+		free(arg);
+		return -ENOMEM;
+	}
+	v[(*argc)++] = arg;
+	v[*argc] = NULL;
+	*argv = v;
+	return 0;
+}
+
+static char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *format, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, format);
+	n = vasprintf(&s, format, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+PMEMCTL_EXPORT int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus,
+					     uint64_t ram_size, char ***argv,
+					     unsigned *argc)
+{
+	uint64_t maxmem = ram_size;
+	int rc;
+
+	if (bus->ops != &image_ops) {
+		err(bus->ctx, "%s: QEMU arguments exist only for image platforms",
+		    bus->devname);
+		return -EOPNOTSUPP;
+	}
+	for (unsigned i = 0; i < bus->ndimms; i++)
+		maxmem += bus->dimms[i].file_size;
+	maxmem = ALIGN_UP(maxmem, 1ULL << 30);
+	*argv = NULL;
+	*argc = 0;
+	rc = push_arg(argv, argc, strdup("-machine"));
+	rc = rc ?: push_arg(argv, argc, strdup("pc,nvdimm=on"));
+	rc = rc ?: push_arg(argv, argc, strdup("-m"));
+	rc = rc ?: push_arg(argv, argc, fmt("%llu,slots=%u,maxmem=%llu",
+			      (unsigned long long)ram_size, bus->ndimms,
+			      (unsigned long long)maxmem));
+	for (unsigned i = 0; !rc && i < bus->ndimms; i++) {
+		struct pmemctl_dimm *d = &bus->dimms[i];
+		char *path = qemu_escape(d->image_path);
+
+		rc = push_arg(argv, argc, strdup("-object"));
+		rc = rc ?: push_arg(argv, argc,
+			fmt("memory-backend-file,id=mem%u,share=on,mem-path=%s,size=%llu,align=%llu",
+			    d->slot, path ? path : "",
+			    (unsigned long long)d->file_size,
+			    (unsigned long long)d->align));
+		rc = rc ?: push_arg(argv, argc, strdup("-device"));
+		rc = rc ?: push_arg(argv, argc,
+			fmt("nvdimm,memdev=mem%u,id=nvdimm%u,slot=%u,label-size=%llu",
+			    d->slot, d->slot, d->slot,
+			    (unsigned long long)d->label_size));
+		free(path);
+	}
+	return rc;
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: LGPL-2.1-only
+/* BTT and PFN/DAX info block recognition (formats.md C.7, D.5). */
+#include "infoblock.h"
+
+static const uint8_t zero_uuid[16];
+
+const char *btt_sb_invalid_reason(const struct btt_sb *sb, unsigned major,
+				  const uint8_t *ns_uuid)
+{
+	if (memcmp(sb->signature, BTT_SIG, BTT_SIG_LEN) != 0)
+		return "bad signature";
+	if (memcmp(sb->parent_uuid, zero_uuid, 16) != 0 &&
+	    (!ns_uuid || memcmp(sb->parent_uuid, ns_uuid, 16) != 0))
+		return "parent uuid does not match the namespace";
+	if (pmemctl_sb_checksum(sb) != get_le64(&sb->checksum))
+		return "bad checksum";
+	if (get_le16(&sb->version_major) != major ||
+	    get_le16(&sb->version_minor) != (major == 1 ? 1 : 0))
+		return "unexpected version";
+	return NULL;
+}
+
+/* Size of the arena at @off as the kernel derives it when reading back. */
+static uint64_t arena_size(const struct btt_sb *sb)
+{
+	uint64_t nextoff = get_le64(&sb->nextoff);
+
+	return nextoff ? nextoff : get_le64(&sb->info2off) + BTT_INFO_SIZE;
+}
+
+int btt_summarize(struct pmemctl_media *media, uint64_t start,
+		  unsigned major, const uint8_t *ns_uuid,
+		  struct btt_summary *sum)
+{
+	uint64_t size = pmemctl_media_size(media), off = start;
+	struct btt_sb sb;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	/* at most one arena per 16 MiB: bounds the walk on hostile chains */
+	for (uint64_t n = 0; n <= size / BTT_ARENA_MIN_SIZE; n++) {
+		uint64_t asize;
+
+		if (off > size || size - off < BTT_INFO_SIZE)
+			return n ? 0 : -ENODEV;
+		rc = pmemctl_media_read(media, off, &sb, sizeof(sb));
+		if (rc)
+			return rc;
+		if (btt_sb_invalid_reason(&sb, major, ns_uuid))
+			return n ? 0 : -ENODEV;
+		if (n == 0) {
+			memcpy(sum->uuid, sb.uuid, 16);
+			sum->external_lbasize = get_le32(&sb.external_lbasize);
+		}
+		sum->narenas++;
+		sum->external_nlba += get_le32(&sb.external_nlba);
+		asize = arena_size(&sb);
+		if (get_le64(&sb.nextoff) == 0) {
+			sum->complete = true;
+			return 0;
+		}
+		if (asize < BTT_ARENA_MIN_SIZE || asize > BTT_ARENA_MAX_SIZE)
+			return 0;
+		off += asize;
+	}
+	return 0;
+}
+
+const char *pfn_sb_invalid_reason(const struct nd_pfn_sb *sb, const char *sig,
+				  const uint8_t *ns_uuid)
+{
+	if (memcmp(sb->signature, sig, PFN_SIG_LEN) != 0)
+		return "bad signature";
+	if (pmemctl_sb_checksum(sb) != get_le64(&sb->checksum))
+		return "bad checksum";
+	if (memcmp(sb->parent_uuid, ns_uuid ? ns_uuid : zero_uuid, 16) != 0)
+		return "parent uuid does not match the namespace";
+	return NULL;
+}
+
+uint64_t pfn_sb_align(const struct nd_pfn_sb *sb)
+{
+	uint64_t dataoff = get_le64(&sb->dataoff);
+
+	if (get_le16(&sb->version_minor) >= 2)
+		return get_le32(&sb->align);
+	if (!dataoff)
+		return 0;
+	return 1ULL << (63 - __builtin_clzll(dataoff));
+}

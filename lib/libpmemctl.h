@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
+/*
+ * libpmemctl: persistent memory (NVDIMM) administration library.
+ *
+ * Object model: ctx -> bus (one platform: an image directory or the live
+ * kernel) -> dimm / region -> namespace.  Handles are opaque and owned by
+ * their parent; they stay valid until the bus is closed or rescanned.
+ * Every function that can fail returns 0 or a negative errno and logs one
+ * message naming the object and the problem through the context's logger.
+ */
+#ifndef LIBPMEMCTL_H
+#define LIBPMEMCTL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pmemctl_ctx;
+struct pmemctl_media;
+struct pmemctl_bus;
+struct pmemctl_dimm;
+struct pmemctl_region;
+struct pmemctl_namespace;
+
+/* ---- context and logging ---------------------------------------------- */
+
+typedef void (*pmemctl_log_fn)(struct pmemctl_ctx *ctx, int priority,
+			       const char *file, int line, const char *fn,
+			       const char *format, va_list args);
+
+int pmemctl_new(struct pmemctl_ctx **ctx);
+void pmemctl_free(struct pmemctl_ctx *ctx);
+void pmemctl_set_log_fn(struct pmemctl_ctx *ctx, pmemctl_log_fn log_fn);
+/* syslog-style priority: LOG_ERR (3) .. LOG_DEBUG (7); default LOG_ERR */
+void pmemctl_set_log_priority(struct pmemctl_ctx *ctx, int priority);
+int pmemctl_get_log_priority(struct pmemctl_ctx *ctx);
+void pmemctl_set_userdata(struct pmemctl_ctx *ctx, void *userdata);
+void *pmemctl_get_userdata(struct pmemctl_ctx *ctx);
+
+/* ---- media: byte-addressed, bounds-checked access (rw_bytes) ----------- */
+
+enum pmemctl_media_flags {
+	PMEMCTL_MEDIA_WRITE = 1 << 0,	/* open for writing */
+	PMEMCTL_MEDIA_EXCL = 1 << 1,	/* O_EXCL on block devices */
+};
+
+/* A byte range [offset, offset + length) of a regular file. */
+int pmemctl_media_open_file(struct pmemctl_ctx *ctx, const char *path,
+			    uint64_t offset, uint64_t length, unsigned flags,
+			    struct pmemctl_media **media);
+/* A whole block device (e.g. /dev/pmem0); writers get O_EXCL. */
+int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx, const char *path,
+				unsigned flags, struct pmemctl_media **media);
+/* A caller-owned memory buffer (tests, fuzzing). */
+int pmemctl_media_new_memory(struct pmemctl_ctx *ctx, void *buf,
+			     uint64_t length, bool writable,
+			     struct pmemctl_media **media);
+/* A sub-range view of another media; holds a reference on the parent. */
+int pmemctl_media_new_slice(struct pmemctl_media *parent, uint64_t offset,
+			    uint64_t length, struct pmemctl_media **media);
+void pmemctl_media_close(struct pmemctl_media *media);
+
+int pmemctl_media_read(struct pmemctl_media *media, uint64_t offset,
+		       void *buf, size_t len);
+int pmemctl_media_write(struct pmemctl_media *media, uint64_t offset,
+			const void *buf, size_t len);
+/* Make [offset, offset+len) read back as zeroes; punches holes on files. */
+int pmemctl_media_zero(struct pmemctl_media *media, uint64_t offset,
+		       uint64_t len);
+int pmemctl_media_flush(struct pmemctl_media *media);
+uint64_t pmemctl_media_size(struct pmemctl_media *media);
+const char *pmemctl_media_name(struct pmemctl_media *media);
+
+/* ---- checksums --------------------------------------------------------- */
+
+/* libnvdimm's Fletcher-64; @le selects little-endian words (on-media). */
+uint64_t pmemctl_fletcher64(const void *buf, size_t len, bool le);
+
+/* ---- image platforms --------------------------------------------------- */
+
+struct pmemctl_platform_spec {
+	unsigned ndimms;		/* DIMMs to create */
+	uint64_t dimm_size;		/* media bytes per DIMM */
+	uint64_t label_size;		/* label area bytes (>= 128 KiB) */
+	uint64_t align;			/* backend alignment, 0 = 2 MiB */
+};
+
+int pmemctl_platform_create(struct pmemctl_ctx *ctx, const char *dir,
+			    const struct pmemctl_platform_spec *spec);
+/* Describe existing QEMU nvdimm backing files in a new platform DIR. */
+int pmemctl_platform_adopt(struct pmemctl_ctx *ctx, const char *dir,
+			   const char *const *images, unsigned nimages,
+			   uint64_t label_size, uint64_t align);
+
+/* ---- bus (platform) ---------------------------------------------------- */
+
+/* Open an image platform directory. */
+int pmemctl_bus_open_image(struct pmemctl_ctx *ctx, const char *dir,
+			   bool writable, struct pmemctl_bus **bus);
+/* Open the live kernel's /sys/bus/nd. */
+int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx, bool writable,
+			    struct pmemctl_bus **bus);
+void pmemctl_bus_close(struct pmemctl_bus *bus);
+const char *pmemctl_bus_get_devname(struct pmemctl_bus *bus);
+const char *pmemctl_bus_get_provider(struct pmemctl_bus *bus);
+const char *pmemctl_bus_get_platform_path(struct pmemctl_bus *bus);
+bool pmemctl_bus_is_image(struct pmemctl_bus *bus);
+/* Write the QEMU arguments that boot this image platform, one per line. */
+int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus, uint64_t ram_size,
+			      char ***argv, unsigned *argc);
+
+/* ---- dimms ------------------------------------------------------------- */
+
+struct pmemctl_dimm *pmemctl_dimm_get_first(struct pmemctl_bus *bus);
+struct pmemctl_dimm *pmemctl_dimm_get_next(struct pmemctl_dimm *dimm);
+#define pmemctl_dimm_foreach(bus, dimm) \
+	for (dimm = pmemctl_dimm_get_first(bus); dimm != NULL; \
+	     dimm = pmemctl_dimm_get_next(dimm))
+
+struct pmemctl_bus *pmemctl_dimm_get_bus(struct pmemctl_dimm *dimm);
+unsigned pmemctl_dimm_get_id(struct pmemctl_dimm *dimm);
+const char *pmemctl_dimm_get_devname(struct pmemctl_dimm *dimm);
+/* NFIT representation: "vvvv-ssssssss" as the kernel prints it */
+const char *pmemctl_dimm_get_unique_id(struct pmemctl_dimm *dimm);
+uint32_t pmemctl_dimm_get_handle(struct pmemctl_dimm *dimm);
+uint16_t pmemctl_dimm_get_phys_id(struct pmemctl_dimm *dimm);
+uint32_t pmemctl_dimm_get_serial(struct pmemctl_dimm *dimm);
+uint16_t pmemctl_dimm_get_vendor(struct pmemctl_dimm *dimm);
+uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *dimm);
+const char *pmemctl_dimm_get_image_path(struct pmemctl_dimm *dimm);
+
+/* Raw label storage area access, bounds-checked against its size. */
+int pmemctl_dimm_read_lsa(struct pmemctl_dimm *dimm, uint64_t offset,
+			  void *buf, size_t len);
+int pmemctl_dimm_write_lsa(struct pmemctl_dimm *dimm, uint64_t offset,
+			   const void *buf, size_t len);
+
+/* ---- label storage area ------------------------------------------------ */
+
+enum pmemctl_label_version {
+	PMEMCTL_LABEL_V1_1 = 11,
+	PMEMCTL_LABEL_V1_2 = 12,
+};
+
+struct pmemctl_lsa;	/* a validated, decoded copy of one DIMM's LSA */
+
+/* Read and validate: -ENODATA if no valid index block exists. */
+int pmemctl_lsa_load(struct pmemctl_dimm *dimm, struct pmemctl_lsa **lsa);
+void pmemctl_lsa_free(struct pmemctl_lsa *lsa);
+/* Write two fresh index blocks; -EEXIST on a valid index without @force. */
+int pmemctl_dimm_init_labels(struct pmemctl_dimm *dimm,
+			     enum pmemctl_label_version version, bool force);
+int pmemctl_dimm_zero_labels(struct pmemctl_dimm *dimm);
+
+enum pmemctl_label_version pmemctl_lsa_get_version(struct pmemctl_lsa *lsa);
+unsigned pmemctl_lsa_get_nslot(struct pmemctl_lsa *lsa);
+unsigned pmemctl_lsa_get_nfree(struct pmemctl_lsa *lsa);
+int pmemctl_lsa_get_current_index(struct pmemctl_lsa *lsa);
+
+/* Index block @i (0 or 1) as decoded; valid == false if it failed checks. */
+struct pmemctl_index_info {
+	bool valid;
+	const char *invalid_reason;
+	char signature[17];
+	unsigned major, minor;
+	unsigned labelsize;		/* bytes */
+	uint32_t seq;
+	uint64_t myoff, mysize, otheroff, labeloff;
+	uint32_t nslot;
+	uint64_t checksum;
+};
+int pmemctl_lsa_get_index(struct pmemctl_lsa *lsa, int i,
+			  struct pmemctl_index_info *info);
+
+struct pmemctl_label_info {
+	unsigned slot;
+	uint8_t uuid[16];
+	char name[65];
+	uint32_t flags;
+	uint16_t nlabel, position;
+	uint64_t isetcookie;
+	uint64_t lbasize;
+	uint64_t dpa, rawsize;
+	uint8_t type_guid[16];		/* v1.2 only, EFI byte order */
+	uint8_t abstraction_guid[16];	/* v1.2 only, EFI byte order */
+	bool checksum_ok;		/* always true for v1.1 */
+};
+/* Active labels (bitmap-allocated, slot field matching). */
+unsigned pmemctl_lsa_get_nlabels(struct pmemctl_lsa *lsa);
+int pmemctl_lsa_get_label(struct pmemctl_lsa *lsa, unsigned n,
+			  struct pmemctl_label_info *info);
+
+/* Check both index blocks; returns 0 if at least one is valid. */
+int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
+			      struct pmemctl_index_info info[2]);
+
+/* ---- regions ----------------------------------------------------------- */
+
+struct pmemctl_region *pmemctl_region_get_first(struct pmemctl_bus *bus);
+struct pmemctl_region *pmemctl_region_get_next(struct pmemctl_region *region);
+#define pmemctl_region_foreach(bus, region) \
+	for (region = pmemctl_region_get_first(bus); region != NULL; \
+	     region = pmemctl_region_get_next(region))
+
+unsigned pmemctl_region_get_id(struct pmemctl_region *region);
+const char *pmemctl_region_get_devname(struct pmemctl_region *region);
+uint64_t pmemctl_region_get_size(struct pmemctl_region *region);
+uint64_t pmemctl_region_get_align(struct pmemctl_region *region);
+uint64_t pmemctl_region_get_available_size(struct pmemctl_region *region);
+uint64_t pmemctl_region_get_max_available_extent(struct pmemctl_region *region);
+const char *pmemctl_region_get_type_name(struct pmemctl_region *region);
+/* interleave-set cookie for the region's current label version */
+uint64_t pmemctl_region_get_iset_cookie(struct pmemctl_region *region);
+/* true when the DIMMs carry a valid label index ("pmem" namespaces) */
+bool pmemctl_region_is_labelled(struct pmemctl_region *region);
+unsigned pmemctl_region_get_nmappings(struct pmemctl_region *region);
+struct pmemctl_dimm *pmemctl_region_get_mapping_dimm(struct pmemctl_region *r,
+						     unsigned i);
+uint64_t pmemctl_region_get_mapping_offset(struct pmemctl_region *r, unsigned i);
+uint64_t pmemctl_region_get_mapping_length(struct pmemctl_region *r, unsigned i);
+
+/* Compute the interleave-set cookie for a label version (formats B.5). */
+uint64_t pmemctl_region_compute_cookie(struct pmemctl_region *region,
+				       enum pmemctl_label_version version);
+
+/* ---- namespaces -------------------------------------------------------- */
+
+enum pmemctl_ns_mode {
+	PMEMCTL_NS_MODE_RAW,
+	PMEMCTL_NS_MODE_SECTOR,
+	PMEMCTL_NS_MODE_FSDAX,
+	PMEMCTL_NS_MODE_DEVDAX,
+	PMEMCTL_NS_MODE_UNKNOWN,
+};
+
+enum pmemctl_pfn_map {
+	PMEMCTL_MAP_NONE = 0,
+	PMEMCTL_MAP_MEM = 1,	/* struct pages in DRAM (PFN_MODE_RAM) */
+	PMEMCTL_MAP_DEV = 2,	/* struct pages on the device (PFN_MODE_PMEM) */
+};
+
+struct pmemctl_namespace *pmemctl_namespace_get_first(struct pmemctl_region *r);
+struct pmemctl_namespace *pmemctl_namespace_get_next(struct pmemctl_namespace *n);
+#define pmemctl_namespace_foreach(region, ns) \
+	for (ns = pmemctl_namespace_get_first(region); ns != NULL; \
+	     ns = pmemctl_namespace_get_next(ns))
+
+struct pmemctl_region *pmemctl_namespace_get_region(struct pmemctl_namespace *ns);
+const char *pmemctl_namespace_get_devname(struct pmemctl_namespace *ns);
+unsigned pmemctl_namespace_get_id(struct pmemctl_namespace *ns);
+/* raw capacity of the namespace (sum of label rawsize) */
+uint64_t pmemctl_namespace_get_raw_size(struct pmemctl_namespace *ns);
+/* capacity usable by the OS after BTT / PFN metadata */
+uint64_t pmemctl_namespace_get_size(struct pmemctl_namespace *ns);
+enum pmemctl_ns_mode pmemctl_namespace_get_mode(struct pmemctl_namespace *ns);
+enum pmemctl_pfn_map pmemctl_namespace_get_map(struct pmemctl_namespace *ns);
+/* false for label-less (io) namespaces */
+bool pmemctl_namespace_has_uuid(struct pmemctl_namespace *ns);
+void pmemctl_namespace_get_uuid(struct pmemctl_namespace *ns, uint8_t uu[16]);
+/* btt/pfn/dax instance uuid when claimed, else the namespace uuid */
+bool pmemctl_namespace_get_claim_uuid(struct pmemctl_namespace *ns,
+				      uint8_t uu[16]);
+const char *pmemctl_namespace_get_name(struct pmemctl_namespace *ns);
+uint32_t pmemctl_namespace_get_sector_size(struct pmemctl_namespace *ns);
+uint64_t pmemctl_namespace_get_align(struct pmemctl_namespace *ns);
+/* block device name the kernel would give: pmem0, pmem0.1, pmem0s */
+const char *pmemctl_namespace_get_blockdev(struct pmemctl_namespace *ns);
+/* char device for devdax: dax0.0 */
+const char *pmemctl_namespace_get_chardev(struct pmemctl_namespace *ns);
+/* a zero-size idle seed namespace */
+bool pmemctl_namespace_is_seed(struct pmemctl_namespace *ns);
+/* media view of the namespace's raw capacity (single-mapping regions) */
+int pmemctl_namespace_open_media(struct pmemctl_namespace *ns,
+				 struct pmemctl_media **media);
+
+const char *pmemctl_ns_mode_name(enum pmemctl_ns_mode mode);
+int pmemctl_ns_mode_parse(const char *name, enum pmemctl_ns_mode *mode);
+const char *pmemctl_map_name(enum pmemctl_pfn_map map);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBPMEMCTL_H */

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: LGPL-2.1-only
+/*
+ * The media shim: byte-addressed, bounds-checked read/write/zero/flush over
+ * a file range, a block device, a memory buffer or a slice of another media,
+ * modelled on the kernel's ->rw_bytes().  Every request is checked against
+ * the media size before any I/O; an out-of-range request fails with -ERANGE
+ * and never becomes a short or wild access.
+ */
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "private.h"
+
+struct media_ops {
+	int (*read)(struct pmemctl_media *m, uint64_t off, void *buf,
+		    size_t len);
+	int (*write)(struct pmemctl_media *m, uint64_t off, const void *buf,
+		     size_t len);
+	int (*zero)(struct pmemctl_media *m, uint64_t off, uint64_t len);
+	int (*flush)(struct pmemctl_media *m);
+	void (*release)(struct pmemctl_media *m);
+};
+
+struct pmemctl_media {
+	struct pmemctl_ctx *ctx;
+	const struct media_ops *ops;
+	char *name;
+	uint64_t size;
+	bool writable;
+	unsigned refs;
+	int fd;				/* file and block device */
+	uint64_t base;			/* file offset or slice offset */
+	uint8_t *mem;			/* memory media */
+	struct pmemctl_media *parent;	/* slice */
+};
+
+struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media)
+{
+	return media->ctx;
+}
+
+static struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
+					 const struct media_ops *ops,
+					 const char *name, uint64_t size,
+					 bool writable)
+{
+	struct pmemctl_media *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->name = strdup(name);
+	if (!m->name) {
+		free(m);
+		return NULL;
+	}
+	m->ctx = ctx;
+	m->ops = ops;
+	m->size = size;
+	m->writable = writable;
+	m->refs = 1;
+	m->fd = -1;
+	return m;
+}
+
+/* ---- file descriptors (regular files and block devices) ---------------- */
+
+static int fd_read(struct pmemctl_media *m, uint64_t off, void *buf,
+		   size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pread(m->fd, p, len, (off_t)(m->base + off));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = -errno;
+
+			err(m->ctx, "%s: read at %#llx failed: %s", m->name,
+			    (unsigned long long)off, strerror(errno));
+			return rc;
+		}
+		if (n == 0) {
+			err(m->ctx, "%s: unexpected end of file at %#llx (truncated image?)",
+			    m->name, (unsigned long long)off);
+			return -EIO;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fd_write(struct pmemctl_media *m, uint64_t off, const void *buf,
+		    size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(m->fd, p, len, (off_t)(m->base + off));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int rc = n < 0 ? -errno : -EIO;
+
+			err(m->ctx, "%s: write at %#llx failed: %s", m->name,
+			    (unsigned long long)off, strerror(-rc));
+			return rc;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_zeroes(struct pmemctl_media *m, uint64_t off, uint64_t len)
+{
+	static const uint8_t zero[65536];
+
+	while (len) {
+		size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero);
+		int rc = m->ops->write(m, off, zero, n);
+
+		if (rc)
+			return rc;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int file_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
+{
+	if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)(m->base + off), (off_t)len) == 0)
+		return 0;
+	dbg(m->ctx, "%s: hole punch failed (%s), writing zeroes", m->name,
+	    strerror(errno));
+	return write_zeroes(m, off, len);
+}
+
+static int blockdev_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
+{
+	uint64_t range[2] = { m->base + off, len };
+
+	if (off % 512 == 0 && len % 512 == 0 &&
+	    ioctl(m->fd, BLKZEROOUT, range) == 0)
+		return 0;
+	return write_zeroes(m, off, len);
+}
+
+static int fd_flush(struct pmemctl_media *m)
+{
+	if (fdatasync(m->fd) < 0) {
+		int rc = -errno;
+
+		err(m->ctx, "%s: flush failed: %s", m->name, strerror(errno));
+		return rc;
+	}
+	return 0;
+}
+
+static void fd_release(struct pmemctl_media *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+}
+
+static const struct media_ops file_ops = {
+	.read = fd_read,
+	.write = fd_write,
+	.zero = file_zero,
+	.flush = fd_flush,
+	.release = fd_release,
+};
+
+static const struct media_ops blockdev_ops = {
+	.read = fd_read,
+	.write = fd_write,
+	.zero = blockdev_zero,
+	.flush = fd_flush,
+	.release = fd_release,
+};
+
+PMEMCTL_EXPORT int pmemctl_media_open_file(struct pmemctl_ctx *ctx,
+					   const char *path, uint64_t offset,
+					   uint64_t length, unsigned flags,
+					   struct pmemctl_media **media)
+{
+	bool writable = flags & PMEMCTL_MEDIA_WRITE;
+	struct pmemctl_media *m;
+	struct stat st;
+	int fd, rc;
+
+	fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		err(ctx, "%s: cannot open: %s", path, strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err(ctx, "%s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (offset > (uint64_t)st.st_size ||
+	    length > (uint64_t)st.st_size - offset) {
+		err(ctx, "%s: file is %llu bytes, shorter than the %llu bytes expected (truncated image?)",
+		    path, (unsigned long long)st.st_size,
+		    (unsigned long long)(offset + length));
+		close(fd);
+		return -EIO;
+	}
+	m = media_alloc(ctx, &file_ops, path, length, writable);
+	if (!m) {
+		close(fd);
+		return -ENOMEM;
+	}
+	m->fd = fd;
+	m->base = offset;
+	*media = m;
+	return 0;
+}
+
+PMEMCTL_EXPORT int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx,
+					       const char *path,
+					       unsigned flags,
+					       struct pmemctl_media **media)
+{
+	bool writable = flags & PMEMCTL_MEDIA_WRITE;
+	int oflags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+	struct pmemctl_media *m;
+	uint64_t size = 0;
+	struct stat st;
+	int fd, rc;
+
+	if (writable || (flags & PMEMCTL_MEDIA_EXCL))
+		oflags |= O_EXCL;
+	fd = open(path, oflags);
+	if (fd < 0) {
+		rc = -errno;
+		if (errno == EBUSY)
+			err(ctx, "%s: device is mounted or in use", path);
+		else
+			err(ctx, "%s: cannot open: %s", path, strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) ||
+	    ioctl(fd, BLKGETSIZE64, &size) < 0) {
+		err(ctx, "%s: not a block device", path);
+		close(fd);
+		return -ENOTBLK;
+	}
+	m = media_alloc(ctx, &blockdev_ops, path, size, writable);
+	if (!m) {
+		close(fd);
+		return -ENOMEM;
+	}
+	m->fd = fd;
+	*media = m;
+	return 0;
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+static int mem_read(struct pmemctl_media *m, uint64_t off, void *buf,
+		    size_t len)
+{
+	memcpy(buf, m->mem + off, len);
+	return 0;
+}
+
+static int mem_write(struct pmemctl_media *m, uint64_t off, const void *buf,
+		     size_t len)
+{
+	memcpy(m->mem + off, buf, len);
+	return 0;
+}
+
+static int mem_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
+{
+	memset(m->mem + off, 0, (size_t)len);
+	return 0;
+}
+
+static int mem_flush(struct pmemctl_media *m)
+{
+	(void)m;
+	return 0;
+}
+
+static const struct media_ops memory_ops = {
+	.read = mem_read,
+	.write = mem_write,
+	.zero = mem_zero,
+	.flush = mem_flush,
+};
+
+PMEMCTL_EXPORT int pmemctl_media_new_memory(struct pmemctl_ctx *ctx,
+					    void *buf, uint64_t length,
+					    bool writable,
+					    struct pmemctl_media **media)
+{
+	struct pmemctl_media *m;
+
+	m = media_alloc(ctx, &memory_ops, "memory", length, writable);
+	if (!m)
+		return -ENOMEM;
+	m->mem = buf;
+	*media = m;
+	return 0;
+}
+
+/* ---- slices ------------------------------------------------------------- */
+
+static int slice_read(struct pmemctl_media *m, uint64_t off, void *buf,
+		      size_t len)
+{
+	return pmemctl_media_read(m->parent, m->base + off, buf, len);
+}
+
+static int slice_write(struct pmemctl_media *m, uint64_t off,
+		       const void *buf, size_t len)
+{
+	return pmemctl_media_write(m->parent, m->base + off, buf, len);
+}
+
+static int slice_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
+{
+	return pmemctl_media_zero(m->parent, m->base + off, len);
+}
+
+static int slice_flush(struct pmemctl_media *m)
+{
+	return pmemctl_media_flush(m->parent);
+}
+
+static void slice_release(struct pmemctl_media *m)
+{
+	pmemctl_media_close(m->parent);
+}
+
+static const struct media_ops slice_ops = {
+	.read = slice_read,
+	.write = slice_write,
+	.zero = slice_zero,
+	.flush = slice_flush,
+	.release = slice_release,
+};
+
+PMEMCTL_EXPORT int pmemctl_media_new_slice(struct pmemctl_media *parent,
+					   uint64_t offset, uint64_t length,
+					   struct pmemctl_media **media)
+{
+	struct pmemctl_media *m;
+	char name[512];
+
+	if (offset > parent->size || length > parent->size - offset) {
+		err(parent->ctx, "%s: slice [%#llx, +%#llx) is outside the media (%#llx bytes)",
+		    parent->name, (unsigned long long)offset,
+		    (unsigned long long)length,
+		    (unsigned long long)parent->size);
+		return -ERANGE;
+	}
+	snprintf(name, sizeof(name), "%s@%#llx", parent->name,
+		 (unsigned long long)offset);
+	m = media_alloc(parent->ctx, &slice_ops, name, length,
+			parent->writable);
+	if (!m)
+		return -ENOMEM;
+	m->parent = parent;
+	m->base = offset;
+	parent->refs++;
+	*media = m;
+	return 0;
+}
+
+/* ---- generic entry points ----------------------------------------------- */
+
+PMEMCTL_EXPORT void pmemctl_media_close(struct pmemctl_media *media)
+{
+	if (!media || --media->refs)
+		return;
+	if (media->ops->release)
+		media->ops->release(media);
+	free(media->name);
+	free(media);
+}
+
+static int check_range(struct pmemctl_media *m, uint64_t off, uint64_t len,
+		       const char *what)
+{
+	if (off <= m->size && len <= m->size - off)
+		return 0;
+	err(m->ctx, "%s: %s of %llu bytes at %#llx is beyond the end (%#llx bytes)",
+	    m->name, what, (unsigned long long)len, (unsigned long long)off,
+	    (unsigned long long)m->size);
+	return -ERANGE;
+}
+
+static int check_writable(struct pmemctl_media *m)
+{
+	if (m->writable)
+		return 0;
+	err(m->ctx, "%s: opened read-only", m->name);
+	return -EROFS;
+}
+
+PMEMCTL_EXPORT int pmemctl_media_read(struct pmemctl_media *media,
+				      uint64_t offset, void *buf, size_t len)
+{
+	int rc = check_range(media, offset, len, "read");
+
+	return rc ? rc : media->ops->read(media, offset, buf, len);
+}
+
+PMEMCTL_EXPORT int pmemctl_media_write(struct pmemctl_media *media,
+				       uint64_t offset, const void *buf,
+				       size_t len)
+{
+	int rc = check_writable(media);
+
+	if (!rc)
+		rc = check_range(media, offset, len, "write");
+	return rc ? rc : media->ops->write(media, offset, buf, len);
+}
+
+PMEMCTL_EXPORT int pmemctl_media_zero(struct pmemctl_media *media,
+				      uint64_t offset, uint64_t len)
+{
+	int rc = check_writable(media);
+
+	if (!rc)
+		rc = check_range(media, offset, len, "zero");
+	return rc ? rc : media->ops->zero(media, offset, len);
+}
+
+PMEMCTL_EXPORT int pmemctl_media_flush(struct pmemctl_media *media)
+{
+	return media->writable ? media->ops->flush(media) : 0;
+}
+
+PMEMCTL_EXPORT uint64_t pmemctl_media_size(struct pmemctl_media *media)
+{
+	return media->size;
+}
+
+PMEMCTL_EXPORT const char *pmemctl_media_name(struct pmemctl_media *media)
+{
+	return media->name;
+}

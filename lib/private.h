@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
+/* Internal declarations shared by libpmemctl's source files. */
+#ifndef PMEMCTL_PRIVATE_H
+#define PMEMCTL_PRIVATE_H
+
+#include <assert.h>
+#include <endian.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "libpmemctl.h"
+
+#define PMEMCTL_EXPORT __attribute__((visibility("default")))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) ((((x) + (a) - 1) / (a)) * (a))
+#define ALIGN_DOWN(x, a) (((x) / (a)) * (a))
+#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+#define SZ_4K 0x1000ULL
+#define SZ_8K 0x2000ULL
+#define SZ_2M 0x200000ULL
+#define SZ_16M 0x1000000ULL
+#define SZ_128K 0x20000ULL
+
+/* Packed on-media integers: the struct fields are plain integers holding
+ * little-endian bytes; these read and write them. */
+typedef uint16_t le16;
+typedef uint32_t le32;
+typedef uint64_t le64;
+
+/* Access by value so packed (unaligned) fields are read safely. */
+#define get_le16(p) le16toh(*(p))
+#define get_le32(p) le32toh(*(p))
+#define get_le64(p) le64toh(*(p))
+#define put_le16(p, v) (*(p) = htole16(v))
+#define put_le32(p, v) (*(p) = htole32(v))
+#define put_le64(p, v) (*(p) = htole64(v))
+
+struct pmemctl_ctx {
+	pmemctl_log_fn log_fn;
+	int log_priority;
+	void *userdata;
+};
+
+void pmemctl_log(struct pmemctl_ctx *ctx, int priority, const char *file,
+		 int line, const char *fn, const char *format, ...)
+	__attribute__((format(printf, 6, 7)));
+
+#define pmemctl_log_cond(ctx, prio, ...) \
+	do { \
+		if ((ctx) && (ctx)->log_priority >= (prio)) \
+			pmemctl_log(ctx, prio, __FILE__, __LINE__, __func__, \
+				    __VA_ARGS__); \
+	} while (0)
+
+#define err(ctx, ...) pmemctl_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+#define warn(ctx, ...) pmemctl_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
+#define notice(ctx, ...) pmemctl_log_cond(ctx, LOG_NOTICE, __VA_ARGS__)
+#define info(ctx, ...) pmemctl_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define dbg(ctx, ...) pmemctl_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+
+struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
+
+/* Sorted-insertion-free helpers for fixed strings */
+static inline bool mem_is_zero(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* fsync-free checksum for 4 KiB info blocks: checksum in the last 8 bytes */
+uint64_t pmemctl_sb_checksum(const void *block4k);
+
+#endif /* PMEMCTL_PRIVATE_H */

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * JSON helpers.  pmemctl's JSON is type-stable: without --human every
+ * size and identifier is a number; with --human every size is a string
+ * ("1.00 GiB") and every hex identifier a "0x..." string, whatever its
+ * value.  Lists are always arrays.
+ */
+#ifndef PMEMCTL_UTIL_JSON_H
+#define PMEMCTL_UTIL_JSON_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct json_object *json_size(uint64_t v, bool human);
+struct json_object *json_hex(uint64_t v, bool human);
+struct json_object *json_u64(uint64_t v);
+struct json_object *json_uuid(const uint8_t uu[16]);
+struct json_object *json_guid(const uint8_t efi_guid[16]);
+void json_add(struct json_object *obj, const char *key,
+	      struct json_object *val);
+void json_print(FILE *out, struct json_object *obj);
+
+#endif
