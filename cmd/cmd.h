@@ -60,5 +60,6 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_write_labels(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_zero_labels(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_check_labels(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_check_btt(int argc, char **argv, struct cmd_ctx *cc);
 
 #endif

@@ -71,7 +71,7 @@ static int dimm_action(int argc, char **argv, struct cmd_ctx *cc,
 		done += !rc;
 	}
 	pmemctl_bus_close(bus);
-	if (verb)
+	if (verb && done)
 		fprintf(stderr, "%s %d nmem%s\n", verb, done,
 			done == 1 ? "" : "s");
 	return first_rc ? cmd_exit_code(first_rc) : EXIT_OK;

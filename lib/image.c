@@ -381,7 +381,7 @@ static void identity_from_slot(struct pmemctl_dimm *dimm, unsigned slot)
 {
 	dimm->slot = slot;
 	dimm->handle = slot + 1;
-	dimm->phys_id = (uint16_t)(slot + 1);
+	dimm->phys_id = 0;	/* QEMU leaves the memdev physical id 0 */
 	dimm->vendor = QEMU_VENDOR;
 	dimm->device = QEMU_DEVICE;
 	dimm->revision = QEMU_REVISION;

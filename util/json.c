@@ -57,6 +57,11 @@ void json_add(struct json_object *obj, const char *key,
 
 void json_print(FILE *out, struct json_object *obj)
 {
+	if (json_object_is_type(obj, json_type_array) &&
+	    json_object_array_length(obj) == 0) {
+		fprintf(out, "[]\n");
+		return;
+	}
 	fprintf(out, "%s\n",
 		json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 					       JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: LGPL-2.1-only
+/* BTT support (in progress). */
+#include "btt.h"

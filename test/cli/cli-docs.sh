@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Every command has a man page that documents each of its options, and
+# bash completion offers every command and option.
+. "$TEST_LIB"
+
+[ -d "$PMEMCTL_MAN_DIR" ] || { echo "man pages not built (no asciidoctor)"; exit 77; }
+cmds=$(pm --list-cmds)
+for c in $cmds; do
+	page=pmemctl-$c
+	[ "$c" = check-namespace ] && page=pmemctl-check-btt
+	[ -f "$PMEMCTL_MAN_DIR/$page.1" ] || fail "no man page for $c"
+	text=$(MANWIDTH=200 man -l "$PMEMCTL_MAN_DIR/$page.1" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g; s/.\x08//g')
+	[ "$c" = platform ] && opts=$(pm platform create --list-opts; pm platform qemu-args --list-opts) ||
+		opts=$(pm "$c" --list-opts 2>/dev/null || true)
+	for o in $opts; do
+		o=${o%=}
+		[ "$o" = --help ] && continue
+		grep -q -- "$o" <<<"$text" || fail "$page(1) does not document $o"
+	done
+done
+pass "man pages document every command and option"
+
+# bash completion
+[ -f "$BASH_COMPLETION_SCRIPT" ] || fail "no completion script"
+complete_words() { # complete_words WORDS...: print the candidates
+	bash -c '
+		PATH=$(dirname "$PMEMCTL"):$PATH
+		source "$BASH_COMPLETION_SCRIPT"
+		COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 ))
+		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_pmemctl pmemctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}"' bash "$@"
+}
+for c in $cmds; do
+	complete_words pmemctl "${c:0:3}" | grep -qx "$c" || fail "completion lacks $c"
+done
+complete_words pmemctl init-labels --label | grep -qx -- '--label-version=' ||
+	fail "completion lacks init-labels --label-version"
+complete_words pmemctl list --reg | grep -qx -- '--regions' ||
+	fail "completion lacks list --regions"
+pm platform create p --dimms 2 --dimm-size 16M 2>/dev/null
+PMEMCTL_PLATFORM=$PWD/p complete_words pmemctl init-labels nm | grep -qx nmem1 ||
+	fail "completion does not offer DIMMs"
+pass "bash completion"

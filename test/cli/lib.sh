@@ -1,0 +1,75 @@
+# Helpers for pmemctl CLI tests (bash). Sourced via $TEST_LIB.
+# Every test runs in its own scratch directory, removed on exit.
+set -euo pipefail
+
+: "${PMEMCTL:?PMEMCTL must point at the pmemctl binary}"
+TEST_NAME=$(basename "$0" .sh)
+SCRATCH=$(mktemp -d "/tmp/pmemctl-$TEST_NAME.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+cd "$SCRATCH"
+unset PMEMCTL_PLATFORM
+export LC_ALL=C
+
+fail() {
+	echo "FAIL: $TEST_NAME: $*" >&2
+	exit 1
+}
+
+pass() {
+	echo "ok - $*"
+}
+
+# expect_exit CODE CMD...: run CMD, require exit CODE; output in $OUT/$ERR
+expect_exit() {
+	local want=$1 rc=0
+	shift
+	"$@" >"$SCRATCH/.out" 2>"$SCRATCH/.err" || rc=$?
+	OUT=$(cat "$SCRATCH/.out")
+	ERR=$(cat "$SCRATCH/.err")
+	if [ "$rc" != "$want" ]; then
+		echo "command: $*" >&2
+		echo "stdout: $OUT" >&2
+		echo "stderr: $ERR" >&2
+		fail "expected exit $want, got $rc"
+	fi
+}
+
+# expect_err_line REGEX: stderr is exactly one line matching REGEX
+expect_err_line() {
+	local n
+	n=$(printf '%s\n' "$ERR" | grep -c . || true)
+	[ "$n" = 1 ] || fail "expected one error line, got $n: $ERR"
+	printf '%s\n' "$ERR" | grep -Eq -- "$1" ||
+		fail "error '$ERR' does not match /$1/"
+}
+
+# sum FILES...: one checksum over several files (media unchanged checks)
+sum() {
+	cat "$@" | sha256sum | cut -d' ' -f1
+}
+
+# json_eq WHAT EXPECTED ACTUAL: compare two JSON documents (sorted keys)
+json_eq() {
+	local a b
+	a=$(jq -S . <<<"$2")
+	b=$(jq -S . <<<"$3")
+	if [ "$a" != "$b" ]; then
+		echo "--- expected ($1)" >&2
+		echo "$a" >&2
+		echo "--- actual" >&2
+		echo "$b" >&2
+		fail "$1 differs"
+	fi
+}
+
+pm() {
+	"$PMEMCTL" "$@"
+}
+
+# fixture NAME: decompress a kernel-made image, print its path
+fixture() {
+	local img="$SCRATCH/$1.img"
+	[ -f "$img" ] || xz -dc "$FIXTURES/kernel/$1.img.xz" |
+		cp --sparse=always /dev/stdin "$img"
+	echo "$img"
+}

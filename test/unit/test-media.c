@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The media shim: bounds checks, read-only, slices, hole punching. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "private.h"
+#include "tap.h"
+
+static void test_memory(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	uint8_t buf[4096] = { 0 }, out[16];
+	struct pmemctl_media *m, *s, *ro;
+
+	pmemctl_media_new_memory(ctx, buf, sizeof(buf), true, &m);
+	memset(out, 0xAB, sizeof(out));
+	tap_ok(t, pmemctl_media_write(m, 4080, out, 16) == 0, "write at the end");
+	tap_ok(t, pmemctl_media_write(m, 4081, out, 16) == -ERANGE,
+	       "write one byte past the end fails");
+	tap_ok(t, buf[4095] == 0xAB && buf[4079] == 0, "only the range changed");
+	tap_ok(t, pmemctl_media_read(m, UINT64_MAX - 4, out, 16) == -ERANGE,
+	       "offset overflow is rejected");
+	tap_ok(t, pmemctl_media_new_slice(m, 1024, 1024, &s) == 0, "slice");
+	tap_ok(t, pmemctl_media_read(s, 1020, out, 8) == -ERANGE,
+	       "slice bounds are its own");
+	tap_ok(t, pmemctl_media_write(s, 0, out, 4) == 0 && buf[1024] == 0xAB,
+	       "slice writes land at its offset");
+	pmemctl_media_close(s);
+	tap_ok(t, pmemctl_media_new_slice(m, 4000, 200, &s) == -ERANGE,
+	       "a slice beyond its parent is refused");
+	pmemctl_media_new_memory(ctx, buf, sizeof(buf), false, &ro);
+	tap_ok(t, pmemctl_media_write(ro, 0, out, 1) == -EROFS,
+	       "read-only media refuses writes");
+	pmemctl_media_close(ro);
+	pmemctl_media_close(m);
+}
+
+static void test_file(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	char path[] = "/tmp/pmemctl-media-XXXXXX";
+	uint8_t blk[65536];
+	struct pmemctl_media *m = NULL;
+	struct stat st;
+	int fd = mkstemp(path);
+
+	memset(blk, 0x5A, sizeof(blk));
+	if (ftruncate(fd, 1 << 20) != 0 || pwrite(fd, blk, sizeof(blk), 0) < 0)
+		tap_ok(t, false, "prepare file");
+	close(fd);
+	tap_ok(t, pmemctl_media_open_file(ctx, path, 0, 2 << 20,
+					  PMEMCTL_MEDIA_WRITE, &m) == -EIO,
+	       "a file shorter than the media is refused (truncated)");
+	tap_ok(t, pmemctl_media_open_file(ctx, path, 4096, 65536,
+					  PMEMCTL_MEDIA_WRITE, &m) == 0,
+	       "open a range");
+	tap_ok(t, pmemctl_media_read(m, 65536 - 8, blk, 16) == -ERANGE,
+	       "read past the range fails");
+	stat(path, &st);
+	tap_ok(t, pmemctl_media_zero(m, 0, 65536 - 4096) == 0, "zero");
+	pmemctl_media_read(m, 0, blk, 16);
+	tap_ok(t, mem_is_zero(blk, 16), "zeroed range reads back as zeros");
+	{
+		struct stat st2;
+
+		stat(path, &st2);
+		tap_ok(t, st2.st_blocks < st.st_blocks,
+		       "zero punched a hole (%lld -> %lld blocks)",
+		       (long long)st.st_blocks, (long long)st2.st_blocks);
+	}
+	pmemctl_media_close(m);
+	unlink(path);
+}
+
+int main(void)
+{
+	struct pmemctl_ctx *ctx;
+	struct tap t = { 0 };
+
+	pmemctl_new(&ctx);
+	pmemctl_set_log_priority(ctx, 0);
+	test_memory(&t, ctx);
+	test_file(&t, ctx);
+	pmemctl_free(ctx);
+	return tap_done(&t);
+}
