@@ -551,6 +551,10 @@ PMEMCTL_EXPORT int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus,
 	uint64_t maxmem = ram_size;
 	int rc;
 
+	if (ram_size < (1ULL << 20) || ram_size % (1ULL << 20)) {
+		err(bus->ctx, "guest memory must be a whole number of MiB");
+		return -EINVAL;
+	}
 	if (bus->ops != &image_ops) {
 		err(bus->ctx, "%s: QEMU arguments exist only for image platforms",
 		    bus->devname);
@@ -564,9 +568,10 @@ PMEMCTL_EXPORT int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus,
 	rc = push_arg(argv, argc, strdup("-machine"));
 	rc = rc ?: push_arg(argv, argc, strdup("pc,nvdimm=on"));
 	rc = rc ?: push_arg(argv, argc, strdup("-m"));
-	rc = rc ?: push_arg(argv, argc, fmt("%llu,slots=%u,maxmem=%llu",
-			      (unsigned long long)ram_size, bus->ndimms,
-			      (unsigned long long)maxmem));
+	/* a bare -m number means MiB to QEMU: always give the unit */
+	rc = rc ?: push_arg(argv, argc, fmt("%lluM,slots=%u,maxmem=%lluM",
+			      (unsigned long long)(ram_size >> 20), bus->ndimms,
+			      (unsigned long long)(maxmem >> 20)));
 	for (unsigned i = 0; !rc && i < bus->ndimms; i++) {
 		struct pmemctl_dimm *d = &bus->dimms[i];
 		char *path = qemu_escape(d->image_path);

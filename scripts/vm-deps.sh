@@ -99,6 +99,11 @@ if [ ! -f "$kdir/.complete" ] || ! ls "$kdir"/lib/modules/*/modules.dep >/dev/nu
     trap - EXIT
 fi
 
+# Drop kernels of earlier runs (~400 MB each) once a newer one is in place.
+for old in "$CACHE"/linux-image-*; do
+    [ "$old" = "$kdir" ] || [ ! -d "$old" ] || { log "removing old $(basename "$old")"; rm -rf "$old"; }
+done
+
 # The package ships exactly one vmlinuz-<ver> and one lib/modules/<ver>.
 vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | head -n1)
 kver=${vmlinuz##*/vmlinuz-}

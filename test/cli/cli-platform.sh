@@ -63,5 +63,6 @@ grep -qx "memory-backend-file,id=mem1,share=on,mem-path=$SCRATCH/p/nmem1.img,siz
 grep -qx 'nvdimm,memdev=mem1,id=nvdimm1,slot=1,label-size=131072' <<<"$OUT" ||
 	fail "device args: $OUT"
 PMEMCTL_PLATFORM=p expect_exit 0 pm platform qemu-args --memory 1G
-grep -q '^1073741824,slots=2,maxmem=' <<<"$OUT" || fail "-m args: $OUT"
+grep -qx '1024M,slots=2,maxmem=2048M' <<<"$OUT" || fail "-m args: $OUT"
+expect_exit 2 pm platform qemu-args p --memory 1000K
 pass "qemu-args"

@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2054
+# (SC2054: commas inside QEMU option values are intended.)
 # Helpers for host-side VM scenario scripts (test/vm/scenarios/*.sh).
 # Source this after `set -euo pipefail`.
 #
@@ -152,7 +153,7 @@ vm_boot() {
     vm_log "$tag: booting (timeout ${VM_TIMEOUT}s; cmd in $VM_WORKDIR/$tag.cmd)"
     local qrc=0 t0=$SECONDS
     timeout -k 5 "$VM_TIMEOUT" "$QEMU" "${qargs[@]}" </dev/null >"$VM_WORKDIR/$tag.qemu.log" 2>&1 || qrc=$?
-    tr -d '\r' <"$raw" >"$VM_LOG" 2>/dev/null || : >"$VM_LOG"
+    if [ -f "$raw" ]; then tr -d '\r' <"$raw" >"$VM_LOG"; else : >"$VM_LOG"; fi
     rm -rf "$sdir" "$initrd" "$raw"
 
     # Guest stdout: the lines strictly between the markers (see /init).
@@ -174,7 +175,7 @@ vm_boot() {
         rc=${marker#PMEMCTL-VM-EXIT=}
     fi
     vm_log "$tag: guest exit status $rc after $((SECONDS - t0))s"
-    [ "$rc" = 0 ] || vm_console_tail
+    [ "$rc" = 0 ] || vm_console_tail 60
     return "$rc"
 }
 

@@ -19,6 +19,8 @@
 # Needs scripts/vm-deps.sh to have run, a C compiler, xz and jq. Uses
 # VM_INITRAMFS/VM_INITRAMFS_ENV when set (meson run target `vm-fixtures`),
 # otherwise builds a base initramfs in the scratch dir.
+# shellcheck source-path=SCRIPTDIR disable=SC2034
+# (SC2034: VM_NAME, VM_FILES are read by lib.sh.)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -200,8 +202,8 @@ make_set() {
     [ -f "$sec/end" ] || vm_die "$set: guest output incomplete"
 
     # Check the BTT read-back against what the host says the patterns are.
-    local dev off len sum lbs
-    while read -r dev off len sum; do
+    local dev sum lbs
+    while read -r dev _ _ sum; do
         lbs=$(awk -v d="$dev" '$1 == d { print $2; exit }' "$sec/writes")
         [ "$sum" = "$(expected_readback "$set" "$dev" "$lbs")" ] ||
             vm_die "$set: read-back of $dev differs from the written patterns"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the base initramfs for the QEMU NVDIMM tests.
 #
-# usage: mkinitramfs.sh OUT.cpio.gz OUT.env [PMEMCTL_BIN [LIBPMEMCTL.so...]]
+# usage: mkinitramfs.sh [-d DEPFILE] OUT.cpio.gz OUT.env [PMEMCTL_BIN [LIBPMEMCTL.so...]]
 #
 # OUT.cpio.gz  gzip'd newc archive: busybox-static, the libnvdimm/nfit/dax
 #              modules with a depmod'ed /lib/modules/<ver> tree, Debian's
@@ -15,10 +15,17 @@
 #              is an empty placeholder and the build still succeeds, so that
 #              the scenarios skip (exit 77) instead of breaking the build.
 #
+# DEPFILE     Makefile-style dependency list (for ninja): every host file
+#             that went into the archive, plus the kernel cache's kernel.env
+#             (listed even when missing, so that ninja retries until the
+#             cache exists).
+#
 # Kernel cache: ${PMEMCTL_VM_CACHE:-/var/cache/pmemctl-vm}/kernel.env, written
 # by scripts/vm-deps.sh.
 set -euo pipefail
 
+depfile=
+if [ "${1:-}" = -d ]; then depfile=$2; shift 2; fi
 out=${1:?usage: mkinitramfs.sh OUT.cpio.gz OUT.env [PMEMCTL_BIN [LIB...]]}
 outenv=${2:?usage: mkinitramfs.sh OUT.cpio.gz OUT.env [PMEMCTL_BIN [LIB...]]}
 shift 2
@@ -30,8 +37,21 @@ CACHE=${PMEMCTL_VM_CACHE:-/var/cache/pmemctl-vm}
 # Modules the tests need; their dependencies are added from modules.dep.
 MODULES=(libnvdimm nfit nd_btt nd_pmem device_dax dax_pmem)
 
+# Inputs for the depfile.
+deps=("$CACHE/kernel.env" "$0")
+write_depfile() {
+    [ -n "$depfile" ] || return 0
+    local d
+    {
+        printf '%s:' "${out// /\\ }"
+        for d in "${deps[@]}"; do printf ' \\\n  %s' "${d// /\\ }"; done
+        echo
+    } >"$depfile"
+}
+
 skip() {
     : >"$out"
+    write_depfile
     printf 'PMEMCTL_VM_SKIP=%q\n' "$*" >"$outenv"
     echo "mkinitramfs: skipping VM image: $*" >&2
     exit 0
@@ -59,6 +79,7 @@ mkdir -p "$stage/lib/x86_64-linux-gnu" "$stage/lib64"
 
 # --- busybox + applet links -------------------------------------------------
 cp "$bb" "$stage/bin/busybox"
+deps+=("$bb")
 for applet in $("$bb" --list-full); do
     [ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
 done
@@ -70,25 +91,28 @@ copy_libs() {
     local f lib
     for f in "$@"; do
         # ldd lines: "libX.so.N => /path (0x...)" or "/lib64/ld-linux... (0x...)"
-        ldd "$f" | awk '/=> \// { print $3 } /^\t\// { print $1 }' |
+        # (ldd fails for static files: nothing to copy then.)
         while read -r lib; do
             case $lib in
             */ld-linux*) cp -L "$lib" "$stage/lib64/$(basename "$lib")" ;;
             *) [ -e "$stage/lib/x86_64-linux-gnu/$(basename "$lib")" ] ||
                    cp -L "$lib" "$stage/lib/x86_64-linux-gnu/" ;;
             esac
-        done
+            deps+=("$lib")
+        done < <(ldd "$f" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }')
     done
 }
 
 for t in ndctl daxctl; do
     cp "$(command -v "$t")" "$stage/usr/bin/$t"
+    deps+=("$(command -v "$t")")
     copy_libs "$(command -v "$t")"
 done
 
 # --- optional pmemctl -------------------------------------------------------
 if [ -n "$pmemctl_bin" ]; then
     cp "$pmemctl_bin" "$stage/usr/bin/pmemctl"
+    deps+=("$pmemctl_bin" "${pmemctl_libs[@]}")
     for l in "${pmemctl_libs[@]}"; do
         # Copy the real file under its own name; soname symlinks below.
         cp -L "$l" "$stage/lib/x86_64-linux-gnu/$(basename "$l")"
@@ -145,10 +169,12 @@ for p in "${order[@]}"; do
     *.ko.zst) zstd -qdc "$PMEMCTL_VM_MODDIR/$p" >"$dst" ;;
     esac
     echo "${p%.ko*}.ko" >>"$stage/etc/vm-modules"
+    deps+=("$PMEMCTL_VM_MODDIR/$p")
 done
 for f in modules.order modules.builtin modules.builtin.modinfo; do
     [ -f "$PMEMCTL_VM_MODDIR/$f" ] && cp "$PMEMCTL_VM_MODDIR/$f" "$gmoddir/"
 done
+deps+=("$moddep" "$PMEMCTL_VM_VMLINUZ")
 # A consistent modules.dep/alias/... for the subset we ship, so libkmod (used
 # by ndctl and daxctl) finds what it looks for.
 depmod_bin=$(command -v depmod || echo /sbin/depmod)
@@ -223,6 +249,7 @@ size=$(stat -c %s "$tmpout")
 pad=$(( (512 - size % 512) % 512 ))
 [ "$pad" -gt 0 ] && head -c "$pad" /dev/zero >>"$tmpout"
 mv "$tmpout" "$out"
+write_depfile
 
 {
     printf 'PMEMCTL_VM_KVER=%q\n' "$kver"

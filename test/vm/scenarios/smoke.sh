@@ -3,6 +3,7 @@
 # Expect 2 DIMMs, 2 regions and, per region, one label-less raw namespace
 # spanning the whole region (size = ALIGN_DOWN(file - 128K, 2M)).
 set -euo pipefail
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vm_require
 
