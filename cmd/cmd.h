@@ -61,5 +61,9 @@ int cmd_write_labels(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_zero_labels(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_check_labels(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_check_btt(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_create_namespace(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_needs_kernel(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc);
 
 #endif

@@ -88,3 +88,79 @@ uint64_t pfn_sb_align(const struct nd_pfn_sb *sb)
 		return 0;
 	return 1ULL << (63 - __builtin_clzll(dataoff));
 }
+
+static void copy_sig(char out[17], const uint8_t *sig)
+{
+	for (int i = 0; i < 16; i++)
+		out[i] = sig[i] >= 0x20 && sig[i] < 0x7f ? (char)sig[i]
+			 : (sig[i] ? '?' : '\0');
+	out[16] = '\0';
+}
+
+PMEMCTL_EXPORT int pmemctl_media_get_btt_info(struct pmemctl_media *media,
+					      uint64_t offset,
+					      struct pmemctl_btt_info *info)
+{
+	struct btt_sb sb;
+	int rc = pmemctl_media_read(media, offset, &sb, sizeof(sb));
+
+	if (rc)
+		return rc;
+	if (memcmp(sb.signature, BTT_SIG, BTT_SIG_LEN) != 0)
+		return -ENODEV;
+	memset(info, 0, sizeof(*info));
+	info->offset = offset;
+	info->checksum = get_le64(&sb.checksum);
+	info->checksum_ok = pmemctl_sb_checksum(&sb) == info->checksum;
+	copy_sig(info->signature, sb.signature);
+	memcpy(info->uuid, sb.uuid, 16);
+	memcpy(info->parent_uuid, sb.parent_uuid, 16);
+	info->flags = get_le32(&sb.flags);
+	info->major = get_le16(&sb.version_major);
+	info->minor = get_le16(&sb.version_minor);
+	info->external_lbasize = get_le32(&sb.external_lbasize);
+	info->external_nlba = get_le32(&sb.external_nlba);
+	info->internal_lbasize = get_le32(&sb.internal_lbasize);
+	info->internal_nlba = get_le32(&sb.internal_nlba);
+	info->nfree = get_le32(&sb.nfree);
+	info->infosize = get_le32(&sb.infosize);
+	info->nextoff = get_le64(&sb.nextoff);
+	info->dataoff = get_le64(&sb.dataoff);
+	info->mapoff = get_le64(&sb.mapoff);
+	info->logoff = get_le64(&sb.logoff);
+	info->info2off = get_le64(&sb.info2off);
+	return 0;
+}
+
+PMEMCTL_EXPORT int pmemctl_media_get_pfn_info(struct pmemctl_media *media,
+					      struct pmemctl_pfn_info *info)
+{
+	struct nd_pfn_sb sb;
+	int rc = pmemctl_media_read(media, PFN_INFO_OFFSET, &sb, sizeof(sb));
+
+	if (rc)
+		return rc;
+	if (memcmp(sb.signature, PFN_SIG, PFN_SIG_LEN) != 0 &&
+	    memcmp(sb.signature, DAX_SIG, PFN_SIG_LEN) != 0)
+		return -ENODEV;
+	memset(info, 0, sizeof(*info));
+	info->offset = PFN_INFO_OFFSET;
+	info->dax = memcmp(sb.signature, DAX_SIG, PFN_SIG_LEN) == 0;
+	info->checksum = get_le64(&sb.checksum);
+	info->checksum_ok = pmemctl_sb_checksum(&sb) == info->checksum;
+	copy_sig(info->signature, sb.signature);
+	memcpy(info->uuid, sb.uuid, 16);
+	memcpy(info->parent_uuid, sb.parent_uuid, 16);
+	info->flags = get_le32(&sb.flags);
+	info->major = get_le16(&sb.version_major);
+	info->minor = get_le16(&sb.version_minor);
+	info->dataoff = get_le64(&sb.dataoff);
+	info->npfns = get_le64(&sb.npfns);
+	info->mode = get_le32(&sb.mode);
+	info->start_pad = get_le32(&sb.start_pad);
+	info->end_trunc = get_le32(&sb.end_trunc);
+	info->align = (uint32_t)pfn_sb_align(&sb);
+	info->page_size = get_le32(&sb.page_size);
+	info->page_struct_size = get_le16(&sb.page_struct_size);
+	return 0;
+}

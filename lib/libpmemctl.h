@@ -278,6 +278,72 @@ bool pmemctl_namespace_is_seed(struct pmemctl_namespace *ns);
 int pmemctl_namespace_open_media(struct pmemctl_namespace *ns,
 				 struct pmemctl_media **media);
 
+/*
+ * Provisioning.  Each call writes the mode's layout into the namespace's
+ * range first and commits the label last, so an interruption leaves either
+ * the old namespace or the new one.  Label changes rescan the region:
+ * namespace handles from before the call are invalid afterwards; the call
+ * returns the new one.  Without @force nothing that holds a BTT/PFN/DAX
+ * layout or non-zero data in its first 8 KiB is overwritten (-EBUSY).
+ */
+struct pmemctl_ns_spec {
+	uint64_t size;			/* 0: the largest free extent */
+	enum pmemctl_ns_mode mode;
+	enum pmemctl_pfn_map map;	/* fsdax/devdax; NONE means dev */
+	uint32_t sector_size;		/* 0: 4096 for sector, else 512 */
+	uint64_t align;			/* fsdax/devdax; 0 means 2 MiB */
+	const char *name;		/* NULL: none (reconfigure: keep) */
+	const uint8_t *uuid;		/* NULL: generate */
+	bool force;
+};
+
+int pmemctl_region_create_namespace(struct pmemctl_region *region,
+				    const struct pmemctl_ns_spec *spec,
+				    struct pmemctl_namespace **ns);
+int pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
+				  const struct pmemctl_ns_spec *spec,
+				  struct pmemctl_namespace **out);
+int pmemctl_namespace_destroy(struct pmemctl_namespace *ns, bool force);
+/* true if the namespace holds a layout or data in its first 8 KiB */
+bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns);
+
+/* ---- info blocks ------------------------------------------------------- */
+
+struct pmemctl_btt_info {
+	uint64_t offset;		/* of this info block in the media */
+	bool checksum_ok;
+	char signature[17];
+	uint8_t uuid[16], parent_uuid[16];
+	uint32_t flags;
+	uint16_t major, minor;
+	uint32_t external_lbasize, external_nlba;
+	uint32_t internal_lbasize, internal_nlba;
+	uint32_t nfree, infosize;
+	uint64_t nextoff, dataoff, mapoff, logoff, info2off;
+	uint64_t checksum;
+};
+
+struct pmemctl_pfn_info {
+	uint64_t offset;
+	bool checksum_ok;
+	bool dax;
+	char signature[17];
+	uint8_t uuid[16], parent_uuid[16];
+	uint32_t flags;
+	uint16_t major, minor;
+	uint64_t dataoff, npfns;
+	uint32_t mode, start_pad, end_trunc, align, page_size;
+	uint16_t page_struct_size;
+	uint64_t checksum;
+};
+
+/* Decode a BTT info block at @offset; -ENODEV without a BTT signature. */
+int pmemctl_media_get_btt_info(struct pmemctl_media *media, uint64_t offset,
+			       struct pmemctl_btt_info *info);
+/* Decode the PFN/DAX info block at 4 KiB; -ENODEV without a signature. */
+int pmemctl_media_get_pfn_info(struct pmemctl_media *media,
+			       struct pmemctl_pfn_info *info);
+
 const char *pmemctl_ns_mode_name(enum pmemctl_ns_mode mode);
 int pmemctl_ns_mode_parse(const char *name, enum pmemctl_ns_mode *mode);
 const char *pmemctl_map_name(enum pmemctl_pfn_map map);

@@ -271,30 +271,39 @@ static int scan_region(struct pmemctl_bus *bus, unsigned i)
 	return scan_labelled(region, dimm->lsa);
 }
 
+static void region_free_namespaces(struct pmemctl_region *r)
+{
+	for (unsigned j = 0; j < r->nnamespaces; j++)
+		free(r->namespaces[j]);
+	free(r->namespaces);
+	r->namespaces = NULL;
+	r->nnamespaces = 0;
+}
+
 void bus_free_regions(struct pmemctl_bus *bus)
 {
-	for (unsigned i = 0; i < bus->nregions; i++) {
-		struct pmemctl_region *r = &bus->regions[i];
-
-		for (unsigned j = 0; j < r->nnamespaces; j++)
-			free(r->namespaces[j]);
-		free(r->namespaces);
-	}
+	for (unsigned i = 0; i < bus->nregions; i++)
+		region_free_namespaces(&bus->regions[i]);
 	free(bus->regions);
 	bus->regions = NULL;
 	bus->nregions = 0;
 }
 
-/* One region per DIMM, as QEMU presents non-interleaved NVDIMMs. */
+/*
+ * One region per DIMM, as QEMU presents non-interleaved NVDIMMs.  A rescan
+ * keeps the region handles and replaces every namespace handle.
+ */
 int bus_scan_regions(struct pmemctl_bus *bus)
 {
 	int rc = 0;
 
-	bus_free_regions(bus);
-	bus->regions = calloc(bus->ndimms, sizeof(*bus->regions));
-	if (!bus->regions)
-		return -ENOMEM;
+	if (!bus->regions) {
+		bus->regions = calloc(bus->ndimms, sizeof(*bus->regions));
+		if (!bus->regions)
+			return -ENOMEM;
+	}
 	for (unsigned i = 0; i < bus->ndimms && !rc; i++) {
+		region_free_namespaces(&bus->regions[i]);
 		bus->nregions = i + 1;
 		rc = scan_region(bus, i);
 	}

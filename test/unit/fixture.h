@@ -9,6 +9,7 @@
 #define PMEMCTL_TEST_FIXTURE_H
 
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 

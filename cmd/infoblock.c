@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * read-infoblock: decode the BTT (v1.1 at 4 KiB, v2.0 at 0, every arena of
+ * the chain) or PFN/DAX info block of a namespace or an image file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "util/json.h"
+
+#define MAX_ARENAS 4096
+
+struct ib_params {
+	bool json, human;
+	uint64_t offset, size;
+	int verbose;
+};
+
+static struct json_object *btt_json(const struct pmemctl_btt_info *b,
+				    const char *dev, bool human)
+{
+	struct json_object *o = json_object_new_object();
+	char ver[16];
+
+	snprintf(ver, sizeof(ver), "%u.%u", b->major, b->minor);
+	json_add(o, "dev", json_object_new_string(dev));
+	json_add(o, "offset", json_hex(b->offset, human));
+	json_add(o, "signature", json_object_new_string(b->signature));
+	json_add(o, "uuid", json_uuid(b->uuid));
+	json_add(o, "parent_uuid", json_uuid(b->parent_uuid));
+	json_add(o, "flags", json_hex(b->flags, human));
+	json_add(o, "version", json_object_new_string(ver));
+	json_add(o, "external_lbasize", json_u64(b->external_lbasize));
+	json_add(o, "external_nlba", json_u64(b->external_nlba));
+	json_add(o, "internal_lbasize", json_u64(b->internal_lbasize));
+	json_add(o, "internal_nlba", json_u64(b->internal_nlba));
+	json_add(o, "nfree", json_u64(b->nfree));
+	json_add(o, "infosize", json_u64(b->infosize));
+	json_add(o, "nextoff", json_hex(b->nextoff, human));
+	json_add(o, "dataoff", json_hex(b->dataoff, human));
+	json_add(o, "mapoff", json_hex(b->mapoff, human));
+	json_add(o, "logoff", json_hex(b->logoff, human));
+	json_add(o, "info2off", json_hex(b->info2off, human));
+	json_add(o, "checksum", json_hex(b->checksum, human));
+	json_add(o, "checksum_valid", json_object_new_boolean(b->checksum_ok));
+	return o;
+}
+
+static struct json_object *pfn_json(const struct pmemctl_pfn_info *f,
+				    const char *dev, bool human)
+{
+	struct json_object *o = json_object_new_object();
+	char ver[16];
+
+	snprintf(ver, sizeof(ver), "%u.%u", f->major, f->minor);
+	json_add(o, "dev", json_object_new_string(dev));
+	json_add(o, "offset", json_hex(f->offset, human));
+	json_add(o, "signature", json_object_new_string(f->signature));
+	json_add(o, "uuid", json_uuid(f->uuid));
+	json_add(o, "parent_uuid", json_uuid(f->parent_uuid));
+	json_add(o, "flags", json_hex(f->flags, human));
+	json_add(o, "version", json_object_new_string(ver));
+	json_add(o, "dataoff", json_hex(f->dataoff, human));
+	json_add(o, "npfns", json_u64(f->npfns));
+	json_add(o, "mode", json_u64(f->mode));
+	json_add(o, "start_pad", json_u64(f->start_pad));
+	json_add(o, "end_trunc", json_u64(f->end_trunc));
+	json_add(o, "align", json_u64(f->align));
+	json_add(o, "page_size", json_u64(f->page_size));
+	json_add(o, "page_struct_size", json_u64(f->page_struct_size));
+	json_add(o, "checksum", json_hex(f->checksum, human));
+	json_add(o, "checksum_valid", json_object_new_boolean(f->checksum_ok));
+	return o;
+}
+
+/* BTT arenas from @start along nextoff, bounded and in range. */
+static unsigned add_btt_chain(struct pmemctl_media *m, uint64_t start,
+			      const char *dev, bool human,
+			      struct json_object *arr)
+{
+	struct pmemctl_btt_info b;
+	uint64_t off = start;
+	unsigned n = 0;
+
+	while (n < MAX_ARENAS && pmemctl_media_get_btt_info(m, off, &b) == 0) {
+		json_object_array_add(arr, btt_json(&b, dev, human));
+		n++;
+		if (!b.nextoff || b.nextoff > pmemctl_media_size(m) - off)
+			break;
+		off += b.nextoff;
+	}
+	return n;
+}
+
+static void print_text(struct json_object *arr)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+
+		if (i)
+			printf("\n");
+		json_object_object_foreach(o, key, val)
+			printf("%-18s %s\n", key, json_object_get_string(val));
+	}
+}
+
+static int open_target(struct cmd_ctx *cc, const char *target,
+		       struct ib_params *p, struct pmemctl_bus **bus,
+		       struct pmemctl_media **m)
+{
+	struct pmemctl_namespace *ns;
+	struct pmemctl_region *r;
+	struct stat st;
+	int rc;
+
+	if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) {
+		uint64_t len = p->size ? p->size :
+			       ((uint64_t)st.st_size > p->offset ?
+				(uint64_t)st.st_size - p->offset : 0);
+
+		return pmemctl_media_open_file(cc->ctx, target, p->offset, len,
+					       0, m);
+	}
+	if (stat(target, &st) == 0 && S_ISBLK(st.st_mode))
+		return pmemctl_media_open_blockdev(cc->ctx, target, 0, m);
+	rc = cmd_open_bus(cc, false, bus);
+	if (rc)
+		return rc;
+	pmemctl_region_foreach(*bus, r)
+		pmemctl_namespace_foreach(r, ns)
+			if (!pmemctl_namespace_is_seed(ns) &&
+			    cmd_match_namespace(ns, target))
+				return pmemctl_namespace_open_media(ns, m);
+	cmd_error(cc, "%s: no such namespace or file", target);
+	return -ENOENT;
+}
+
+int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc)
+{
+	struct ib_params p = { 0 };
+	struct opt opts[] = {
+		OPT_BOOLEAN('j', "json", &p.json, "print JSON"),
+		OPT_BOOLEAN('u', "human", &p.human, "hex fields as strings"),
+		OPT_SIZE64('O', "offset", &p.offset, "OFFSET",
+			   "FILE: where the namespace starts in the file"),
+		OPT_SIZE64('s', "size", &p.size, "SIZE",
+			   "FILE: namespace size (default: to the end)"),
+		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_LAST,
+	};
+	struct pmemctl_bus *bus = NULL;
+	struct pmemctl_media *m = NULL;
+	struct pmemctl_pfn_info f;
+	struct json_object *arr;
+	unsigned n;
+	int rc;
+
+	rc = cmd_parse(cc, &argc, &argv, opts,
+		       "pmemctl read-infoblock <namespaceX.Y|FILE|DEVICE> [<options>]");
+	if (rc >= 0)
+		return rc;
+	cmd_set_verbose(cc, p.verbose);
+	if (argc != 1) {
+		cmd_error(cc, "expected one namespace, image file or device");
+		return EXIT_USAGE;
+	}
+	rc = open_target(cc, argv[0], &p, &bus, &m);
+	if (rc) {
+		pmemctl_bus_close(bus);
+		return cmd_exit_code(rc);
+	}
+	arr = json_object_new_array();
+	/* BTT 1.1 lives at 4 KiB, 2.0 at 0; PFN/DAX at 4 KiB */
+	n = add_btt_chain(m, 4096, argv[0], p.human, arr);
+	n += add_btt_chain(m, 0, argv[0], p.human, arr);
+	if (pmemctl_media_get_pfn_info(m, &f) == 0) {
+		json_object_array_add(arr, pfn_json(&f, argv[0], p.human));
+		n++;
+	}
+	if (!n) {
+		cmd_error(cc, "%s: no BTT, PFN or DAX info block found", argv[0]);
+		rc = -ENODEV;
+	} else if (p.json) {
+		json_print(stdout, arr);
+	} else {
+		print_text(arr);
+	}
+	json_object_put(arr);
+	pmemctl_media_close(m);
+	pmemctl_bus_close(bus);
+	return cmd_exit_code(rc);
+}

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * create-namespace (and reconfigure with -e), destroy-namespace, and the
+ * enable/disable commands that only the live kernel can carry out.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "cmd.h"
+#include "json.h"
+
+struct ns_params {
+	const char *region, *mode, *map, *name, *uuid, *reconfig;
+	uint64_t size, sector_size, align;
+	bool force, human;
+	int verbose;
+};
+
+static struct pmemctl_namespace *find_namespace(struct pmemctl_bus *bus,
+						const char *spec,
+						const char *region_filter)
+{
+	struct pmemctl_namespace *ns;
+	struct pmemctl_region *r;
+
+	pmemctl_region_foreach(bus, r) {
+		if (region_filter && !cmd_match_region(r, region_filter))
+			continue;
+		pmemctl_namespace_foreach(r, ns)
+			if (strcmp(spec, "all") && cmd_match_namespace(ns, spec))
+				return ns;
+	}
+	return NULL;
+}
+
+static int parse_spec(struct cmd_ctx *cc, struct ns_params *p,
+		      struct pmemctl_ns_spec *s, uint8_t uu[16])
+{
+	memset(s, 0, sizeof(*s));
+	s->size = p->size;
+	s->sector_size = (uint32_t)p->sector_size;
+	s->align = p->align;
+	s->name = p->name;
+	s->force = p->force;
+	s->mode = PMEMCTL_NS_MODE_FSDAX;	/* ndctl's default for pmem */
+	if (p->sector_size > UINT32_MAX) {
+		cmd_error(cc, "invalid sector size %llu",
+			  (unsigned long long)p->sector_size);
+		return -EINVAL;
+	}
+	if (p->mode && pmemctl_ns_mode_parse(p->mode, &s->mode)) {
+		cmd_error(cc, "unknown mode '%s' (raw, sector, fsdax or devdax)",
+			  p->mode);
+		return -EINVAL;
+	}
+	if (p->map) {
+		if (!strcmp(p->map, "mem")) {
+			s->map = PMEMCTL_MAP_MEM;
+		} else if (!strcmp(p->map, "dev")) {
+			s->map = PMEMCTL_MAP_DEV;
+		} else {
+			cmd_error(cc, "unknown map '%s' (mem or dev)", p->map);
+			return -EINVAL;
+		}
+	}
+	if (p->uuid) {
+		if (uuid_parse(p->uuid, uu)) {
+			cmd_error(cc, "invalid uuid '%s'", p->uuid);
+			return -EINVAL;
+		}
+		s->uuid = uu;
+	}
+	return 0;
+}
+
+static int print_namespace(struct pmemctl_namespace *ns, bool human)
+{
+	struct json_object *o = namespace_to_json(ns, human);
+
+	json_print(stdout, o);
+	json_object_put(o);
+	return EXIT_OK;
+}
+
+/* The first region, in order, whose largest free extent fits the size. */
+static struct pmemctl_region *pick_region(struct pmemctl_bus *bus,
+					  struct ns_params *p)
+{
+	struct pmemctl_region *r, *fallback = NULL;
+
+	pmemctl_region_foreach(bus, r) {
+		uint64_t room = pmemctl_region_is_labelled(r) ?
+			pmemctl_region_get_max_available_extent(r) :
+			pmemctl_region_get_size(r);
+
+		if (p->region && !cmd_match_region(r, p->region))
+			continue;
+		if (!fallback)
+			fallback = r;
+		if (room && room >= p->size)
+			return r;
+	}
+	return fallback;
+}
+
+/* Reconfigure keeps what was not asked to change, as ndctl does. */
+static void inherit_settings(struct pmemctl_namespace *old,
+			     struct ns_params *p, struct pmemctl_ns_spec *s)
+{
+	enum pmemctl_ns_mode mode = pmemctl_namespace_get_mode(old);
+
+	if (!p->mode)
+		s->mode = mode;
+	if (s->mode != mode || mode == PMEMCTL_NS_MODE_UNKNOWN)
+		return;
+	if (!p->sector_size && mode != PMEMCTL_NS_MODE_DEVDAX)
+		s->sector_size = pmemctl_namespace_get_sector_size(old);
+	if (mode == PMEMCTL_NS_MODE_FSDAX || mode == PMEMCTL_NS_MODE_DEVDAX) {
+		if (!p->map)
+			s->map = pmemctl_namespace_get_map(old);
+		if (!p->align)
+			s->align = pmemctl_namespace_get_align(old);
+	}
+}
+
+int cmd_create_namespace(int argc, char **argv, struct cmd_ctx *cc)
+{
+	struct ns_params p = { 0 };
+	struct opt opts[] = {
+		OPT_STR('r', "region", &p.region, "REGION",
+			"region to create in (default: the first that fits)"),
+		OPT_STR('e', "reconfig", &p.reconfig, "NAMESPACE",
+			"reconfigure this namespace instead of creating one"),
+		OPT_SIZE64('s', "size", &p.size, "SIZE",
+			   "raw capacity (default: the largest free extent)"),
+		OPT_STR('m', "mode", &p.mode, "MODE",
+			"raw, sector, fsdax (default) or devdax"),
+		OPT_STR('M', "map", &p.map, "mem|dev",
+			"where fsdax/devdax keep struct pages (default dev)"),
+		OPT_NUM('l', "sector-size", &p.sector_size, "SIZE",
+			"sector size (sector mode default 4096)"),
+		OPT_SIZE64('a', "align", &p.align, "ALIGN",
+			   "fsdax/devdax mapping alignment (default 2M)"),
+		OPT_STR('n', "name", &p.name, "NAME", "namespace name"),
+		OPT_STR('u', "uuid", &p.uuid, "UUID",
+			"namespace uuid (default: generated)"),
+		OPT_BOOLEAN('f', "force", &p.force,
+			    "overwrite a namespace that holds data"),
+		OPT_BOOLEAN(0, "human", &p.human,
+			    "sizes as strings in the JSON"),
+		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_LAST,
+	};
+	struct pmemctl_namespace *ns = NULL;
+	struct pmemctl_ns_spec spec;
+	struct pmemctl_bus *bus;
+	struct pmemctl_region *r;
+	uint8_t uu[16];
+	int rc;
+
+	rc = cmd_parse(cc, &argc, &argv, opts,
+		       "pmemctl create-namespace [-r REGION] [-s SIZE] [-m MODE] [<options>]");
+	if (rc >= 0)
+		return rc;
+	cmd_set_verbose(cc, p.verbose);
+	if (argc) {
+		cmd_error(cc, "unexpected argument '%s'", argv[0]);
+		return EXIT_USAGE;
+	}
+	if (parse_spec(cc, &p, &spec, uu))
+		return EXIT_USAGE;
+	rc = cmd_open_bus(cc, true, &bus);
+	if (rc)
+		return cmd_exit_code(rc);
+	if (p.reconfig) {
+		struct pmemctl_namespace *old = find_namespace(bus, p.reconfig,
+							       p.region);
+
+		if (!old) {
+			cmd_error(cc, "%s: no such namespace", p.reconfig);
+			pmemctl_bus_close(bus);
+			return EXIT_NOT_FOUND;
+		}
+		inherit_settings(old, &p, &spec);
+		rc = pmemctl_namespace_reconfigure(old, &spec, &ns);
+	} else {
+		r = pick_region(bus, &p);
+		if (!r) {
+			cmd_error(cc, "%s: no such region",
+				  p.region ? p.region : "any");
+			pmemctl_bus_close(bus);
+			return EXIT_NOT_FOUND;
+		}
+		rc = pmemctl_region_create_namespace(r, &spec, &ns);
+	}
+	if (!rc && ns)
+		print_namespace(ns, p.human);
+	if (!rc)
+		fprintf(stderr, "%s 1 namespace\n",
+			p.reconfig ? "reconfigured" : "created");
+	pmemctl_bus_close(bus);
+	return cmd_exit_code(rc);
+}
+
+int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
+{
+	struct ns_params p = { 0 };
+	struct opt opts[] = {
+		OPT_STR('r', "region", &p.region, "REGION",
+			"only namespaces in this region"),
+		OPT_BOOLEAN('f', "force", &p.force,
+			    "destroy even if the namespace holds data"),
+		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_LAST,
+	};
+	struct pmemctl_namespace *ns;
+	struct pmemctl_region *r;
+	struct pmemctl_bus *bus;
+	int rc, first = 0, done = 0;
+	bool all;
+
+	rc = cmd_parse(cc, &argc, &argv, opts,
+		       "pmemctl destroy-namespace <namespaceX.Y|all> [<options>]");
+	if (rc >= 0)
+		return rc;
+	cmd_set_verbose(cc, p.verbose);
+	if (argc != 1) {
+		cmd_error(cc, "expected one namespace (namespaceX.Y or all)");
+		return EXIT_USAGE;
+	}
+	all = !strcmp(argv[0], "all");
+	rc = cmd_open_bus(cc, true, &bus);
+	if (rc)
+		return cmd_exit_code(rc);
+	if (!all && !find_namespace(bus, argv[0], p.region)) {
+		cmd_error(cc, "%s: no such namespace", argv[0]);
+		pmemctl_bus_close(bus);
+		return EXIT_NOT_FOUND;
+	}
+	/* destroying rescans: look the next victim up afresh each time */
+	pmemctl_region_foreach(bus, r) {
+		bool again = true;
+
+		if (p.region && !cmd_match_region(r, p.region))
+			continue;
+		while (again) {
+			again = false;
+			pmemctl_namespace_foreach(r, ns) {
+				if (pmemctl_namespace_is_seed(ns) ||
+				    !cmd_match_namespace(ns, argv[0]))
+					continue;
+				if (!pmemctl_region_is_labelled(r) &&
+				    !pmemctl_namespace_in_use(ns))
+					continue;	/* nothing to wipe */
+				rc = pmemctl_namespace_destroy(ns, p.force);
+				if (rc && !first)
+					first = rc;
+				done += !rc;
+				again = !rc && pmemctl_region_is_labelled(r);
+				break;
+			}
+			if (!all)
+				break;
+		}
+	}
+	pmemctl_bus_close(bus);
+	fprintf(stderr, "destroyed %d namespace%s\n", done, done == 1 ? "" : "s");
+	return cmd_exit_code(first);
+}
+
+/* enable/disable only make sense where a kernel binds drivers. */
+int cmd_needs_kernel(int argc, char **argv, struct cmd_ctx *cc)
+{
+	struct pmemctl_bus *bus;
+	bool image;
+	int rc;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") ||
+			 !strcmp(argv[1], "-h")))
+		return cmd_show_man_page(cc, cc->cmd);
+	if (argc > 1 && !strcmp(argv[1], "--list-opts")) {
+		printf("--help\n");
+		return EXIT_OK;
+	}
+	rc = cmd_open_bus(cc, false, &bus);
+	if (rc)
+		return cmd_exit_code(rc);
+	image = pmemctl_bus_is_image(bus);
+	pmemctl_bus_close(bus);
+	if (image) {
+		cmd_error(cc, "needs the live kernel: an image platform has no drivers to %s; boot it (pmemctl platform qemu-args) and use the guest's kernel",
+			  !strncmp(cc->cmd, "enable", 6) ? "bind" : "unbind");
+		return EXIT_FAIL;
+	}
+	return EXIT_FAIL;
+}
