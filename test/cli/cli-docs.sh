@@ -31,14 +31,25 @@ complete_words() { # complete_words WORDS...: print the candidates
 		_pmemctl pmemctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 		printf "%s\n" "${COMPREPLY[@]}"' bash "$@"
 }
+# (capture first: grep -q closing a pipe early would fail under pipefail)
+offers() { # offers WORD CANDIDATES: is WORD among the candidate lines?
+	grep -qx -- "$1" <<<"$2"
+}
 for c in $cmds; do
-	complete_words pmemctl "${c:0:3}" | grep -qx "$c" || fail "completion lacks $c"
+	offers "$c" "$(complete_words pmemctl "${c:0:3}")" ||
+		fail "completion lacks $c"
 done
-complete_words pmemctl init-labels --label | grep -qx -- '--label-version=' ||
+offers --label-version= "$(complete_words pmemctl init-labels --label)" ||
 	fail "completion lacks init-labels --label-version"
-complete_words pmemctl list --reg | grep -qx -- '--regions' ||
+offers --regions "$(complete_words pmemctl list --reg)" ||
 	fail "completion lacks list --regions"
+offers sector "$(complete_words pmemctl create-namespace -m s)" ||
+	fail "completion lacks create-namespace modes"
 pm platform create p --dimms 2 --dimm-size 16M 2>/dev/null
-PMEMCTL_PLATFORM=$PWD/p complete_words pmemctl init-labels nm | grep -qx nmem1 ||
+offers nmem1 "$(PMEMCTL_PLATFORM=$PWD/p complete_words pmemctl init-labels nm)" ||
 	fail "completion does not offer DIMMs"
+pm --platform p init-labels all 2>/dev/null
+pm --platform p create-namespace -m raw -s 16M >/dev/null 2>&1
+offers namespace0.0 "$(complete_words pmemctl --platform p destroy-namespace name)" ||
+	fail "completion does not offer namespaces"
 pass "bash completion"
