@@ -107,6 +107,21 @@ static int plan_mode(struct pmemctl_region *r, const struct pmemctl_ns_spec *s,
 	return 0;
 }
 
+/* A v1.1 BTT starts at 4 KiB and still needs 16 MiB behind it. */
+static int check_btt_room(struct pmemctl_region *r, const char *dev,
+			  enum pmemctl_ns_mode mode, uint64_t size)
+{
+	struct pmemctl_lsa *lsa = r->mappings[0].dimm->lsa;
+
+	if (mode != PMEMCTL_NS_MODE_SECTOR || !lsa ||
+	    pmemctl_lsa_get_version(lsa) != PMEMCTL_LABEL_V1_1 ||
+	    size - BTT1_START_OFFSET >= BTT_MIN_SIZE)
+		return 0;
+	err(region_ctx(r), "%s: a sector namespace on v1.1 labels needs more than 16 MiB (its BTT starts at 4 KiB)",
+	    dev);
+	return -EINVAL;
+}
+
 static int plan_size(struct pmemctl_region *r, uint64_t size,
 		     enum pmemctl_ns_mode mode, uint64_t *out)
 {
@@ -139,7 +154,7 @@ static int plan_size(struct pmemctl_region *r, uint64_t size,
 		return -ENOSPC;
 	}
 	*out = size;
-	return 0;
+	return check_btt_room(r, r->devname, mode, size);
 }
 
 static int plan_identity(struct pmemctl_region *r,
@@ -412,6 +427,9 @@ pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
 		    ns->devname, pmemctl_ns_mode_name(p.mode));
 		return -EINVAL;
 	}
+	rc = check_btt_room(r, ns->devname, p.mode, p.size);
+	if (rc)
+		return rc;
 	return provision(r, &p, ns->dpa, (int)ns->label_slot, out);
 }
 

@@ -1,12 +1,35 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: install everything
 # (build, test and QEMU kernel-interop dependencies, including Debian's
-# kernel package, downloaded once into a cache), build, run `meson test`.
+# kernel package, downloaded once into a cache), build, and run
+#   1. every suite (unit, cli, vm) on the normal build, then
+#   2. the unit and cli suites again under AddressSanitizer and UBSan,
+#      where hostile-image tests prove no out-of-bounds access.
+# Extra arguments go to both `meson test` runs (e.g. --suite unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh --test
 scripts/vm-deps.sh
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+
 [ -d build ] || meson setup build >/dev/null
 ninja -C build
-meson test -C build --print-errorlogs "$@"
+meson test -C build --print-errorlogs "$@" 2>&1 | tee -a "$log" || status=1
+
+[ -d build-asan ] || meson setup build-asan -Db_sanitize=address,undefined \
+	-Db_lundef=false -Dvm-tests=disabled >/dev/null
+ninja -C build-asan
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C build-asan --print-errorlogs --suite unit --suite cli \
+	"$@" 2>&1 | tee -a "$log" || status=1
+
+# one closing line over both runs
+ok=$(awk '/^Ok:/ {n += $2} END {print n + 0}' "$log")
+bad=$(awk '/^(Fail|Unexpected Pass|Timeout):/ {n += $NF} END {print n + 0}' "$log")
+skip=$(awk '/^Skipped:/ {n += $2} END {print n + 0}' "$log")
+echo "$ok passed, $bad failed, $skip skipped"
+exit $status

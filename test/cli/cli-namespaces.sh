@@ -84,6 +84,8 @@ expect_err_line "uuid already used by namespace0.0"
 expect_exit 2 pm create-namespace -r region0 -s 16M -m raw -M mem
 expect_exit 2 pm create-namespace -r region0 -s 16M -m bogus
 expect_exit 2 pm create-namespace -r region0 -s 16M -m devdax -a 1G
+expect_exit 2 pm create-namespace -r region1 -s 16M -m sector
+expect_err_line "needs more than 16 MiB \(its BTT starts at 4 KiB\)"
 expect_exit 3 pm create-namespace -r region9 -s 16M
 expect_exit 3 pm create-namespace -e namespace0.9 -m raw
 expect_exit 4 pm create-namespace -e namespace0.0 -m raw
