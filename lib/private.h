@@ -30,13 +30,24 @@ typedef uint16_t le16;
 typedef uint32_t le32;
 typedef uint64_t le64;
 
-/* Access by value so packed (unaligned) fields are read safely. */
-#define get_le16(p) le16toh(*(p))
-#define get_le32(p) le32toh(*(p))
-#define get_le64(p) le64toh(*(p))
-#define put_le16(p, v) (*(p) = htole16(v))
-#define put_le32(p, v) (*(p) = htole32(v))
-#define put_le64(p, v) (*(p) = htole64(v))
+/*
+ * Little-endian access to packed on-media fields, given the field's
+ * address.  The address is taken as void * and copied bytewise, so the
+ * access is alignment-safe on every architecture.
+ */
+static inline uint16_t load16(const void *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t load32(const void *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t load64(const void *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline void store16(void *p, uint16_t v) { memcpy(p, &v, 2); }
+static inline void store32(void *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void store64(void *p, uint64_t v) { memcpy(p, &v, 8); }
+
+#define get_le16(p) le16toh(load16((const void *)(p)))
+#define get_le32(p) le32toh(load32((const void *)(p)))
+#define get_le64(p) le64toh(load64((const void *)(p)))
+#define put_le16(p, v) store16((void *)(p), htole16(v))
+#define put_le32(p, v) store32((void *)(p), htole32(v))
+#define put_le64(p, v) store64((void *)(p), htole64(v))
 
 struct pmemctl_ctx {
 	pmemctl_log_fn log_fn;
