@@ -19,20 +19,36 @@ struct ib_params {
 	int verbose;
 };
 
-static struct json_object *btt_json(const struct pmemctl_btt_info *b,
-				    const char *dev, bool human)
+/* The fields every info block starts with, in ndctl's order. */
+static struct json_object *header_json(const struct pmemctl_infoblock_header *h,
+				       const char *dev, bool human)
 {
 	struct json_object *o = json_object_new_object();
 	char ver[16];
 
-	snprintf(ver, sizeof(ver), "%u.%u", b->major, b->minor);
+	snprintf(ver, sizeof(ver), "%u.%u", h->major, h->minor);
 	json_add(o, "dev", json_object_new_string(dev));
-	json_add(o, "offset", json_hex(b->offset, human));
-	json_add(o, "signature", json_object_new_string(b->signature));
-	json_add(o, "uuid", json_uuid(b->uuid));
-	json_add(o, "parent_uuid", json_uuid(b->parent_uuid));
-	json_add(o, "flags", json_hex(b->flags, human));
+	json_add(o, "offset", json_hex(h->offset, human));
+	json_add(o, "signature", json_object_new_string(h->signature));
+	json_add(o, "uuid", json_uuid(h->uuid));
+	json_add(o, "parent_uuid", json_uuid(h->parent_uuid));
+	json_add(o, "flags", json_hex(h->flags, human));
 	json_add(o, "version", json_object_new_string(ver));
+	return o;
+}
+
+static void checksum_json(struct json_object *o,
+			  const struct pmemctl_infoblock_header *h, bool human)
+{
+	json_add(o, "checksum", json_hex(h->checksum, human));
+	json_add(o, "checksum_valid", json_object_new_boolean(h->checksum_ok));
+}
+
+static struct json_object *btt_json(const struct pmemctl_btt_info *b,
+				    const char *dev, bool human)
+{
+	struct json_object *o = header_json(&b->hdr, dev, human);
+
 	json_add(o, "external_lbasize", json_u64(b->external_lbasize));
 	json_add(o, "external_nlba", json_u64(b->external_nlba));
 	json_add(o, "internal_lbasize", json_u64(b->internal_lbasize));
@@ -44,25 +60,15 @@ static struct json_object *btt_json(const struct pmemctl_btt_info *b,
 	json_add(o, "mapoff", json_hex(b->mapoff, human));
 	json_add(o, "logoff", json_hex(b->logoff, human));
 	json_add(o, "info2off", json_hex(b->info2off, human));
-	json_add(o, "checksum", json_hex(b->checksum, human));
-	json_add(o, "checksum_valid", json_object_new_boolean(b->checksum_ok));
+	checksum_json(o, &b->hdr, human);
 	return o;
 }
 
 static struct json_object *pfn_json(const struct pmemctl_pfn_info *f,
 				    const char *dev, bool human)
 {
-	struct json_object *o = json_object_new_object();
-	char ver[16];
+	struct json_object *o = header_json(&f->hdr, dev, human);
 
-	snprintf(ver, sizeof(ver), "%u.%u", f->major, f->minor);
-	json_add(o, "dev", json_object_new_string(dev));
-	json_add(o, "offset", json_hex(f->offset, human));
-	json_add(o, "signature", json_object_new_string(f->signature));
-	json_add(o, "uuid", json_uuid(f->uuid));
-	json_add(o, "parent_uuid", json_uuid(f->parent_uuid));
-	json_add(o, "flags", json_hex(f->flags, human));
-	json_add(o, "version", json_object_new_string(ver));
 	json_add(o, "dataoff", json_hex(f->dataoff, human));
 	json_add(o, "npfns", json_u64(f->npfns));
 	json_add(o, "mode", json_u64(f->mode));
@@ -71,8 +77,7 @@ static struct json_object *pfn_json(const struct pmemctl_pfn_info *f,
 	json_add(o, "align", json_u64(f->align));
 	json_add(o, "page_size", json_u64(f->page_size));
 	json_add(o, "page_struct_size", json_u64(f->page_struct_size));
-	json_add(o, "checksum", json_hex(f->checksum, human));
-	json_add(o, "checksum_valid", json_object_new_boolean(f->checksum_ok));
+	checksum_json(o, &f->hdr, human);
 	return o;
 }
 

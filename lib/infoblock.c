@@ -89,12 +89,33 @@ uint64_t pfn_sb_align(const struct nd_pfn_sb *sb)
 	return 1ULL << (63 - __builtin_clzll(dataoff));
 }
 
-static void copy_sig(char out[17], const uint8_t *sig)
+/*
+ * BTT and PFN info blocks share their first 56 bytes (signature, uuid,
+ * parent uuid, flags, version) and end in the checksum; decode those.
+ */
+static void decode_header(const void *block, uint64_t offset,
+			  struct pmemctl_infoblock_header *h)
 {
+	const struct btt_sb *sb = block;
+
+	static_assert(offsetof(struct btt_sb, version_minor) ==
+		      offsetof(struct nd_pfn_sb, version_minor), "");
+	static_assert(offsetof(struct btt_sb, checksum) ==
+		      offsetof(struct nd_pfn_sb, checksum), "");
+	memset(h, 0, sizeof(*h));
+	h->offset = offset;
+	h->checksum = get_le64(&sb->checksum);
+	h->checksum_ok = pmemctl_sb_checksum(sb) == h->checksum;
 	for (int i = 0; i < 16; i++)
-		out[i] = sig[i] >= 0x20 && sig[i] < 0x7f ? (char)sig[i]
-			 : (sig[i] ? '?' : '\0');
-	out[16] = '\0';
+		h->signature[i] = sb->signature[i] >= 0x20 &&
+				  sb->signature[i] < 0x7f ?
+				  (char)sb->signature[i] :
+				  (sb->signature[i] ? '?' : '\0');
+	memcpy(h->uuid, sb->uuid, 16);
+	memcpy(h->parent_uuid, sb->parent_uuid, 16);
+	h->flags = get_le32(&sb->flags);
+	h->major = get_le16(&sb->version_major);
+	h->minor = get_le16(&sb->version_minor);
 }
 
 PMEMCTL_EXPORT int pmemctl_media_get_btt_info(struct pmemctl_media *media,
@@ -109,15 +130,7 @@ PMEMCTL_EXPORT int pmemctl_media_get_btt_info(struct pmemctl_media *media,
 	if (memcmp(sb.signature, BTT_SIG, BTT_SIG_LEN) != 0)
 		return -ENODEV;
 	memset(info, 0, sizeof(*info));
-	info->offset = offset;
-	info->checksum = get_le64(&sb.checksum);
-	info->checksum_ok = pmemctl_sb_checksum(&sb) == info->checksum;
-	copy_sig(info->signature, sb.signature);
-	memcpy(info->uuid, sb.uuid, 16);
-	memcpy(info->parent_uuid, sb.parent_uuid, 16);
-	info->flags = get_le32(&sb.flags);
-	info->major = get_le16(&sb.version_major);
-	info->minor = get_le16(&sb.version_minor);
+	decode_header(&sb, offset, &info->hdr);
 	info->external_lbasize = get_le32(&sb.external_lbasize);
 	info->external_nlba = get_le32(&sb.external_nlba);
 	info->internal_lbasize = get_le32(&sb.internal_lbasize);
@@ -144,16 +157,8 @@ PMEMCTL_EXPORT int pmemctl_media_get_pfn_info(struct pmemctl_media *media,
 	    memcmp(sb.signature, DAX_SIG, PFN_SIG_LEN) != 0)
 		return -ENODEV;
 	memset(info, 0, sizeof(*info));
-	info->offset = PFN_INFO_OFFSET;
+	decode_header(&sb, PFN_INFO_OFFSET, &info->hdr);
 	info->dax = memcmp(sb.signature, DAX_SIG, PFN_SIG_LEN) == 0;
-	info->checksum = get_le64(&sb.checksum);
-	info->checksum_ok = pmemctl_sb_checksum(&sb) == info->checksum;
-	copy_sig(info->signature, sb.signature);
-	memcpy(info->uuid, sb.uuid, 16);
-	memcpy(info->parent_uuid, sb.parent_uuid, 16);
-	info->flags = get_le32(&sb.flags);
-	info->major = get_le16(&sb.version_major);
-	info->minor = get_le16(&sb.version_minor);
 	info->dataoff = get_le64(&sb.dataoff);
 	info->npfns = get_le64(&sb.npfns);
 	info->mode = get_le32(&sb.mode);

@@ -309,32 +309,31 @@ bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns);
 
 /* ---- info blocks ------------------------------------------------------- */
 
-struct pmemctl_btt_info {
+/* What BTT and PFN/DAX info blocks share: the first 56 and last 8 bytes. */
+struct pmemctl_infoblock_header {
 	uint64_t offset;		/* of this info block in the media */
 	bool checksum_ok;
 	char signature[17];
 	uint8_t uuid[16], parent_uuid[16];
 	uint32_t flags;
 	uint16_t major, minor;
+	uint64_t checksum;
+};
+
+struct pmemctl_btt_info {
+	struct pmemctl_infoblock_header hdr;
 	uint32_t external_lbasize, external_nlba;
 	uint32_t internal_lbasize, internal_nlba;
 	uint32_t nfree, infosize;
 	uint64_t nextoff, dataoff, mapoff, logoff, info2off;
-	uint64_t checksum;
 };
 
 struct pmemctl_pfn_info {
-	uint64_t offset;
-	bool checksum_ok;
+	struct pmemctl_infoblock_header hdr;
 	bool dax;
-	char signature[17];
-	uint8_t uuid[16], parent_uuid[16];
-	uint32_t flags;
-	uint16_t major, minor;
 	uint64_t dataoff, npfns;
 	uint32_t mode, start_pad, end_trunc, align, page_size;
 	uint16_t page_struct_size;
-	uint64_t checksum;
 };
 
 /* Decode a BTT info block at @offset; -ENODEV without a BTT signature. */
