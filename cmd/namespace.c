@@ -106,19 +106,32 @@ static struct pmemctl_region *pick_region(struct pmemctl_bus *bus,
 	return fallback;
 }
 
-/* Reconfigure keeps what was not asked to change, as ndctl does. */
+static bool is_pfn_mode(enum pmemctl_ns_mode mode)
+{
+	return mode == PMEMCTL_NS_MODE_FSDAX || mode == PMEMCTL_NS_MODE_DEVDAX;
+}
+
+/*
+ * Reconfigure keeps what was not asked to change, as ndctl does: the
+ * mode, the sector size where the new mode supports it (sector 4096 ->
+ * fsdax stays 4096; 520 does not exist outside sector mode), and the map
+ * and alignment between fsdax and devdax.
+ */
 static void inherit_settings(struct pmemctl_namespace *old,
 			     struct ns_params *p, struct pmemctl_ns_spec *s)
 {
 	enum pmemctl_ns_mode mode = pmemctl_namespace_get_mode(old);
+	uint32_t ss = pmemctl_namespace_get_sector_size(old);
 
 	if (!p->mode)
 		s->mode = mode;
-	if (s->mode != mode || mode == PMEMCTL_NS_MODE_UNKNOWN)
+	if (mode == PMEMCTL_NS_MODE_UNKNOWN)
 		return;
-	if (!p->sector_size && mode != PMEMCTL_NS_MODE_DEVDAX)
-		s->sector_size = pmemctl_namespace_get_sector_size(old);
-	if (mode == PMEMCTL_NS_MODE_FSDAX || mode == PMEMCTL_NS_MODE_DEVDAX) {
+	if (!p->sector_size && s->mode != PMEMCTL_NS_MODE_DEVDAX &&
+	    mode != PMEMCTL_NS_MODE_DEVDAX &&
+	    (s->mode == PMEMCTL_NS_MODE_SECTOR || ss == 512 || ss == 4096))
+		s->sector_size = ss;
+	if (is_pfn_mode(mode) && is_pfn_mode(s->mode)) {
 		if (!p->map)
 			s->map = pmemctl_namespace_get_map(old);
 		if (!p->align)

@@ -66,5 +66,11 @@ for set in ns-v1.1 ns-v1.2; do
 	theirs=$(jq -S '.list[0].regions[0] | {size, align, available_size,
 		max_available_extent, iset_id}' "$FIXTURES/kernel/$set.json")
 	json_eq "$set region (pmemctl vs ndctl)" "$theirs" "$ours"
+	# jq reads numbers as doubles (so does the fixture's JSON): compare
+	# the 64-bit cookie as text against the guest's sysfs set_cookie
+	ours=$(grep -o '"iset_id":[0-9]*' <<<"$OUT" | cut -d: -f2)
+	theirs=$(printf '%d' "$(cat "$FIXTURES/kernel/$set.txt")")
+	[ -n "$ours" ] && [ "$ours" = "$theirs" ] ||
+		fail "$set iset_id: pmemctl $ours, kernel set_cookie $theirs"
 done
 pass "kernel-made namespaces list as ndctl listed them"

@@ -113,6 +113,12 @@ expect_exit 0 pm read-labels -j nmem0
 	fail "superseded labels not freed"
 # back in raw mode: no info block may remain for the kernel to find
 expect_exit 3 pm read-infoblock $dev
+# settings the new mode supports carry over (as ndctl): 4096-byte sectors
+pm create-namespace -e $dev -m sector -l 4096 -f >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e $dev -m fsdax -f
+[ "$(jq -c '[.mode, .sector_size]' <<<"$OUT")" = '["fsdax",4096]' ] ||
+	fail "sector size not inherited: $OUT"
+expect_exit 0 pm create-namespace -e $dev -m raw -f
 expect_exit 0 pm create-namespace -e $dev -m sector -u 11111111-2222-3333-4444-555555555555
 [ "$(jq -r .raw_uuid <<<"$OUT")" = 11111111-2222-3333-4444-555555555555 ] ||
 	fail "-u on reconfigure: $OUT"

@@ -217,3 +217,260 @@ vm__json() {
 vm_assert_eq() {
     [ "$2" = "$3" ] || vm_die "$1: expected '$2', got '$3'"
 }
+
+# ---------------------------------------------------------------------------
+# Helpers for the kernel-interop scenarios (labels-*, ns-*).
+
+# vm_guest_script FILE: write FILE = the guest helpers below + stdin.
+#   Guest helpers (busybox sh):
+#     section NAME      start output section NAME (see vm_sections)
+#     j CMD...          CMD's JSON output, "[]" when it prints nothing
+#     vm_pattern TAG N  N 4 KiB blocks, block i = "pmemctl-vm TAG block i"
+#                       padded with spaces to 4095 bytes + "\n" (vm_pattern
+#                       on the host prints the same bytes)
+#     vm_data_io write|read
+#                       for every pmem block device (/sys/block/pmem*) and
+#                       device-dax char device: 2 MiB "head" at offset 0 and
+#                       2 MiB "tail" at the last 2 MiB-aligned offset. write:
+#                       writes vm_pattern "TAG PART" 512 there (O_DIRECT; for
+#                       devdax with daxio, see vm_daxio_build); both print
+#                       "TAG PART OFFSET SHA256 DEVICE" per range (TAG: the
+#                       namespace's uuid as ndctl lists it; read: SHA256 of
+#                       what was read back, O_DIRECT; "-" when skipped);
+#                       check on the host with vm_data_verify
+vm_guest_script() {
+    local f=${1:?vm_guest_script FILE}
+    {
+        cat <<'GUESTLIB'
+set -e
+section() { echo "@@SECTION $1"; }
+j() { _out=$("$@"); echo "${_out:-[]}"; }
+vm_pattern() {
+    awk -v tag="$1" -v n="$2" 'BEGIN { for (i = 0; i < n; i++) printf "%-4095s\n", "pmemctl-vm " tag " block " i }'
+}
+vm_data_io() {
+    # TAG: the uuid ndctl lists for the namespace (its btt/pfn/dax/namespace
+    # device's uuid), stable across reboots unlike the device names.
+    for _b in /sys/block/pmem*; do
+        [ -e "$_b" ] || continue
+        _u=$(cat "$(readlink -f "$_b/device")/uuid" 2>/dev/null) || _u=${_b##*/}
+        echo "/dev/${_b##*/} ${_u:-${_b##*/}} $(($(cat "$_b/size") * 512))"
+    done >/tmp/vm_targets
+    for _d in /sys/bus/dax/devices/dax*; do
+        [ -e "$_d" ] || continue
+        _u=$(cat "$(readlink -f "$_d")/../uuid" 2>/dev/null) || _u=${_d##*/}
+        echo "/dev/${_d##*/} ${_u:-${_d##*/}} $(cat "$_d/size")"
+    done >>/tmp/vm_targets
+    while read -r _path _tag _size; do
+        for _part in head tail; do
+            _off=0
+            [ "$_part" = head ] || _off=$(((_size / 2097152 - 1) * 2097152))
+            case $1:$_path in
+            *:/dev/dax*) if ! command -v daxio >/dev/null; then
+                        echo "$_tag $_part $_off - ${_path#/dev/}"; continue
+                    fi ;;
+            esac
+            case $1:$_path in
+            write:/dev/dax*)
+                vm_pattern "$_tag $_part" 512 >/tmp/vm_pat
+                daxio write "$_path" "$_off" 2097152 </tmp/vm_pat
+                _sum=$(sha256sum </tmp/vm_pat) ;;
+            write:*)
+                vm_pattern "$_tag $_part" 512 >/tmp/vm_pat
+                dd if=/tmp/vm_pat of="$_path" bs=4096 count=512 seek=$((_off / 4096)) oflag=direct 2>/tmp/vm_dd ||
+                    { cat /tmp/vm_dd >&2; return 1; }
+                _sum=$(sha256sum </tmp/vm_pat) ;;
+            read:/dev/dax*)
+                daxio read "$_path" "$_off" 2097152 >/tmp/vm_pat
+                _sum=$(sha256sum </tmp/vm_pat) ;;
+            read:*)
+                dd if="$_path" of=/tmp/vm_pat bs=4096 count=512 skip=$((_off / 4096)) iflag=direct 2>/tmp/vm_dd ||
+                    { cat /tmp/vm_dd >&2; return 1; }
+                _sum=$(sha256sum </tmp/vm_pat) ;;
+            esac
+            echo "$_tag $_part $_off ${_sum%% *} ${_path#/dev/}"
+        done
+    done </tmp/vm_targets
+    sync
+}
+GUESTLIB
+        cat
+    } >"$f"
+}
+
+# vm_pattern TAG N: host twin of the guest's vm_pattern.
+vm_pattern() {
+    local i
+    for ((i = 0; i < $2; i++)); do printf '%-4095s\n' "pmemctl-vm $1 block $i"; done
+}
+
+# vm_data_verify WHAT FILE: every line "TAG PART OFFSET SHA256 DEVICE" of FILE
+#   (guest vm_data_io output) must carry the sha256 of vm_pattern "TAG PART"
+#   512; "-" (skipped) passes with a note. Prints every mismatch; returns 1
+#   then.
+vm_data_verify() {
+    local what=$1 file=$2 tag part off sum dev want bad=0
+    [ -s "$file" ] || { vm_log "FAIL: $what: no data ranges at all"; return 1; }
+    while read -r tag part off sum dev; do
+        if [ "$sum" = - ]; then
+            vm_log "note: $what: $dev ($tag) $part skipped in the guest (no daxio)"
+            continue
+        fi
+        want=$(vm_pattern "$tag $part" 512 | sha256sum | cut -d' ' -f1)
+        if [ "$sum" != "$want" ]; then
+            vm_log "FAIL: $what: $dev ($tag) $part, 2 MiB at byte $off: sha256 $sum, expected $want"
+            bad=1
+        fi
+    done <"$file"
+    return $bad
+}
+
+# vm_sections DIR: split $VM_OUT at "@@SECTION NAME" lines into DIR/NAME
+#   (characters outside [A-Za-z0-9._-] in NAME become "_"). Text before the
+#   first marker is dropped.
+vm_sections() {
+    local dir=${1:?vm_sections DIR}
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    awk -v dir="$dir" '
+        /^@@SECTION / { name = substr($0, 11); gsub(/[^A-Za-z0-9._-]/, "_", name)
+                        f = dir "/" name; printf "" > f; next }
+        f { print >> f }' "$VM_OUT"
+}
+
+# vm_section DIR NAME: cat one section, failing when the guest never printed it.
+vm_section() {
+    [ -f "$1/$2" ] || vm_die "guest output has no section '$2' (see $VM_OUT)"
+    cat "$1/$2"
+}
+
+# vm_bigjson: stdin JSON with the 64-bit identifiers (iset_id, isetcookie)
+#   turned into decimal strings, so that jq (which rounds numbers through
+#   doubles) keeps them exact.
+vm_bigjson() {
+    sed -E 's/"(iset_id|isetcookie)"[[:space:]]*:[[:space:]]*(-?[0-9]+)/"\1":"\2"/g'
+}
+
+# vm_ndctl_list [FILE]: normalise `ndctl list` output (nothing, a bare object,
+#   an array, or {"regions": [...]}/{"dimms": ...} for nested listings) to
+#   an array of the listed objects (for -N: namespaces, for -R/-RN: regions
+#   with "namespaces" always an array), 64-bit ids as strings, sorted by dev.
+vm_ndctl_list() {
+    local text
+    text=$(cat "$@")
+    [ -n "$text" ] || text='[]'
+    vm_bigjson <<<"$text" | jq -S '
+        def arr: if type == "array" then . elif . == null then [] else [.] end;
+        (if type == "object" and has("regions") then .regions
+         elif type == "object" and has("namespaces") and (has("dev") | not) then .namespaces
+         else . end)
+        | arr | sort_by(.dev)
+        | map(if has("namespaces") then .namespaces |= (arr | sort_by(.dev)) else . end)'
+}
+
+# jq filters for the scenarios: a namespace as both tools print it, reduced
+# to the fields that must agree (null fields dropped; ndctl puts a devdax
+# chardev either at the top level or, with -v, in daxregion.devices[0]) ...
+# shellcheck disable=SC2034
+VM_NS_KEYS='{dev, mode, map, size, uuid, raw_uuid, sector_size, align,
+  blockdev, chardev: (.chardev // .daxregion.devices[0].chardev), name}
+  | with_entries(select(.value != null))'
+# ... and a region (iset_id as a string: see vm_bigjson).
+# shellcheck disable=SC2034
+VM_REGION_KEYS='{dev, size, align, available_size, max_available_extent, iset_id}'
+
+# vm_lsa_sum IMG [LABEL_BYTES]: sha256 of the label storage area (file tail).
+vm_lsa_sum() {
+    tail -c "${2:-131072}" "$1" | sha256sum | cut -d' ' -f1
+}
+
+# vm_pmemctl ARGS...: run $PMEMCTL; on failure show the command and its
+#   stderr and fail the scenario. stdout passes through.
+vm_pmemctl() {
+    local rc=0 err
+    err=$(mktemp)
+    "$PMEMCTL" "$@" 2>"$err" || rc=$?
+    if [ "$rc" != 0 ]; then
+        vm_log "command failed (exit $rc): pmemctl $*"
+        sed 's/^/    /' "$err" >&2
+        rm -f "$err"
+        exit 1
+    fi
+    rm -f "$err"
+}
+
+# vm_require_pmemctl [CMD...]: PMEMCTL must be set; exit 77 when one of the
+#   pmemctl commands CMD is not there yet (`pmemctl CMD -h` fails).
+vm_require_pmemctl() {
+    [ -x "${PMEMCTL:-}" ] || vm_die "PMEMCTL not set or not executable"
+    local c
+    for c in "$@"; do
+        "$PMEMCTL" "$c" -h >/dev/null 2>&1 ||
+            vm_skip "'pmemctl $c' is not available yet ('$PMEMCTL $c -h' fails)"
+    done
+}
+
+# vm_daxio_build: compile daxio (below) for the guest and add it to VM_FILES
+#   as /usr/bin/daxio. Device DAX has no read(2)/write(2) (dd fails with
+#   EINVAL), only mmap(2); daxio copies stdin into, or a window out to
+#   stdout, of an mmap()ed /dev/daxX.Y:
+#     daxio write|read DEV OFFSET LENGTH   (OFFSET, LENGTH: multiples of align)
+#   Returns 1 (with a message) when there is no C compiler.
+vm_daxio_build() {
+    local cc=${CC:-cc} src=$VM_WORKDIR/daxio.c bin=$VM_WORKDIR/daxio
+    command -v "$cc" >/dev/null || { vm_log "no C compiler ($cc): cannot build daxio"; return 1; }
+    cat >"$src" <<'CSRC'
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static int die(const char *what)
+{
+	fprintf(stderr, "daxio: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 5 || (strcmp(argv[1], "read") && strcmp(argv[1], "write"))) {
+		fprintf(stderr, "usage: daxio read|write DEV OFFSET LENGTH\n");
+		return 2;
+	}
+	int wr = !strcmp(argv[1], "write");
+	off_t off = (off_t)strtoull(argv[3], NULL, 0);
+	size_t len = (size_t)strtoull(argv[4], NULL, 0), done = 0;
+	int fd = open(argv[2], wr ? O_RDWR : O_RDONLY);
+	if (fd < 0)
+		return die(argv[2]);
+	char *p = mmap(NULL, len, wr ? PROT_READ | PROT_WRITE : PROT_READ,
+		       MAP_SHARED, fd, off);
+	if (p == MAP_FAILED)
+		return die("mmap");
+	while (done < len) {
+		ssize_t n = wr ? read(0, p + done, len - done)
+			       : write(1, p + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return die(wr ? "read stdin" : "write stdout");
+		if (n == 0) {
+			fprintf(stderr, "daxio: short input (%zu of %zu bytes)\n", done, len);
+			return 1;
+		}
+		done += (size_t)n;
+	}
+	/* Device DAX has no fsync: msync() fails with EINVAL there; the
+	 * stores went straight to the (QEMU file-backed) media anyway. */
+	if (wr && msync(p, len, MS_SYNC) && errno != EINVAL)
+		return die("msync");
+	return munmap(p, len) ? die("munmap") : 0;
+}
+CSRC
+    "$cc" -O2 -Wall -static -o "$bin" "$src" 2>/dev/null ||
+        "$cc" -O2 -Wall -o "$bin" "$src" || { vm_log "cannot build daxio"; return 1; }
+    VM_FILES+=("$bin=/usr/bin/daxio")
+}
