@@ -1,11 +1,463 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* pmemctl check-btt (alias check-namespace): offline BTT fsck. */
+/*
+ * pmemctl check-btt (alias check-namespace): offline BTT fsck of a
+ * namespace, an image file or a block device.  Exit codes follow fsck(8)
+ * and are OR'ed: 1 corrected, 4 left uncorrected, 8 operational error,
+ * 16 usage error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uuid/uuid.h>
+
+#include "btt-check.h"
 #include "cmd.h"
+#include "util/json.h"
+#include "util/progress.h"
+
+enum fsck_exit {
+	FSCK_OK = 0,
+	FSCK_CORRECTED = 1,
+	FSCK_UNCORRECTED = 4,
+	FSCK_OPERATIONAL = 8,
+	FSCK_USAGE = 16,
+};
+
+struct check_params {
+	bool repair, dry_run, rewrite_log;
+	bool json, quiet, human;
+	int verbose;
+	uint64_t offset, size;
+	bool offset_seen, size_seen;
+	const char *uuid;
+};
+
+struct target {
+	const char *name;
+	struct pmemctl_bus *bus;
+	struct pmemctl_media *media;
+	uint8_t uuid[16];
+	bool has_uuid;
+};
+
+/* ---- opening the target ------------------------------------------------- */
+
+static bool is_namespace_name(const char *s)
+{
+	unsigned a, b;
+	char end;
+
+	if (strncmp(s, "namespace", 9) == 0)
+		s += 9;
+	return sscanf(s, "%u.%u%c", &a, &b, &end) == 2;
+}
+
+static int open_namespace(struct cmd_ctx *cc, struct check_params *p,
+			  struct target *t, bool writable)
+{
+	struct pmemctl_namespace *ns = NULL, *n;
+	struct pmemctl_region *r;
+	int rc;
+
+	if (p->offset_seen || p->size_seen) {
+		cmd_error(cc, "--offset and --size apply to image files and block devices");
+		return -EINVAL;
+	}
+	rc = cmd_open_bus(cc, writable, &t->bus);
+	if (rc)
+		return rc;
+	pmemctl_region_foreach(t->bus, r)
+		pmemctl_namespace_foreach(r, n)
+			if (!ns && cmd_match_namespace(n, t->name))
+				ns = n;
+	if (!ns) {
+		cmd_error(cc, "%s: no such namespace", t->name);
+		return -ENOENT;
+	}
+	/* the namespace uuid is the parent; label-less ones have none */
+	memset(t->uuid, 0, sizeof(t->uuid));
+	if (pmemctl_namespace_has_uuid(ns))
+		pmemctl_namespace_get_uuid(ns, t->uuid);
+	t->has_uuid = true;
+	return pmemctl_namespace_open_media(ns, &t->media);
+}
+
+static int open_path(struct cmd_ctx *cc, struct check_params *p,
+		     struct target *t, const struct stat *st, bool writable)
+{
+	unsigned flags = writable ? PMEMCTL_MEDIA_WRITE : 0;
+	struct pmemctl_media *whole;
+	uint64_t size;
+	int rc;
+
+	if (S_ISREG(st->st_mode)) {
+		size = (uint64_t)st->st_size;
+		if (p->offset > size) {
+			cmd_error(cc, "%s: --offset %llu is beyond the end of the file (%llu bytes)",
+				  t->name, (unsigned long long)p->offset,
+				  (unsigned long long)size);
+			return -EINVAL;
+		}
+		size = p->size_seen ? p->size : size - p->offset;
+		return pmemctl_media_open_file(cc->ctx, t->name, p->offset,
+					       size, flags, &t->media);
+	}
+	if (!S_ISBLK(st->st_mode)) {
+		cmd_error(cc, "%s: not a namespace, image file or block device",
+			  t->name);
+		return -ENOTBLK;
+	}
+	rc = pmemctl_media_open_blockdev(cc->ctx, t->name,
+					 flags | PMEMCTL_MEDIA_EXCL, &whole);
+	if (rc || (!p->offset_seen && !p->size_seen)) {
+		t->media = whole;
+		return rc;
+	}
+	size = pmemctl_media_size(whole);
+	size = p->size_seen ? p->size :
+	       p->offset < size ? size - p->offset : 0;
+	rc = pmemctl_media_new_slice(whole, p->offset, size, &t->media);
+	pmemctl_media_close(whole);
+	return rc;
+}
+
+static int open_target(struct cmd_ctx *cc, struct check_params *p,
+		       struct target *t)
+{
+	bool writable = p->repair && !p->dry_run;
+	struct stat st;
+	int rc;
+
+	if (stat(t->name, &st) == 0)
+		rc = open_path(cc, p, t, &st, writable);
+	else if (!strchr(t->name, '/') && is_namespace_name(t->name))
+		rc = open_namespace(cc, p, t, writable);
+	else {
+		cmd_error(cc, "%s: no such file, block device or namespace",
+			  t->name);
+		return -ENOENT;
+	}
+	if (p->uuid) {
+		t->has_uuid = true;
+		if (uuid_parse(p->uuid, t->uuid) != 0) {
+			cmd_error(cc, "--uuid '%s' is not a uuid", p->uuid);
+			return -EINVAL;
+		}
+	}
+	return rc;
+}
+
+static void close_target(struct target *t)
+{
+	pmemctl_media_close(t->media);
+	if (t->bus)
+		pmemctl_bus_close(t->bus);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static const char *tag(const struct btt_finding *f,
+		       const struct check_params *p)
+{
+	if (f->repaired)
+		return " [repaired]";
+	if (!f->repairable)
+		return "";
+	if (p->dry_run)
+		return " [would repair]";
+	return p->repair ? " [not repaired]" : " [repairable]";
+}
+
+static void print_findings(const struct btt_check_result *r,
+			   const struct check_params *p, const char *name,
+			   const char *prefix)
+{
+	for (unsigned i = 0; i < r->nfindings; i++) {
+		const struct btt_finding *f = &r->findings[i];
+
+		printf("%s: %sarena %u: %s: %s%s\n", name, prefix, f->arena,
+		       pmemctl_btt_finding_name(f->kind), f->detail,
+		       tag(f, p));
+	}
+	if (r->unlisted)
+		printf("%s: %s%llu more problem(s) of the same kinds not listed\n",
+		       name, prefix, (unsigned long long)r->unlisted);
+}
+
+static void print_header(const struct btt_check_result *r, const char *name)
+{
+	char uu[40];
+
+	if (!r->narenas || !r->arenas[0].valid) {
+		printf("%s: BTT %u.%u at %#llx: no valid info block for the first arena\n",
+		       name, r->version_major, r->version_minor,
+		       (unsigned long long)r->start);
+		return;
+	}
+	uuid_unparse(r->uuid, uu);
+	printf("%s: BTT %u.%u at %#llx: %u arena%s, %u-byte sectors, %llu blocks, uuid %s\n",
+	       name, r->version_major, r->version_minor,
+	       (unsigned long long)r->start, r->narenas,
+	       r->narenas == 1 ? "" : "s", r->external_lbasize,
+	       (unsigned long long)r->external_nlba, uu);
+}
+
+static void print_summary(const struct btt_check_result *r,
+			  const struct check_params *p, const char *name)
+{
+	unsigned long long total = (unsigned long long)r->total;
+
+	if (!total)
+		printf("%s: clean\n", name);
+	else if (r->recheck && r->recheck->total)
+		printf("%s: repaired %u of %llu problem(s); %llu left after re-check\n",
+		       name, r->repaired, total,
+		       (unsigned long long)r->recheck->total);
+	else if (r->recheck)
+		printf("%s: repaired %u problem(s); re-check clean\n", name,
+		       r->repaired);
+	else if (p->dry_run)
+		printf("%s: %llu problem(s); --repair would fix %u (dry run: nothing written)\n",
+		       name, total, r->repairable);
+	else if (r->repairable && !p->repair)
+		printf("%s: %llu problem(s), %u repairable: run with --repair\n",
+		       name, total, r->repairable);
+	else
+		printf("%s: %llu problem(s), none repairable\n", name, total);
+}
+
+static void print_text(const struct btt_check_result *r,
+		       const struct check_params *p, const char *name)
+{
+	if (!p->quiet)
+		print_header(r, name);
+	print_findings(r, p, name, "");
+	if (r->recheck)
+		print_findings(r->recheck, p, name, "re-check: ");
+	if (!p->quiet)
+		print_summary(r, p, name);
+}
+
+static struct json_object *loc_json(const struct btt_finding *f, bool human)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (f->has & BTT_LOC_OFFSET)
+		json_add(o, "offset", json_hex(f->offset, human));
+	if (f->has & BTT_LOC_LBA)
+		json_add(o, "lba", json_u64(f->lba));
+	if (f->has & BTT_LOC_LANE)
+		json_add(o, "lane", json_u64(f->lane));
+	if (f->has & BTT_LOC_BLOCK)
+		json_add(o, "block", json_u64(f->block));
+	if (f->has & BTT_LOC_COUNT)
+		json_add(o, "count", json_u64(f->count));
+	return o;
+}
+
+static struct json_object *finding_json(const struct btt_finding *f,
+					bool human)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_add(o, "kind", json_object_new_string(
+			 pmemctl_btt_finding_name(f->kind)));
+	json_add(o, "location", loc_json(f, human));
+	json_add(o, "detail", json_object_new_string(f->detail));
+	json_add(o, "repairable", json_object_new_boolean(f->repairable));
+	json_add(o, "repaired", json_object_new_boolean(f->repaired));
+	return o;
+}
+
+static struct json_object *arena_json(const struct btt_check_result *r,
+				      unsigned i, bool human)
+{
+	const struct btt_arena_info *a = &r->arenas[i];
+	struct json_object *o = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	char layout[16];
+
+	json_add(o, "arena", json_u64(i));
+	json_add(o, "offset", json_hex(a->offset, human));
+	json_add(o, "valid", json_object_new_boolean(a->valid));
+	json_add(o, "checked", json_object_new_boolean(a->checked));
+	if (a->valid) {
+		json_add(o, "size", json_size(a->size, human));
+		json_add(o, "dataoff", json_hex(a->dataoff, human));
+		json_add(o, "mapoff", json_hex(a->mapoff, human));
+		json_add(o, "logoff", json_hex(a->logoff, human));
+		json_add(o, "info2off", json_hex(a->info2off, human));
+		json_add(o, "nextoff", json_hex(a->nextoff, human));
+		json_add(o, "external_lbasize", json_u64(a->external_lbasize));
+		json_add(o, "internal_lbasize", json_u64(a->internal_lbasize));
+		json_add(o, "external_nlba", json_u64(a->external_nlba));
+		json_add(o, "internal_nlba", json_u64(a->internal_nlba));
+		json_add(o, "flags", json_hex(a->flags, human));
+	}
+	if (a->log_index[0] >= 0) {
+		snprintf(layout, sizeof(layout), "%d/%d", a->log_index[0],
+			 a->log_index[1]);
+		json_add(o, "log_layout", json_object_new_string(layout));
+	}
+	for (unsigned k = 0; k < r->nfindings; k++)
+		if (r->findings[k].arena == i)
+			json_object_array_add(arr,
+				finding_json(&r->findings[k], human));
+	json_add(o, "problems", json_u64(a->nfindings));
+	json_add(o, "findings", arr);
+	return o;
+}
+
+static struct json_object *result_json(const struct btt_check_result *r,
+				       bool human, const char *name)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	char ver[16];
+
+	if (name)
+		json_add(o, "target", json_object_new_string(name));
+	snprintf(ver, sizeof(ver), "%u.%u", r->version_major,
+		 r->version_minor);
+	json_add(o, "version", json_object_new_string(ver));
+	json_add(o, "offset", json_hex(r->start, human));
+	json_add(o, "uuid", json_uuid(r->uuid));
+	json_add(o, "parent_uuid", json_uuid(r->parent_uuid));
+	json_add(o, "sector_size", json_u64(r->external_lbasize));
+	json_add(o, "blocks", json_u64(r->external_nlba));
+	for (unsigned i = 0; i < r->narenas; i++)
+		json_object_array_add(arr, arena_json(r, i, human));
+	json_add(o, "arenas", arr);
+	json_add(o, "problems", json_u64(r->total));
+	json_add(o, "unlisted", json_u64(r->unlisted));
+	json_add(o, "repairable", json_u64(r->repairable));
+	json_add(o, "repaired", json_u64(r->repaired));
+	return o;
+}
+
+static const char *verdict_name(int code)
+{
+	switch (code) {
+	case FSCK_OK:
+		return "clean";
+	case FSCK_CORRECTED:
+		return "corrected";
+	case FSCK_UNCORRECTED:
+		return "uncorrected";
+	default:
+		return "partially-corrected";
+	}
+}
+
+static void print_json(const struct btt_check_result *r,
+		       const struct check_params *p, const char *name,
+		       int code)
+{
+	struct json_object *o = result_json(r, p->human, name);
+
+	if (r->recheck)
+		json_add(o, "recheck",
+			 result_json(r->recheck, p->human, NULL));
+	json_add(o, "result", json_object_new_string(verdict_name(code)));
+	json_add(o, "exit_code", json_object_new_int(code));
+	json_print(stdout, o);
+	json_object_put(o);
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+static int verdict(const struct btt_check_result *r)
+{
+	const struct btt_check_result *last = r->recheck ? r->recheck : r;
+
+	return (r->repaired ? FSCK_CORRECTED : 0) |
+	       (last->total ? FSCK_UNCORRECTED : 0);
+}
+
+static void show_progress(void *arg, uint64_t done, uint64_t total)
+{
+	progress_update(arg, done, total);
+}
+
+static int run(struct cmd_ctx *cc, struct check_params *p, const char *name)
+{
+	struct target t = { .name = name };
+	struct btt_check_opts o = {
+		.repair = p->repair,
+		.dry_run = p->dry_run,
+		.rewrite_log = p->rewrite_log,
+		.progress = show_progress,
+	};
+	struct btt_check_result *r = NULL;
+	struct progress pg;
+	int rc, code;
+
+	rc = open_target(cc, p, &t);
+	if (rc) {
+		close_target(&t);
+		return rc == -EINVAL ? FSCK_USAGE : FSCK_OPERATIONAL;
+	}
+	o.parent_uuid = t.has_uuid ? t.uuid : NULL;
+	progress_init(&pg, stderr, "checking BTT", !p->quiet);
+	o.progress_arg = &pg;
+	rc = pmemctl_btt_check(cc->ctx, t.media, &o, &r);
+	progress_done(&pg);
+	close_target(&t);
+	if (rc)
+		return FSCK_OPERATIONAL;
+	code = verdict(r);
+	if (p->json)
+		print_json(r, p, name, code);
+	else
+		print_text(r, p, name);
+	pmemctl_btt_check_free(r);
+	return code;
+}
 
 int cmd_check_btt(int argc, char **argv, struct cmd_ctx *cc)
 {
-	(void)argc;
-	(void)argv;
-	cmd_error(cc, "not implemented yet");
-	return 8;
+	struct check_params p = { 0 };
+	struct opt opts[] = {
+		OPT_BOOLEAN(0, "repair", &p.repair,
+			    "fix what can be fixed safely, then re-check"),
+		OPT_BOOLEAN(0, "dry-run", &p.dry_run,
+			    "with --repair: say what would change, write nothing"),
+		OPT_BOOLEAN(0, "rewrite-log", &p.rewrite_log,
+			    "with --repair: convert a 0/2 flog to the 0/1 layout"),
+		OPT_BOOLEAN('j', "json", &p.json, "report as JSON"),
+		OPT_BOOLEAN('u', "human", &p.human,
+			    "JSON offsets and sizes as strings"),
+		OPT_COUNT('v', "verbose", &p.verbose, "describe each pass"),
+		OPT_BOOLEAN('q', "quiet", &p.quiet,
+			    "no progress bar, header or summary"),
+		{ OPT_SIZE, 0, "offset", &p.offset, "OFF",
+		  "the BTT namespace starts OFF bytes into the file",
+		  &p.offset_seen },
+		{ OPT_SIZE, 0, "size", &p.size, "SIZE",
+		  "the namespace is SIZE bytes (default: to the end)",
+		  &p.size_seen },
+		OPT_STR(0, "uuid", &p.uuid, "UUID",
+			"namespace uuid the info blocks' parent_uuid must match"),
+		OPT_LAST,
+	};
+	int rc = cmd_parse(cc, &argc, &argv, opts,
+			   "pmemctl check-btt <namespaceX.Y|FILE|BLOCKDEV> [<options>]");
+
+	if (rc >= 0)
+		return rc == EXIT_USAGE ? FSCK_USAGE : rc;
+	cmd_set_verbose(cc, p.verbose);
+	if (argc != 1) {
+		cmd_error(cc, "expected one namespace, image file or block device");
+		return FSCK_USAGE;
+	}
+	if (p.rewrite_log && !p.repair) {
+		cmd_error(cc, "--rewrite-log also requires --repair");
+		return FSCK_USAGE;
+	}
+	/* --dry-run alone: plan the repairs without making them */
+	if (p.dry_run)
+		p.repair = true;
+	return run(cc, &p, argv[0]);
 }

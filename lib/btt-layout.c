@@ -33,7 +33,7 @@ static void layout_arena(uint64_t offset, uint64_t size, uint32_t lbasize,
 	avail -= BTT_LOG_SIZE;
 	/* one page of slack for rounding the map up */
 	a->internal_nlba = (uint32_t)((avail - BTT_PG_SIZE) /
-				      (a->internal_lbasize + BTT_MAP_ENTRY_SIZE));
+			(a->internal_lbasize + BTT_MAP_ENTRY_SIZE));
 	a->external_nlba = a->internal_nlba - BTT_NFREE;
 	mapsize = ALIGN_UP((uint64_t)a->external_nlba * BTT_MAP_ENTRY_SIZE,
 			   BTT_PG_SIZE);
@@ -145,7 +145,8 @@ static int write_log(struct pmemctl_media *m, uint64_t logoff,
 }
 
 static int write_arena(struct pmemctl_media *m, uint64_t base,
-		       const struct btt_arena_layout *a, const struct btt_sb *sb)
+		       const struct btt_arena_layout *a,
+		       const struct btt_sb *sb)
 {
 	uint64_t start = base + a->offset;
 	int rc;
@@ -157,7 +158,8 @@ static int write_arena(struct pmemctl_media *m, uint64_t base,
 		rc = pmemctl_media_flush(m);
 	/* backup first: a crash before the primary leaves no valid BTT */
 	if (!rc)
-		rc = pmemctl_media_write(m, start + a->info2off, sb, sizeof(*sb));
+		rc = pmemctl_media_write(m, start + a->info2off, sb,
+					 sizeof(*sb));
 	if (!rc)
 		rc = pmemctl_media_flush(m);
 	if (!rc)

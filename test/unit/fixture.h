@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "libpmemctl.h"
@@ -25,6 +26,7 @@ static inline char *fixture_extract(const char *name)
 {
 	const char *dir = getenv("FIXTURES");
 	char *path, *cmd;
+	struct stat st;
 	int fd;
 
 	if (!dir)
@@ -37,7 +39,9 @@ static inline char *fixture_extract(const char *name)
 	if (asprintf(&cmd, "xz -dc '%s/kernel/%s.img.xz' | cp --sparse=always /dev/stdin '%s'",
 		     dir, name, path) < 0)
 		return NULL;
-	if (system(cmd) != 0) {
+	/* sh has no pipefail: check the result's size, not just cp's status */
+	if (system(cmd) != 0 || stat(path, &st) != 0 ||
+	    (uint64_t)st.st_size != FIXTURE_FILE_SIZE) {
 		free(cmd);
 		unlink(path);
 		free(path);

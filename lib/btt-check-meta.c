@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: LGPL-2.1-only
+/*
+ * BTT checker, per-arena metadata: the flog (slot layout, sequence
+ * numbers, bounds), pending map updates, the map, and the accounting of
+ * internal blocks (every block referenced exactly once by the map or as
+ * a lane's free block).  The map is streamed through a 1 MiB window; the
+ * only large allocation is one bit per internal block (two when a block
+ * is referenced twice).  The data area is never read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "btt-check-int.h"
+
+#define DUP_REFS 4		/* referencers named per duplicate block */
+
+struct lane {
+	struct btt_log_entry e;	/* the newer entry, as on media */
+	uint32_t lba, old, new;	/* old/new without the Z and E flags */
+	int slot;		/* slot of the newer entry, -1 if unknown */
+	bool seq_ok;
+};
+
+struct override {
+	uint32_t lba;
+	uint32_t raw;		/* map entry after pending flog updates */
+};
+
+struct dup_block {
+	uint32_t block;
+	uint32_t nref;
+	struct {
+		uint32_t who;	/* lba or lane */
+		bool lane;
+	} ref[DUP_REFS];
+};
+
+struct dup_pass {
+	struct dup_block *blk;	/* sorted by block */
+	unsigned n;
+};
+
+struct meta {
+	struct btt_chk *c;
+	struct chk_arena *a;
+	uint32_t enl, inl;
+	uint64_t mapoff, logoff;
+	struct btt_log_group log[BTT_NFREE];
+	struct lane lanes[BTT_NFREE];
+	unsigned nover;
+	struct override over[BTT_NFREE];
+	uint64_t *bm, *dup;
+	uint64_t ndup;
+	struct dup_pass dp;
+};
+
+/* ---- bitmaps ------------------------------------------------------------ */
+
+static uint64_t *bitmap_new(uint32_t bits)
+{
+	return calloc(DIV_ROUND_UP((uint64_t)bits, 64), sizeof(uint64_t));
+}
+
+static bool test_bit(const uint64_t *bm, uint32_t b)
+{
+	return bm[b / 64] >> (b % 64) & 1;
+}
+
+static int mark_dup(struct meta *m, uint64_t word, uint64_t bits)
+{
+	if (!m->dup) {
+		m->dup = bitmap_new(m->inl);
+		if (!m->dup)
+			return -ENOMEM;
+	}
+	m->ndup += (uint64_t)__builtin_popcountll(bits & ~m->dup[word]);
+	m->dup[word] |= bits;
+	return 0;
+}
+
+/* Set bits [b, b + n); blocks already set become duplicates. */
+static int set_range(struct meta *m, uint32_t b, uint32_t n)
+{
+	while (n) {
+		uint32_t w = b / 64, s = b % 64;
+		uint32_t k = n < 64 - s ? n : 64 - s;
+		uint64_t bits = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << s;
+
+		if ((m->bm[w] & bits) && mark_dup(m, w, m->bm[w] & bits))
+			return -ENOMEM;
+		m->bm[w] |= bits;
+		b += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* ---- flog --------------------------------------------------------------- */
+
+static bool ent_is_pad(const struct btt_log_entry *e)
+{
+	return mem_is_zero(e, sizeof(*e));
+}
+
+static uint64_t slot_offset(struct meta *m, unsigned lane, int slot)
+{
+	return m->logoff + (uint64_t)lane * BTT_LOG_GROUP_SIZE +
+	       (uint64_t)slot * BTT_LOG_ENTRY_SIZE;
+}
+
+static void layout_finding(struct meta *m, unsigned lane, int slot,
+			   const char *why)
+{
+	struct btt_finding *f;
+
+	f = chk_add(m->c, m->a, BTT_F_FLOG_BAD_LAYOUT, false,
+		    "lane %u slot %d: %s", lane, slot, why);
+	loc_lane(f, lane);
+	loc_offset(f, slot_offset(m, lane, slot));
+	m->a->flog_bad = true;
+}
+
+/*
+ * The kernel's log_set_indices(): which two of the four slots of a lane
+ * hold entries, (0, 1) or the pre-4.15 (0, 2).  Lanes with three padding
+ * (all-zero) slots are in their initial state and say nothing.
+ */
+static void detect_layout(struct meta *m)
+{
+	int li[2] = { -1, -1 }, *out = m->a->log_index;
+	bool set = false, initial = true;
+	unsigned next = 0;
+
+	for (unsigned i = 0; i < BTT_NFREE; i++) {
+		unsigned pad = 0;
+
+		for (int j = 0; j < 4; j++) {
+			const struct btt_log_entry *e = &m->log[i].ent[j];
+
+			if (!set) {
+				if (ent_is_pad(e)) {
+					pad++;
+					continue;
+				}
+				if (next == 1 && j == li[0])
+					continue;
+				li[next++] = j;
+				set = next == 2;
+			} else if (j == li[0] && ent_is_pad(e)) {
+				layout_finding(m, i, j, "holds no entry (all zero)");
+				goto out;
+			} else if (j != li[0] && j != li[1] && !ent_is_pad(e)) {
+				layout_finding(m, i, j,
+					       "should be padding (all zero) in a log using slots 0 and 1 or 0 and 2");
+				goto out;
+			}
+		}
+		if (pad < 3)
+			initial = false;
+	}
+	if (initial)
+		li[1] = 1;
+	if (li[0] != 0 || (li[1] != 1 && li[1] != 2))
+		layout_finding(m, 0, li[0] < 0 ? 0 : li[0],
+			       "unknown slot layout: no lane holds a valid entry pair in slots 0/1 or 0/2");
+out:
+	if (li[0] == 0 && (li[1] == 1 || li[1] == 2)) {
+		out[0] = li[0];
+		out[1] = li[1];
+	} else {
+		out[0] = 0;	/* best guess for the per-lane checks */
+		out[1] = 1;
+	}
+	info(m->c->ctx, "%s: arena %u: flog slots %d/%d%s", m->c->name,
+	     m->a->idx, out[0], out[1], m->a->flog_bad ? " (guessed)" : "");
+}
+
+/* btt_log_get_old(): the newer of the two entries, -1 if undecidable. */
+static int newer_slot(struct meta *m, unsigned lane, uint32_t s0, uint32_t s1)
+{
+	struct btt_finding *f;
+	int *li = m->a->log_index;
+
+	if (s0 > 3 || s1 > 3 || s0 == s1) {
+		f = chk_add(m->c, m->a, BTT_F_FLOG_BAD_SEQ, false,
+			    "lane %u: sequence numbers %u (slot %d) and %u (slot %d) are %s",
+			    lane, s0, li[0], s1, li[1],
+			    s0 == s1 ? "equal" : "out of range (1..3)");
+		loc_lane(f, lane);
+		loc_offset(f, slot_offset(m, lane, li[0]));
+		m->a->flog_bad = true;
+		return -1;
+	}
+	if (s0 == 0)
+		return li[1];
+	if (s0 < s1)
+		return s1 - s0 == 1 ? li[1] : li[0];
+	return s0 - s1 == 1 ? li[0] : li[1];
+}
+
+static void range_finding(struct meta *m, unsigned lane,
+			  enum btt_finding_kind kind, const char *what,
+			  uint32_t v, uint32_t limit)
+{
+	struct btt_finding *f;
+
+	f = chk_add(m->c, m->a, kind, false,
+		    "lane %u: the newer entry's %s %#x is not below %#x",
+		    lane, what, v, limit);
+	loc_lane(f, lane);
+	loc_offset(f, slot_offset(m, lane, m->lanes[lane].slot));
+	m->a->flog_bad = true;
+}
+
+static void check_lanes(struct meta *m)
+{
+	for (unsigned i = 0; i < BTT_NFREE; i++) {
+		struct lane *l = &m->lanes[i];
+		struct btt_log_group *g = &m->log[i];
+		int *li = m->a->log_index;
+
+		l->slot = newer_slot(m, i, get_le32(&g->ent[li[0]].seq),
+				     get_le32(&g->ent[li[1]].seq));
+		if (l->slot < 0)
+			continue;
+		l->seq_ok = true;
+		l->e = g->ent[l->slot];
+		l->lba = get_le32(&l->e.lba);
+		l->old = get_le32(&l->e.old_map) & BTT_MAP_LBA_MASK;
+		l->new = get_le32(&l->e.new_map) & BTT_MAP_LBA_MASK;
+		if (l->lba >= m->enl)
+			range_finding(m, i, BTT_F_FLOG_LBA_OUT_OF_RANGE, "lba",
+				      l->lba, m->enl);
+		if (l->old >= m->inl)
+			range_finding(m, i, BTT_F_FLOG_OLD_OUT_OF_RANGE,
+				      "old_map", l->old, m->inl);
+		if (l->new >= m->inl)
+			range_finding(m, i, BTT_F_FLOG_NEW_OUT_OF_RANGE,
+				      "new_map", l->new, m->inl);
+	}
+}
+
+/* ---- pending map updates (the kernel's btt_freelist_init recovery) ------ */
+
+static uint32_t postmap(uint32_t raw, uint32_t lba)
+{
+	return raw & BTT_MAP_NORMAL ? raw & BTT_MAP_LBA_MASK : lba;
+}
+
+static int cmp_override(const void *x, const void *y)
+{
+	const struct override *a = x, *b = y;
+
+	return a->lba < b->lba ? -1 : a->lba > b->lba;
+}
+
+static struct override *find_override(struct meta *m, uint32_t lba)
+{
+	for (unsigned i = 0; i < m->nover; i++)
+		if (m->over[i].lba == lba)
+			return &m->over[i];
+	return NULL;
+}
+
+static void mismatch_finding(struct meta *m, unsigned lane, struct lane *l)
+{
+	struct chk_mapfix *x = &m->a->mapfix[m->a->nmapfix++];
+	struct btt_finding *f;
+
+	f = chk_add(m->c, m->a, BTT_F_FLOG_MAP_MISMATCH, true,
+		    "lane %u: map[%#x] still points at the old block %#x; the flog committed block %#x (interrupted map write)",
+		    lane, l->lba, l->old, l->new);
+	loc_lane(f, lane);
+	loc_lba(f, l->lba);
+	loc_block(f, l->new);
+	loc_offset(f, m->mapoff + (uint64_t)l->lba * BTT_MAP_ENTRY_SIZE);
+	x->lba = l->lba;
+	x->value = l->new | BTT_MAP_NORMAL;
+	x->finding = chk_index(m->c, f);
+}
+
+static int check_pending(struct meta *m)
+{
+	for (unsigned i = 0; i < BTT_NFREE; i++) {
+		struct lane *l = &m->lanes[i];
+		struct override *o;
+		uint32_t post;
+
+		if (!l->seq_ok || l->old == l->new || l->lba >= m->enl ||
+		    l->old >= m->inl || l->new >= m->inl)
+			continue;
+		o = find_override(m, l->lba);
+		if (!o) {
+			le32 raw;
+			int rc = pmemctl_media_read(m->c->m, m->mapoff +
+					(uint64_t)l->lba * BTT_MAP_ENTRY_SIZE,
+					&raw, sizeof(raw));
+
+			if (rc)
+				return rc;
+			o = &m->over[m->nover++];
+			o->lba = l->lba;
+			o->raw = le32toh(raw);
+		}
+		post = postmap(o->raw, l->lba);
+		if (post == l->new || post != l->old)
+			continue;
+		mismatch_finding(m, i, l);
+		o->raw = l->new | BTT_MAP_NORMAL;
+	}
+	qsort(m->over, m->nover, sizeof(m->over[0]), cmp_override);
+	/* only a sound flog is trusted to move map entries */
+	for (unsigned i = 0; i < m->a->nmapfix; i++)
+		if (m->a->mapfix[i].finding != CHK_NO_FINDING)
+			m->c->r->findings[m->a->mapfix[i].finding].repairable =
+				!m->a->flog_bad;
+	return 0;
+}
+
+/* ---- the map ------------------------------------------------------------ */
+
+/* All zero: one memcmp of the buffer against itself shifted by a byte. */
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
+}
+
+typedef int (*map_visit_fn)(struct meta *m, uint32_t lba, uint32_t post,
+			    uint32_t raw);
+
+/*
+ * Stream map entries [0, enl) through the window, with pending flog
+ * updates applied; @visit sees each entry, @zero_run (if set) whole
+ * windows of identity entries.
+ */
+static int walk_map(struct meta *m, map_visit_fn visit, bool runs,
+		    bool progress)
+{
+	const uint32_t per = CHK_MAP_WINDOW / BTT_MAP_ENTRY_SIZE;
+	const le32 *ent = (const le32 *)m->c->buf;
+	unsigned ov = 0;
+	int rc;
+
+	for (uint32_t lba0 = 0; lba0 < m->enl; lba0 += per) {
+		uint32_t n = m->enl - lba0 < per ? m->enl - lba0 : per;
+		size_t bytes = (size_t)n * BTT_MAP_ENTRY_SIZE;
+
+		rc = pmemctl_media_read(m->c->m, m->mapoff +
+					(uint64_t)lba0 * BTT_MAP_ENTRY_SIZE,
+					m->c->buf, bytes);
+		if (rc)
+			return rc;
+		while (ov < m->nover && m->over[ov].lba < lba0)
+			ov++;
+		if (runs && all_zero(m->c->buf, bytes) &&
+		    (ov == m->nover || m->over[ov].lba >= lba0 + n)) {
+			rc = set_range(m, lba0, n);
+		} else {
+			for (uint32_t i = 0; i < n && !rc; i++) {
+				uint32_t lba = lba0 + i, raw = le32toh(ent[i]);
+
+				if (ov < m->nover && m->over[ov].lba == lba)
+					raw = m->over[ov++].raw;
+				rc = visit(m, lba, postmap(raw, lba), raw);
+			}
+		}
+		if (rc)
+			return rc;
+		if (progress)
+			chk_progress(m->c, bytes);
+	}
+	return 0;
+}
+
+static int visit_account(struct meta *m, uint32_t lba, uint32_t post,
+			 uint32_t raw)
+{
+	struct btt_finding *f;
+
+	if (post < m->inl)
+		return set_range(m, post, 1);
+	f = chk_add(m->c, m->a, BTT_F_MAP_OUT_OF_RANGE, false,
+		    "map[%#x] = %#x points at block %#x, beyond the %#x internal blocks",
+		    lba, raw, post, m->inl);
+	loc_lba(f, lba);
+	loc_block(f, post);
+	loc_offset(f, m->mapoff + (uint64_t)lba * BTT_MAP_ENTRY_SIZE);
+	return 0;
+}
+
+/* ---- block accounting --------------------------------------------------- */
+
+static int free_blocks(struct meta *m)
+{
+	int *li = m->a->log_index;
+
+	for (unsigned i = 0; i < BTT_NFREE; i++) {
+		struct lane *l = &m->lanes[i];
+
+		if (l->seq_ok && l->old < m->inl) {
+			if (set_range(m, l->old, 1))
+				return -ENOMEM;
+			continue;
+		}
+		if (l->seq_ok)
+			continue;
+		/* undecidable lane: its free block is one of its two
+		 * entries' old_map; don't also call that block lost */
+		for (int s = 0; s < 2; s++) {
+			uint32_t b = get_le32(&m->log[i].ent[li[s]].old_map) &
+				     BTT_MAP_LBA_MASK;
+
+			if (b < m->inl && !test_bit(m->bm, b)) {
+				m->bm[b / 64] |= 1ULL << (b % 64);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static void unreferenced(struct meta *m)
+{
+	uint32_t b = 0;
+
+	while (b < m->inl) {
+		struct btt_finding *f;
+		uint32_t start;
+
+		if (m->bm[b / 64] == ~0ULL) {
+			b = (b / 64 + 1) * 64;
+			continue;
+		}
+		if (test_bit(m->bm, b)) {
+			b++;
+			continue;
+		}
+		start = b;
+		while (b < m->inl && !test_bit(m->bm, b))
+			b++;
+		f = chk_add(m->c, m->a, BTT_F_BLOCK_UNREFERENCED, false,
+			    b - start == 1 ?
+			    "internal block %#x is neither mapped nor free (lost)" :
+			    "internal blocks %#x-%#x are neither mapped nor free (lost)",
+			    start, b - 1);
+		loc_block(f, start);
+		loc_count(f, b - start);
+	}
+}
+
+static struct dup_block *find_dup(struct dup_pass *d, uint32_t block)
+{
+	unsigned lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (d->blk[mid].block == block)
+			return &d->blk[mid];
+		if (d->blk[mid].block < block)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void add_ref(struct dup_block *d, uint32_t who, bool lane)
+{
+	if (d->nref < DUP_REFS) {
+		d->ref[d->nref].who = who;
+		d->ref[d->nref].lane = lane;
+	}
+	d->nref++;
+}
+
+static int visit_dup(struct meta *m, uint32_t lba, uint32_t post,
+		     uint32_t raw)
+{
+	struct dup_block *d;
+
+	(void)raw;
+	if (post < m->inl && test_bit(m->dup, post) &&
+	    (d = find_dup(&m->dp, post)))
+		add_ref(d, lba, false);
+	return 0;
+}
+
+static void dup_finding(struct meta *m, const struct dup_block *d)
+{
+	char refs[160] = "";
+	size_t len = 0;
+	struct btt_finding *f;
+
+	for (uint32_t i = 0; i < d->nref && i < DUP_REFS; i++)
+		len += (size_t)snprintf(refs + len, sizeof(refs) - len,
+					d->ref[i].lane ? "%sflog lane %u" :
+					"%smap[%#x]", i ? ", " : "",
+					d->ref[i].who);
+	f = chk_add(m->c, m->a, BTT_F_BLOCK_DUPLICATE, false,
+		    "internal block %#x is referenced %u times: %s%s",
+		    d->block, d->nref, refs, d->nref > DUP_REFS ? ", ..." : "");
+	loc_block(f, d->block);
+	loc_count(f, d->nref);
+	if (!d->ref[0].lane)
+		loc_lba(f, d->ref[0].who);
+}
+
+/* Second pass, only when some block is referenced twice: who does. */
+static int dup_refs(struct meta *m)
+{
+	unsigned limit = m->c->max_listed;
+	struct dup_pass *d = &m->dp;
+	int rc;
+
+	d->blk = calloc(limit < m->ndup ? limit : m->ndup, sizeof(*d->blk));
+	if (!d->blk)
+		return -ENOMEM;
+	for (uint32_t b = 0; b < m->inl && d->n < limit; b++)
+		if (test_bit(m->dup, b))
+			d->blk[d->n++].block = b;
+	rc = walk_map(m, visit_dup, false, false);
+	for (unsigned i = 0; !rc && i < BTT_NFREE; i++) {
+		struct lane *l = &m->lanes[i];
+		struct dup_block *x;
+
+		if (l->seq_ok && l->old < m->inl && test_bit(m->dup, l->old) &&
+		    (x = find_dup(d, l->old)))
+			add_ref(x, i, true);
+	}
+	for (unsigned i = 0; !rc && i < d->n; i++)
+		dup_finding(m, &d->blk[i]);
+	/* beyond the listing limit: counted, not described */
+	if (!rc)
+		chk_count(m->c, m->a, BTT_F_BLOCK_DUPLICATE, m->ndup - d->n);
+	free(d->blk);
+	d->blk = NULL;
+	return rc;
+}
+
+/* ---- one arena ---------------------------------------------------------- */
+
+static int account_blocks(struct meta *m)
+{
+	int rc;
+
+	m->bm = bitmap_new(m->inl);
+	if (!m->bm)
+		return -ENOMEM;
+	rc = walk_map(m, visit_account, true, true);
+	if (!rc)
+		rc = free_blocks(m);
+	if (!rc && m->dup)
+		rc = dup_refs(m);
+	if (!rc)
+		unreferenced(m);
+	info(m->c->ctx, "%s: arena %u: %u map entries, %u internal blocks, %llu referenced twice",
+	     m->c->name, m->a->idx, m->enl, m->inl,
+	     (unsigned long long)m->ndup);
+	return rc;
+}
+
+static void old_layout_finding(struct meta *m)
+{
+	struct btt_finding *f;
+
+	if (!m->c->o.rewrite_log || m->a->log_index[1] != 2 ||
+	    m->a->flog_bad)
+		return;
+	f = chk_add(m->c, m->a, BTT_F_FLOG_OLD_LAYOUT, true,
+		    "the flog uses the pre-4.15 slot layout 0/2; --rewrite-log converts it to 0/1");
+	loc_offset(f, m->logoff);
+	m->a->rewrite_finding = chk_index(m->c, f);
+}
+
+int chk_arena_meta(struct btt_chk *c, struct chk_arena *a)
+{
+	struct meta *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	m->c = c;
+	m->a = a;
+	m->enl = get_le32(&a->sb.external_nlba);
+	m->inl = get_le32(&a->sb.internal_nlba);
+	m->mapoff = sb_off(a, mapoff);
+	m->logoff = sb_off(a, logoff);
+	rc = pmemctl_media_read(c->m, m->logoff, m->log, sizeof(m->log));
+	if (!rc) {
+		detect_layout(m);
+		check_lanes(m);
+		old_layout_finding(m);
+		rc = check_pending(m);
+	}
+	if (!rc)
+		rc = account_blocks(m);
+	free(m->bm);
+	free(m->dup);
+	free(m);
+	return rc ? rc : c->rc;
+}
+
+/* ---- --rewrite-log ------------------------------------------------------ */
+
+static int write_half(struct btt_chk *c, uint64_t off, const void *src)
+{
+	return pmemctl_media_write(c->m, off, src, BTT_LOG_ENTRY_SIZE / 2);
+}
+
+/* Like the kernel's __btt_log_write(): {lba, old_map}, then {new, seq}. */
+static int put_entry(struct meta *m, unsigned lane, int slot,
+		     const struct btt_log_entry *src, uint32_t seq)
+{
+	struct btt_log_entry *e = &m->log[lane].ent[slot];
+	uint64_t off = slot_offset(m, lane, slot);
+	int rc;
+
+	*e = *src;
+	put_le32(&e->seq, seq);
+	rc = write_half(m->c, off, e);
+	return rc ? rc : write_half(m->c, off + 8, (uint8_t *)e + 8);
+}
+
+/* Zero a slot, {new, seq} first so a torn write reads as seq 0. */
+static int zero_entry(struct meta *m, unsigned lane, int slot)
+{
+	struct btt_log_entry *e = &m->log[lane].ent[slot];
+	uint64_t off = slot_offset(m, lane, slot);
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	rc = write_half(m->c, off + 8, (uint8_t *)e + 8);
+	return rc ? rc : write_half(m->c, off, e);
+}
+
+static uint32_t seq_next(uint32_t s)
+{
+	return s == 3 ? 1 : s + 1;
+}
+
+/*
+ * One step for every lane, then a flush, so each lane moves through
+ * states that are valid in the old layout: the newer entry is copied
+ * into both slots with advancing sequence numbers until slot 0 holds it
+ * with seq 1, then the other slot is zeroed.  The end state, slot 0 =
+ * {lba, old, new, 1} and zeroes, is what ndctl's --rewrite-log leaves
+ * and reads the same in both layouts.
+ */
+static int rewrite_step(struct meta *m, int step)
+{
+	int i1 = m->a->log_index[1], rc = 0;
+
+	for (unsigned i = 0; i < BTT_NFREE && !rc; i++) {
+		struct lane *l = &m->lanes[i];
+		uint32_t s = get_le32(&m->log[i].ent[l->slot].seq);
+
+		if (step == 0 && l->slot == 0 && s != 1) {
+			rc = put_entry(m, i, i1, &l->e, seq_next(s));
+			l->slot = i1;
+		} else if (step == 1 && l->slot == i1 && s == 1) {
+			rc = put_entry(m, i, 0, &l->e, 2);
+		} else if (step == 2 && l->slot == i1 && s == 1) {
+			rc = put_entry(m, i, i1, &l->e, 3);
+		} else if (step == 3 && l->slot == i1) {
+			rc = put_entry(m, i, 0, &l->e, 1);
+			l->slot = 0;
+		} else if (step == 4) {
+			for (int j = 1; j < 4 && !rc; j++)
+				if (!ent_is_pad(&m->log[i].ent[j]))
+					rc = zero_entry(m, i, j);
+		}
+	}
+	return rc ? rc : pmemctl_media_flush(m->c->m);
+}
+
+int chk_rewrite_log(struct btt_chk *c, struct chk_arena *a)
+{
+	struct meta *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	m->c = c;
+	m->a = a;
+	m->enl = get_le32(&a->sb.external_nlba);
+	m->inl = get_le32(&a->sb.internal_nlba);
+	m->logoff = sb_off(a, logoff);
+	info(c->ctx, "%s: arena %u: rewriting the flog in the 0/1 layout",
+	     c->name, a->idx);
+	rc = pmemctl_media_read(c->m, m->logoff, m->log, sizeof(m->log));
+	if (!rc) {
+		check_lanes(m);
+		for (unsigned i = 0; i < BTT_NFREE; i++)
+			if (!m->lanes[i].seq_ok)
+				rc = -EIO;	/* checked already */
+	}
+	for (int step = 0; step < 5 && !rc; step++)
+		rc = rewrite_step(m, step);
+	free(m);
+	return rc;
+}
