@@ -573,7 +573,9 @@ static void old_layout_finding(struct meta *m)
 	m->a->rewrite_finding = chk_index(m->c, f);
 }
 
-int chk_arena_meta(struct btt_chk *c, struct chk_arena *a)
+/* The per-arena state both flog passes start from, with the flog read. */
+static int meta_load(struct btt_chk *c, struct chk_arena *a,
+		     struct meta **out)
 {
 	struct meta *m = calloc(1, sizeof(*m));
 	int rc;
@@ -587,12 +589,25 @@ int chk_arena_meta(struct btt_chk *c, struct chk_arena *a)
 	m->mapoff = sb_off(a, mapoff);
 	m->logoff = sb_off(a, logoff);
 	rc = pmemctl_media_read(c->m, m->logoff, m->log, sizeof(m->log));
-	if (!rc) {
-		detect_layout(m);
-		check_lanes(m);
-		old_layout_finding(m);
-		rc = check_pending(m);
+	if (rc) {
+		free(m);
+		return rc;
 	}
+	*out = m;
+	return 0;
+}
+
+int chk_arena_meta(struct btt_chk *c, struct chk_arena *a)
+{
+	struct meta *m;
+	int rc = meta_load(c, a, &m);
+
+	if (rc)
+		return rc;
+	detect_layout(m);
+	check_lanes(m);
+	old_layout_finding(m);
+	rc = check_pending(m);
 	if (!rc)
 		rc = account_blocks(m);
 	free(m->bm);
@@ -676,25 +691,18 @@ static int rewrite_step(struct meta *m, int step)
 
 int chk_rewrite_log(struct btt_chk *c, struct chk_arena *a)
 {
-	struct meta *m = calloc(1, sizeof(*m));
+	struct meta *m;
 	int rc;
 
-	if (!m)
-		return -ENOMEM;
-	m->c = c;
-	m->a = a;
-	m->enl = get_le32(&a->sb.external_nlba);
-	m->inl = get_le32(&a->sb.internal_nlba);
-	m->logoff = sb_off(a, logoff);
 	info(c->ctx, "%s: arena %u: rewriting the flog in the 0/1 layout",
 	     c->name, a->idx);
-	rc = pmemctl_media_read(c->m, m->logoff, m->log, sizeof(m->log));
-	if (!rc) {
-		check_lanes(m);
-		for (unsigned i = 0; i < BTT_NFREE; i++)
-			if (!m->lanes[i].seq_ok)
-				rc = -EIO;	/* checked already */
-	}
+	rc = meta_load(c, a, &m);
+	if (rc)
+		return rc;
+	check_lanes(m);
+	for (unsigned i = 0; i < BTT_NFREE; i++)
+		if (!m->lanes[i].seq_ok)
+			rc = -EIO;	/* checked already */
 	for (int step = 0; step < 5 && !rc; step++)
 		rc = rewrite_step(m, step);
 	free(m);
