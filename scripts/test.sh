@@ -3,7 +3,7 @@
 # (build, test and QEMU kernel-interop dependencies, including Debian's
 # kernel package, downloaded once into a cache), build, and run
 #   1. every suite (unit, cli, vm) on the normal build, then
-#   2. the unit and cli suites again under AddressSanitizer and UBSan,
+#   2. the unit, cli and fuzz-replay suites again under AddressSanitizer and UBSan,
 #      where hostile-image tests prove no out-of-bounds access.
 # Extra arguments go to both `meson test` runs (e.g. --suite unit).
 set -euo pipefail
@@ -24,7 +24,7 @@ meson test -C build --print-errorlogs "$@" 2>&1 | tee -a "$log" || status=1
 	-Db_lundef=false -Dvm-tests=disabled >/dev/null
 ninja -C build-asan
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	meson test -C build-asan --print-errorlogs --suite unit --suite cli \
+	meson test -C build-asan --print-errorlogs --suite unit --suite cli --suite fuzz \
 	"$@" 2>&1 | tee -a "$log" || status=1
 
 # one closing line over both runs

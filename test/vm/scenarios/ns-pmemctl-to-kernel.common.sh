@@ -9,8 +9,10 @@
 # region0, in this order (so that the DPA space gets a hole at 0):
 #   raw 16M "doomed" (destroyed at the end), raw 32M "rawns", sector 32M/512,
 #   sector 32M/4096, [v1.2: sector 32M/520], fsdax 48M map=mem, fsdax 48M
-#   map=dev, devdax 48M align 2M, and raw 32M "reconf" reconfigured to sector
-#   then to fsdax with `create-namespace -e ... -f`.
+#   map=dev, devdax 48M align 2M, and two namespaces reconfigured with
+#   `create-namespace -e ... -f` through the whole cycle: "reconf" raw 32M ->
+#   sector -> fsdax -> devdax (ends devdax) and "cycled" raw 32M -> sector ->
+#   fsdax -> devdax -> raw (ends raw: no info block may be left behind).
 # Expected: `pmemctl list -N` / `pmemctl list -R` computed offline, and the
 # label area's sha256.
 # Boot 1: `ndctl list -Nv` / `ndctl list -R` equal them; `ndctl
@@ -48,9 +50,16 @@ create -s 32M -m sector -l 4096 >/dev/null
 create -s 48M -m fsdax -M mem >/dev/null
 create -s 48M -m fsdax -M dev >/dev/null
 create -s 48M -m devdax -a 2M >/dev/null
-reconf=$(create -s 32M -m raw -n reconf)
-reconf=$(vm_pmemctl create-namespace -e "$reconf" -m sector -f | jq -r .dev)
-vm_pmemctl create-namespace -e "$reconf" -m fsdax -f >/dev/null
+# cycle NS MODE...: reconfigure NS through each MODE in turn
+cycle() {
+    local ns=$1 mode
+    shift
+    for mode in "$@"; do
+        vm_pmemctl create-namespace -e "$ns" -m "$mode" -f >/dev/null
+    done
+}
+cycle "$(create -s 32M -m raw -n reconf)" sector fsdax devdax
+cycle "$(create -s 32M -m raw -n cycled)" sector fsdax devdax raw
 vm_pmemctl destroy-namespace "$doomed" -f
 
 host_ns=$(vm_pmemctl list -N | vm_ndctl_list | jq -S "map($VM_NS_KEYS)")
@@ -58,7 +67,7 @@ host_regions=$(vm_pmemctl list -R | vm_ndctl_list | jq -S "map($VM_REGION_KEYS)"
 nsectors=$(jq '[.[] | select(.mode == "sector")] | length' <<<"$host_ns")
 want_sectors=3
 [ "$LABEL_VERSION" = 1.1 ] && want_sectors=2
-vm_assert_eq "namespaces pmemctl made (excluding the destroyed one)" $((want_sectors + 5)) \
+vm_assert_eq "namespaces pmemctl made (excluding the destroyed one)" $((want_sectors + 6)) \
     "$(jq length <<<"$host_ns")"
 vm_assert_eq "sector namespaces pmemctl made" "$want_sectors" "$nsectors"
 lsa_before=$(vm_lsa_sum "$img")
