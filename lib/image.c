@@ -422,6 +422,16 @@ static int open_dimm(struct pmemctl_bus *bus, struct pmemctl_dimm *dimm,
 				     d->file_size, flags, &file);
 	if (rc)
 		return rc;
+	if (bus->ctx->media_wrap) {
+		struct pmemctl_media *wrapped;
+
+		rc = bus->ctx->media_wrap(file, bus->ctx->media_wrap_arg,
+					  &wrapped);
+		pmemctl_media_close(file);
+		if (rc)
+			return rc;
+		file = wrapped;
+	}
 	rc = pmemctl_media_new_slice(file, 0, dimm->media_size, &dimm->media);
 	if (!rc)
 		rc = pmemctl_media_new_slice(file, d->file_size - d->label_size,

@@ -37,7 +37,8 @@ struct pmemctl_media {
 	int fd;				/* file and block device */
 	uint64_t base;			/* file offset or slice offset */
 	uint8_t *mem;			/* memory media */
-	struct pmemctl_media *parent;	/* slice */
+	struct pmemctl_media *parent;	/* slice, faulty */
+	struct media_fault *fault;	/* faulty */
 };
 
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media)
@@ -382,6 +383,85 @@ PMEMCTL_EXPORT int pmemctl_media_new_slice(struct pmemctl_media *parent,
 	m->base = offset;
 	parent->refs++;
 	*media = m;
+	return 0;
+}
+
+/* ---- power-cut injection -------------------------------------------------- */
+
+/* Count one operation; false once the power is gone. */
+static bool fault_step(struct pmemctl_media *m, bool *torn)
+{
+	struct media_fault *f = m->fault;
+
+	*torn = false;
+	if (f->cut)
+		return false;
+	if (f->ops++ < f->budget)
+		return true;
+	f->cut = true;
+	*torn = f->tear;
+	return false;
+}
+
+static int faulty_read(struct pmemctl_media *m, uint64_t off, void *buf,
+		       size_t len)
+{
+	return pmemctl_media_read(m->parent, off, buf, len);
+}
+
+static int faulty_write(struct pmemctl_media *m, uint64_t off,
+			const void *buf, size_t len)
+{
+	bool torn;
+
+	if (fault_step(m, &torn))
+		return pmemctl_media_write(m->parent, off, buf, len);
+	if (torn && len / 2 >= 8)
+		return pmemctl_media_write(m->parent, off, buf,
+					   ALIGN_DOWN(len / 2, 8));
+	return 0;
+}
+
+static int faulty_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
+{
+	bool torn;
+
+	if (fault_step(m, &torn))
+		return pmemctl_media_zero(m->parent, off, len);
+	if (torn && len / 2 >= 8)
+		return pmemctl_media_zero(m->parent, off,
+					  ALIGN_DOWN(len / 2, 8));
+	return 0;
+}
+
+static int faulty_flush(struct pmemctl_media *m)
+{
+	bool torn;
+
+	return fault_step(m, &torn) ? pmemctl_media_flush(m->parent) : 0;
+}
+
+static const struct media_ops faulty_ops = {
+	.read = faulty_read,
+	.write = faulty_write,
+	.zero = faulty_zero,
+	.flush = faulty_flush,
+	.release = slice_release,
+};
+
+int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
+		     struct pmemctl_media **out)
+{
+	struct pmemctl_media *m;
+
+	m = media_alloc(parent->ctx, &faulty_ops, parent->name, parent->size,
+			parent->writable);
+	if (!m)
+		return -ENOMEM;
+	m->parent = parent;
+	m->fault = f;
+	parent->refs++;
+	*out = m;
 	return 0;
 }
 

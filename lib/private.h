@@ -53,7 +53,32 @@ struct pmemctl_ctx {
 	pmemctl_log_fn log_fn;
 	int log_priority;
 	void *userdata;
+	/*
+	 * Test hook: wrap every backing file a platform opens (power-cut
+	 * injection).  Returns 0 and a media holding a reference on @m.
+	 */
+	int (*media_wrap)(struct pmemctl_media *m, void *arg,
+			  struct pmemctl_media **out);
+	void *media_wrap_arg;
 };
+
+/*
+ * Power-cut injection: a media that passes the first @budget write, zero
+ * and flush operations through, then loses power: the operation at the
+ * cut reaches the media only in part (its first half, 8-byte aligned) when
+ * @tear is set, and nothing after it does.  Writes after the cut still
+ * "succeed", as they would to a caller that cannot see the power go.
+ * One media_fault may be shared by several media: one power domain.
+ */
+struct media_fault {
+	uint64_t budget;
+	uint64_t ops;		/* operations seen so far */
+	bool tear;
+	bool cut;
+};
+
+int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
+		     struct pmemctl_media **out);
 
 void pmemctl_log(struct pmemctl_ctx *ctx, int priority, const char *file,
 		 int line, const char *fn, const char *format, ...)

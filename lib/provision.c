@@ -453,14 +453,19 @@ PMEMCTL_EXPORT int pmemctl_namespace_destroy(struct pmemctl_namespace *ns,
 	rc = pmemctl_namespace_open_media(ns, &m);
 	if (rc)
 		return rc;
-	/* as ndctl: wipe the info blocks, then free the labels */
-	rc = pmemctl_media_zero(m, 0, pmemctl_media_size(m) < INFO_RESERVE ?
-				pmemctl_media_size(m) : INFO_RESERVE);
-	rc = rc ?: pmemctl_media_flush(m);
-	pmemctl_media_close(m);
-	if (!rc && r->labelled) {
+	/*
+	 * Free the label first, then wipe the info blocks (ndctl does it the
+	 * other way round): interrupted, the namespace is either still whole
+	 * or gone, with stale metadata only in free space, which every create
+	 * wipes before use.  Label-less namespaces only get wiped.
+	 */
+	if (r->labelled) {
 		lsa_stage_free(lsa, ns->label_slot);
 		rc = lsa_commit(lsa);
 	}
+	rc = rc ?: pmemctl_media_zero(m, 0, pmemctl_media_size(m) < INFO_RESERVE ?
+				      pmemctl_media_size(m) : INFO_RESERVE);
+	rc = rc ?: pmemctl_media_flush(m);
+	pmemctl_media_close(m);
 	return rc ? rc : bus_scan_regions(r->bus);
 }
