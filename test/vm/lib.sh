@@ -338,6 +338,25 @@ vm_sections() {
         f { print >> f }' "$VM_OUT"
 }
 
+# vm_boot_sections PLATFORM SCRIPT DIR [WHAT]: boot PLATFORM running the
+#   guest SCRIPT, split its output into sections under DIR, and require the
+#   guest to have reached its final "section end".
+vm_boot_sections() {
+    vm_boot_platform "$1" "$2" || vm_die "guest script (${4:-$(basename "$2")}) failed"
+    vm_sections "$3"
+    vm_section "$3" end >/dev/null
+}
+
+# check CMD...: run one assertion without stopping at its failure; count
+#   it for vm_checks_done, which ends the scenario once all have run.
+VM_FAILS=0
+check() { "$@" || VM_FAILS=$((VM_FAILS + 1)); }
+vm_check_failed() { VM_FAILS=$((VM_FAILS + 1)); }
+vm_checks_done() {
+    [ "$VM_FAILS" = 0 ] ||
+        vm_die "$VM_FAILS check(s) failed (guest output: $VM_OUT, console: $VM_LOG)"
+}
+
 # vm_section DIR NAME: cat one section, failing when the guest never printed it.
 vm_section() {
     [ -f "$1/$2" ] || vm_die "guest output has no section '$2' (see $VM_OUT)"

@@ -33,13 +33,9 @@ for r in region0 region1; do
 done
 section end
 GUEST
-vm_boot_platform "$plat" "$VM_WORKDIR/guest.sh" || vm_die "guest script failed"
 out=$VM_WORKDIR/out
-vm_sections "$out"
-vm_section "$out" end >/dev/null
+vm_boot_sections "$plat" "$VM_WORKDIR/guest.sh" "$out"
 
-fails=0
-check() { "$@" || fails=$((fails + 1)); }
 
 # Sanity: the guest did make both regions label-backed.
 for r in region0 region1; do
@@ -53,7 +49,7 @@ cl=$("$PMEMCTL" check-labels -v all 2>&1) || rc=$?
 if [ "$rc" != 0 ]; then
     vm_log "FAIL: 'pmemctl check-labels -v all' exited $rc on kernel-written labels:"
     sed 's/^/    /' <<<"$cl" >&2
-    fails=$((fails + 1))
+    vm_check_failed
 fi
 
 # 2. Index blocks, on the keys ndctl prints.
@@ -85,9 +81,9 @@ for r in region0 region1; do
     want=$(vm_section "$out" "set_cookie-$r")
     if [ "$want" != "$got" ]; then
         vm_log "FAIL: $r: kernel set_cookie $want, pmemctl iset_id $got"
-        fails=$((fails + 1))
+        vm_check_failed
     fi
 done
 
-[ "$fails" = 0 ] || vm_die "$fails check(s) failed (guest output: $VM_OUT, console: $VM_LOG)"
+vm_checks_done
 vm_log "ok: kernel-written v1.1 + v1.2 labels read back offline by pmemctl"

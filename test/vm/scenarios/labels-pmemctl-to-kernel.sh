@@ -42,20 +42,16 @@ for r in region0 region1; do
 done
 section end
 GUEST
-vm_boot_platform "$plat" "$VM_WORKDIR/guest.sh" || vm_die "guest script failed"
 out=$VM_WORKDIR/out
-vm_sections "$out"
-vm_section "$out" end >/dev/null
+vm_boot_sections "$plat" "$VM_WORKDIR/guest.sh" "$out"
 
-fails=0
-check() { "$@" || fails=$((fails + 1)); }
 
 # 1. ndctl check-labels all
 rc=$(vm_section "$out" check-labels-rc)
 if [ "$rc" != 0 ]; then
     vm_log "FAIL: 'ndctl check-labels all' exited $rc in the guest:"
     sed 's/^/    /' "$out/check-labels" >&2
-    fails=$((fails + 1))
+    vm_check_failed
 fi
 
 # 2. Index blocks: ndctl's view (read-labels -j -I) vs pmemctl's, on the keys
@@ -81,7 +77,7 @@ for r in region0 region1; do
     got=$(vm_section "$out" "set_cookie-$r")
     if [ "$want" != "$got" ]; then
         vm_log "FAIL: $r set_cookie: pmemctl iset_id $want, kernel $got"
-        fails=$((fails + 1))
+        vm_check_failed
     fi
 done
 
@@ -97,8 +93,8 @@ if [ "$sums_before" != "$sums_after" ]; then
     diff <(echo "$sums_before") <(echo "$sums_after") >&2 || true
     vm_log "pmemctl read-labels -j -I before: $(jq -c . <<<"$host_index")"
     vm_log "pmemctl read-labels -j -I after:  $(vm_pmemctl read-labels -j -I all | jq -c .)"
-    fails=$((fails + 1))
+    vm_check_failed
 fi
 
-[ "$fails" = 0 ] || vm_die "$fails check(s) failed (guest output: $VM_OUT, console: $VM_LOG)"
+vm_checks_done
 vm_log "ok: v1.1 + v1.2 labels from pmemctl accepted by the kernel; images untouched"

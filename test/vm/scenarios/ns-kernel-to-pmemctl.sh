@@ -55,10 +55,8 @@ section readback; vm_data_io read
 section list-N; j ndctl list -Nv
 section end
 GUEST
-vm_boot_platform "$plat" "$VM_WORKDIR/guest1.sh" || vm_die "guest script (boot 1: create) failed"
 out1=$VM_WORKDIR/out1
-vm_sections "$out1"
-vm_section "$out1" end >/dev/null
+vm_boot_sections "$plat" "$VM_WORKDIR/guest1.sh" "$out1" "boot 1: create"
 
 # Boot 2: what a freshly booted kernel makes of it. Device names are only
 # comparable after a reboot: the kernel numbers namespaces at probe time
@@ -79,13 +77,9 @@ for d in /sys/bus/nd/devices/namespace*; do
 done
 section end
 GUEST
-vm_boot_platform "$plat" "$VM_WORKDIR/guest2.sh" || vm_die "guest script (boot 2: inspect) failed"
 out=$VM_WORKDIR/out2
-vm_sections "$out"
-vm_section "$out" end >/dev/null
+vm_boot_sections "$plat" "$VM_WORKDIR/guest2.sh" "$out" "boot 2: inspect"
 
-fails=0
-check() { "$@" || fails=$((fails + 1)); }
 note() { vm_log "note: $*"; }
 
 guest_ns=$(vm_ndctl_list "$out/list-N" | jq -S "map($VM_NS_KEYS)")
@@ -113,7 +107,7 @@ cl=$("$PMEMCTL" check-labels -v all 2>&1) || rc=$?
 if [ "$rc" != 0 ]; then
     vm_log "FAIL: 'pmemctl check-labels -v all' exited $rc:"
     sed 's/^/    /' <<<"$cl" >&2
-    fails=$((fails + 1))
+    vm_check_failed
 fi
 
 # 3. Namespaces and regions: pmemctl list offline == ndctl list in the guest.
@@ -175,7 +169,7 @@ if "$PMEMCTL" read-infoblock -h >/dev/null 2>&1; then
         if [ "$rc" != 0 ]; then
             vm_log "FAIL: 'pmemctl read-infoblock -j $ns' exited $rc: $(cat "$VM_WORKDIR/rib.err")"
             vm_log "      ndctl read-infoblock -j $ns: $(jq -c . <<<"$theirs")"
-            fails=$((fails + 1))
+            vm_check_failed
             continue
         fi
         check vm_json_compare "$ns: info block (ndctl read-infoblock -j vs pmemctl read-infoblock -j)" \
@@ -198,9 +192,9 @@ for ns in $(jq -r '.[] | select(.mode == "sector") | .dev' <<<"$guest_ns"); do
     if [ "$rc" != 0 ]; then
         vm_log "FAIL: 'pmemctl check-btt $ns' exited $rc on a kernel-made BTT:"
         sed 's/^/    /' <<<"$msg" >&2
-        fails=$((fails + 1))
+        vm_check_failed
     fi
 done
 
-[ "$fails" = 0 ] || vm_die "$fails check(s) failed (guest output: $VM_OUT, console: $VM_LOG)"
+vm_checks_done
 vm_log "ok: kernel-made namespaces (v1.1 + v1.2, every mode) read back offline by pmemctl"

@@ -100,10 +100,8 @@ for b in /sys/bus/nd/devices/btt*; do
 done
 section end
 GUEST
-vm_boot_platform "$plat" "$VM_WORKDIR/guest1.sh" || vm_die "guest script (boot 1) failed"
 out1=$VM_WORKDIR/out1
-vm_sections "$out1"
-vm_section "$out1" end >/dev/null
+vm_boot_sections "$plat" "$VM_WORKDIR/guest1.sh" "$out1" "boot 1"
 
 # --- boot 2: the data survived ------------------------------------------
 vm_guest_script "$VM_WORKDIR/guest2.sh" <<'GUEST'
@@ -111,14 +109,10 @@ section readback; vm_data_io read
 section list-N; j ndctl list -Nv
 section end
 GUEST
-vm_boot_platform "$plat" "$VM_WORKDIR/guest2.sh" || vm_die "guest script (boot 2) failed"
 out2=$VM_WORKDIR/out2
-vm_sections "$out2"
-vm_section "$out2" end >/dev/null
+vm_boot_sections "$plat" "$VM_WORKDIR/guest2.sh" "$out2" "boot 2"
 
 # --- checks -------------------------------------------------------------
-fails=0
-check() { "$@" || fails=$((fails + 1)); }
 guest_ns=$(vm_ndctl_list "$out1/list-N" | jq -S "map($VM_NS_KEYS)")
 
 # 1. Namespaces and region: pmemctl's offline view == the kernel's.
@@ -132,13 +126,13 @@ rc=$(vm_section "$out1" check-labels-rc)
 if [ "$rc" != 0 ]; then
     vm_log "FAIL: 'ndctl check-labels all' exited $rc in the guest:"
     sed 's/^/    /' "$out1/check-labels" >&2
-    fails=$((fails + 1))
+    vm_check_failed
 fi
 check vm_json_compare "region0 nstype (5 = label-backed PMEM)" 5 "$(vm_section "$out1" nstype)"
 want=$(jq -r '.[0].iset_id' <<<"$host_regions")
 want=$(printf '0x%x' "$want")
 got=$(vm_section "$out1" set_cookie)
-[ "$want" = "$got" ] || { vm_log "FAIL: set_cookie: pmemctl iset_id $want, kernel $got"; fails=$((fails + 1)); }
+[ "$want" = "$got" ] || { vm_log "FAIL: set_cookie: pmemctl iset_id $want, kernel $got"; vm_check_failed; }
 
 # 3. ndctl check-namespace on every sector namespace.
 checked=()
@@ -159,7 +153,7 @@ for f in "$out1"/check-namespace-rc-*; do
     if [ "$rc" != 0 ]; then
         vm_log "FAIL: 'ndctl check-namespace $ns' exited $rc on a BTT pmemctl wrote:"
         sed 's/^/    /' "$out1/check-namespace-$ns" >&2
-        fails=$((fails + 1))
+        vm_check_failed
     fi
 done
 check vm_json_compare "namespaces ndctl check-namespace ran on vs pmemctl's sector namespaces" \
@@ -178,7 +172,7 @@ for ns in $(jq -r '.[] | select(.mode == "sector") | .dev' <<<"$host_ns"); do
     if [ "$rc" != 0 ]; then
         vm_log "FAIL: 'pmemctl check-btt $ns' exited $rc after the kernel wrote to it:"
         sed 's/^/    /' <<<"$msg" >&2
-        fails=$((fails + 1))
+        vm_check_failed
     fi
 done
 
@@ -199,10 +193,10 @@ if [ "$lsa_before" != "$lsa_after" ]; then
     vm_log "FAIL: the label area changed across the boots (the kernel rewrote pmemctl's labels)"
     check vm_json_compare "pmemctl read-labels -j nmem0 before vs after the boots" \
         "$(vm_bigjson <<<"$labels_before")" "$(vm_pmemctl read-labels -j nmem0 | vm_bigjson)"
-    fails=$((fails + 1))
+    vm_check_failed
 fi
 check vm_json_compare "pmemctl list -N before vs after the boots" \
     "$host_ns" "$(vm_pmemctl list -N | vm_ndctl_list | jq -S "map($VM_NS_KEYS)")"
 
-[ "$fails" = 0 ] || vm_die "$fails check(s) failed (guest output: $VM_WORKDIR/boot*.out, consoles: $VM_WORKDIR/boot*.console.log)"
+VM_OUT="$VM_WORKDIR/boot*.out" VM_LOG="$VM_WORKDIR/boot*.console.log" vm_checks_done
 vm_log "ok: v$LABEL_VERSION namespaces from pmemctl ($(jq -r 'map(.mode) | join(", ")' <<<"$host_ns")) as the kernel sees them; data survives a reboot"
