@@ -344,16 +344,22 @@ static int walk_map(struct meta *m, map_visit_fn visit, bool runs,
 	for (uint32_t lba0 = 0; lba0 < m->enl; lba0 += per) {
 		uint32_t n = m->enl - lba0 < per ? m->enl - lba0 : per;
 		size_t bytes = (size_t)n * BTT_MAP_ENTRY_SIZE;
+		uint64_t off = m->mapoff + (uint64_t)lba0 * BTT_MAP_ENTRY_SIZE;
+		bool hole, pending;
 
-		rc = pmemctl_media_read(m->c->m, m->mapoff +
-					(uint64_t)lba0 * BTT_MAP_ENTRY_SIZE,
-					m->c->buf, bytes);
-		if (rc)
-			return rc;
 		while (ov < m->nover && m->over[ov].lba < lba0)
 			ov++;
-		if (runs && all_zero(m->c->buf, bytes) &&
-		    (ov == m->nover || m->over[ov].lba >= lba0 + n)) {
+		pending = ov < m->nover && m->over[ov].lba < lba0 + n;
+		/* a hole in a sparse image reads as zeroes: no need to read */
+		hole = runs && media_data_from(m->c->m, off, off + bytes) >=
+			       off + bytes;
+		if (hole)
+			memset(m->c->buf, 0, bytes);
+		else
+			rc = pmemctl_media_read(m->c->m, off, m->c->buf, bytes);
+		if (rc)
+			return rc;
+		if (runs && !pending && (hole || all_zero(m->c->buf, bytes))) {
 			rc = set_range(m, lba0, n);
 		} else {
 			for (uint32_t i = 0; i < n && !rc; i++) {

@@ -25,6 +25,8 @@ struct media_ops {
 	int (*zero)(struct pmemctl_media *m, uint64_t off, uint64_t len);
 	int (*flush)(struct pmemctl_media *m);
 	void (*release)(struct pmemctl_media *m);
+	/* optional: first offset >= off that may hold data (see private.h) */
+	uint64_t (*data_from)(struct pmemctl_media *m, uint64_t off);
 };
 
 struct pmemctl_media {
@@ -177,12 +179,22 @@ static void fd_release(struct pmemctl_media *m)
 		close(m->fd);
 }
 
+static uint64_t file_data_from(struct pmemctl_media *m, uint64_t off)
+{
+	off_t at = lseek(m->fd, (off_t)(m->base + off), SEEK_DATA);
+
+	if (at < 0)	/* ENXIO: only holes up to EOF; else: unknown */
+		return errno == ENXIO ? m->size : off;
+	return (uint64_t)at < m->base + off ? off : (uint64_t)at - m->base;
+}
+
 static const struct media_ops file_ops = {
 	.read = fd_read,
 	.write = fd_write,
 	.zero = file_zero,
 	.flush = fd_flush,
 	.release = fd_release,
+	.data_from = file_data_from,
 };
 
 static const struct media_ops blockdev_ops = {
@@ -351,12 +363,21 @@ static void slice_release(struct pmemctl_media *m)
 	pmemctl_media_close(m->parent);
 }
 
+static uint64_t slice_data_from(struct pmemctl_media *m, uint64_t off)
+{
+	uint64_t at = media_data_from(m->parent, m->base + off,
+				      m->base + m->size);
+
+	return at - m->base;
+}
+
 static const struct media_ops slice_ops = {
 	.read = slice_read,
 	.write = slice_write,
 	.zero = slice_zero,
 	.flush = slice_flush,
 	.release = slice_release,
+	.data_from = slice_data_from,
 };
 
 PMEMCTL_EXPORT int pmemctl_media_new_slice(struct pmemctl_media *parent,
@@ -447,6 +468,7 @@ static const struct media_ops faulty_ops = {
 	.zero = faulty_zero,
 	.flush = faulty_flush,
 	.release = slice_release,
+	.data_from = slice_data_from,	/* base 0: the parent's answer */
 };
 
 int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
@@ -466,6 +488,19 @@ int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
 }
 
 /* ---- generic entry points ----------------------------------------------- */
+
+uint64_t media_data_from(struct pmemctl_media *media, uint64_t off,
+			 uint64_t end)
+{
+	uint64_t at;
+
+	if (end > media->size)
+		end = media->size;
+	if (off >= end || !media->ops->data_from)
+		return off;
+	at = media->ops->data_from(media, off);
+	return at < off ? off : at > end ? end : at;
+}
 
 PMEMCTL_EXPORT void pmemctl_media_close(struct pmemctl_media *media)
 {

@@ -99,6 +99,15 @@ void pmemctl_log(struct pmemctl_ctx *ctx, int priority, const char *file,
 
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
 
+/*
+ * The first offset at or after @off (below @end) that may hold data: on a
+ * sparse file everything before it is a hole and reads as zeroes.  Media
+ * that cannot tell (memory, block devices) answer @off.  Never an error:
+ * when in doubt, there is data.
+ */
+uint64_t media_data_from(struct pmemctl_media *media, uint64_t off,
+			 uint64_t end);
+
 /* Sorted-insertion-free helpers for fixed strings */
 static inline bool mem_is_zero(const void *buf, size_t len)
 {

@@ -71,6 +71,40 @@ static void test_file(struct tap *t, struct pmemctl_ctx *ctx)
 	unlink(path);
 }
 
+/* Holes: where data may start, through slices, never past the range. */
+static void test_holes(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	char path[] = "/tmp/pmemctl-holes-XXXXXX";
+	struct pmemctl_media *m = NULL, *s = NULL;
+	uint8_t blk[4096];
+	int fd = mkstemp(path);
+
+	memset(blk, 1, sizeof(blk));
+	if (ftruncate(fd, 16 << 20) != 0 ||
+	    pwrite(fd, blk, sizeof(blk), 8 << 20) < 0)
+		tap_ok(t, false, "prepare sparse file");
+	close(fd);
+	pmemctl_media_open_file(ctx, path, 0, 16 << 20, 0, &m);
+	tap_eq_u64(t, media_data_from(m, 0, 16 << 20), 8 << 20,
+		   "data starts where it was written");
+	tap_eq_u64(t, media_data_from(m, 0, 1 << 20), 1 << 20,
+		   "a hole up to the end of the range is reported as the end");
+	tap_eq_u64(t, media_data_from(m, (8 << 20) + 100, 16 << 20),
+		   (8 << 20) + 100, "inside data: data right here");
+	tap_eq_u64(t, media_data_from(m, (8 << 20) + 4096, 16 << 20),
+		   16 << 20, "after the last data: all hole");
+	pmemctl_media_new_slice(m, 4 << 20, 8 << 20, &s);
+	tap_eq_u64(t, media_data_from(s, 0, 8 << 20), 4 << 20,
+		   "a slice translates offsets");
+	pmemctl_media_close(s);
+	pmemctl_media_close(m);
+	pmemctl_media_new_memory(ctx, blk, sizeof(blk), false, &m);
+	tap_eq_u64(t, media_data_from(m, 100, 4096), 100,
+		   "memory media: data everywhere");
+	pmemctl_media_close(m);
+	unlink(path);
+}
+
 int main(void)
 {
 	struct pmemctl_ctx *ctx;
@@ -80,6 +114,7 @@ int main(void)
 	pmemctl_set_log_priority(ctx, 0);
 	test_memory(&t, ctx);
 	test_file(&t, ctx);
+	test_holes(&t, ctx);
 	pmemctl_free(ctx);
 	return tap_done(&t);
 }
