@@ -303,10 +303,10 @@ int cmd_needs_kernel(int argc, char **argv, struct cmd_ctx *cc)
 		return cmd_exit_code(rc);
 	image = pmemctl_bus_is_image(bus);
 	pmemctl_bus_close(bus);
-	if (image) {
+	if (image)
 		cmd_error(cc, "needs the live kernel: an image platform has no drivers to %s; boot it (pmemctl platform qemu-args) and use the guest's kernel",
 			  !strncmp(cc->cmd, "enable", 6) ? "bind" : "unbind");
-		return EXIT_FAIL;
-	}
+	else
+		cmd_error(cc, "binding drivers on the live kernel is not supported yet");
 	return EXIT_FAIL;
 }
