@@ -30,7 +30,8 @@ static struct pmemctl_namespace *find_namespace(struct pmemctl_bus *bus,
 		if (region_filter && !cmd_match_region(r, region_filter))
 			continue;
 		pmemctl_namespace_foreach(r, ns)
-			if (strcmp(spec, "all") && cmd_match_namespace(ns, spec))
+			if (strcmp(spec, "all") != 0 &&
+			    cmd_match_namespace(ns, spec))
 				return ns;
 	}
 	return NULL;

@@ -54,7 +54,7 @@ int parse_size(const char *s, uint64_t *out)
 	if (*end) {
 		end++;
 		/* accept "16M", "16MiB" and "16MB" alike (all base 1024) */
-		if (strcasecmp(end, "ib") && strcasecmp(end, "b") && *end)
+		if (*end && strcasecmp(end, "ib") != 0 && strcasecmp(end, "b") != 0)
 			return -EINVAL;
 	}
 	if (v > UINT64_MAX / mult)
