@@ -493,3 +493,32 @@ CSRC
         "$cc" -O2 -Wall -o "$bin" "$src" || { vm_log "cannot build daxio"; return 1; }
     VM_FILES+=("$bin=/usr/bin/daxio")
 }
+
+# vm_exclhold_build: compile exclhold for the guest (added to VM_FILES as
+#   /usr/bin/exclhold): `exclhold DEV` opens DEV O_EXCL, prints "held" and
+#   keeps it open until killed, as a mount or another exclusive user would.
+#   Returns 1 (with a message) when there is no C compiler.
+vm_exclhold_build() {
+    local cc=${CC:-cc} src=$VM_WORKDIR/exclhold.c bin=$VM_WORKDIR/exclhold
+    command -v "$cc" >/dev/null || { vm_log "no C compiler ($cc): cannot build exclhold"; return 1; }
+    cat >"$src" <<'CSRC'
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	if (argc != 2 || open(argv[1], O_RDONLY | O_EXCL) < 0) {
+		perror("exclhold");
+		return 1;
+	}
+	puts("held");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+CSRC
+    "$cc" -O2 -Wall -static -o "$bin" "$src" 2>/dev/null ||
+        "$cc" -O2 -Wall -o "$bin" "$src" || { vm_log "cannot build exclhold"; return 1; }
+    VM_FILES+=("$bin=/usr/bin/exclhold")
+}
