@@ -249,10 +249,14 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
 	rc = cmd_open_bus(cc, true, &bus);
 	if (rc)
 		return cmd_exit_code(rc);
-	if (!all && !find_namespace(bus, argv[0], p.region)) {
-		cmd_error(cc, "%s: no such namespace", argv[0]);
-		pmemctl_bus_close(bus);
-		return EXIT_NOT_FOUND;
+	if (!all) {
+		ns = find_namespace(bus, argv[0], p.region);
+		if (!ns || pmemctl_namespace_is_seed(ns)) {
+			cmd_error(cc, ns ? "%s: an idle seed; nothing to destroy"
+					 : "%s: no such namespace", argv[0]);
+			pmemctl_bus_close(bus);
+			return ns ? EXIT_USAGE : EXIT_NOT_FOUND;
+		}
 	}
 	/* destroying rescans: look the next victim up afresh each time */
 	pmemctl_region_foreach(bus, r) {

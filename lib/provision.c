@@ -126,7 +126,9 @@ static int plan_size(struct pmemctl_region *r, uint64_t size,
 		     enum pmemctl_ns_mode mode, uint64_t *out)
 {
 	struct pmemctl_ctx *ctx = region_ctx(r);
-	uint64_t max = pmemctl_region_get_max_available_extent(r);
+	/* a label-less region is all free once it gets labels */
+	uint64_t max = r->labelled ? pmemctl_region_get_max_available_extent(r)
+				   : ALIGN_DOWN(r->size, r->align);
 	char a[32], b[32];
 
 	if (!size)
@@ -340,17 +342,23 @@ static int provision(struct pmemctl_region *r, struct ns_plan *p,
 	return rc;
 }
 
+/* Labelling a label-less region replaces its namespace: refuse if used. */
+static int refuse_unless_free(struct pmemctl_region *r, bool force)
+{
+	if (r->labelled || force || !r->nnamespaces ||
+	    !pmemctl_namespace_in_use(r->namespaces[0]))
+		return 0;
+	return refuse_in_use(r->namespaces[0], "replace");
+}
+
 /* A label-less region gets v1.2 labels first, as ndctl's autolabel. */
-static int ensure_labels(struct pmemctl_region *r, bool force)
+static int ensure_labels(struct pmemctl_region *r)
 {
 	struct pmemctl_dimm *dimm = r->mappings[0].dimm;
 	int rc;
 
 	if (r->labelled)
 		return 0;
-	if (r->nnamespaces && pmemctl_namespace_in_use(r->namespaces[0]) &&
-	    !force)
-		return refuse_in_use(r->namespaces[0], "replace");
 	info(region_ctx(r), "%s: initialising v1.2 labels", dimm->devname);
 	rc = lsa_init(region_ctx(r), dimm->lsa_media, dimm->devname,
 		      PMEMCTL_LABEL_V1_2);
@@ -378,8 +386,10 @@ pmemctl_region_create_namespace(struct pmemctl_region *r,
 	rc = check_writable(r);
 	rc = rc ?: plan_mode(r, spec, &p);
 	rc = rc ?: plan_identity(r, spec, NULL, &p);
-	rc = rc ?: ensure_labels(r, spec->force);
+	/* everything is validated before the first write (autolabel) */
 	rc = rc ?: plan_size(r, spec->size, p.mode, &p.size);
+	rc = rc ?: refuse_unless_free(r, spec->force);
+	rc = rc ?: ensure_labels(r);
 	rc = rc ?: region_find_free_dpa(r, p.size, &dpa);
 	return rc ? rc : provision(r, &p, dpa, -1, ns);
 }
@@ -409,8 +419,7 @@ pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
 		/* label-less: give the region labels, then one namespace */
 		s.force = true;
 		s.size = ALIGN_DOWN(ns->raw_size, SZ_16M);
-		rc = ensure_labels(r, true);
-		return rc ? rc : pmemctl_region_create_namespace(r, &s, out);
+		return pmemctl_region_create_namespace(r, &s, out);
 	}
 	if (s.size && s.size != ns->raw_size) {
 		err(region_ctx(r), "%s: reconfigure keeps the size (%llu); destroy and create to resize",

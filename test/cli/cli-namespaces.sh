@@ -91,6 +91,8 @@ expect_exit 3 pm create-namespace -e namespace0.9 -m raw
 expect_exit 4 pm create-namespace -e namespace0.0 -m raw
 expect_err_line "namespace0.0 holds a sector layout; use --force to reconfigure it"
 expect_exit 4 pm destroy-namespace namespace0.1
+expect_exit 2 pm destroy-namespace namespace0.4
+expect_err_line "namespace0.4: an idle seed; nothing to destroy"
 expect_exit 1 pm enable-namespace namespace0.0
 expect_err_line "needs the live kernel"
 [ "$(sum p/*.img)" = "$before" ] || fail "bad input changed the media"
@@ -148,6 +150,13 @@ expect_exit 0 pm create-namespace -m sector
 [ "$(pm read-labels -j -I nmem0 | jq '.[0].index[0].minor')" = 2 ] ||
 	fail "autolabel not v1.2"
 pm zero-labels -f nmem0 2>/dev/null
+# bad input on a label-less region writes nothing, not even the labels
+before=$(sum l/nmem0.img)
+expect_exit 6 pm create-namespace -s 1G
+expect_exit 2 pm create-namespace -s 40M
+expect_exit 2 pm create-namespace -m sector -l 999
+[ "$(sum l/nmem0.img)" = "$before" ] || fail "a refused create labelled the region"
+expect_exit 3 pm destroy-namespace namespace9.9
 printf 'precious' | dd of=l/nmem0.img conv=notrunc status=none
 before=$(sum l/nmem0.img)
 expect_exit 4 pm create-namespace -m fsdax
