@@ -327,6 +327,12 @@ static int provision(struct pmemctl_region *r, struct ns_plan *p,
 	struct pmemctl_media *m;
 	int rc;
 
+	/* the label must fit before any byte of the layout is written */
+	if (pmemctl_lsa_get_nfree(dimm->lsa) <= 1) {
+		err(region_ctx(r), "%s: no free label slots (one stays free for updates)",
+		    dimm->devname);
+		return -ENOSPC;
+	}
 	rc = pmemctl_media_new_slice(dimm->media, dpa, p->size, &m);
 	if (rc)
 		return rc;

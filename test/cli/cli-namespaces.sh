@@ -177,3 +177,27 @@ expect_exit 0 pm read-infoblock -j namespace0.0
 [ "$(jq length <<<"$OUT")" = 2 ] || fail "expected 2 arenas: $OUT"
 [ "$(jq '.[0].nextoff' <<<"$OUT")" = $((512 << 30)) ] || fail "nextoff: $OUT"
 pass "multi-arena BTT on a sparse 600 GiB image stays sparse"
+
+# --- out of label slots: refused before anything is written ----------------
+# 128 KiB of v1.2 labels hold 510 slots, one always kept free for updates
+pm platform create full --dimm-size 8176M 2>/dev/null
+export PMEMCTL_PLATFORM=$PWD/full
+pm init-labels -V 1.2 nmem0 2>/dev/null
+for i in $(seq 509); do
+	pm create-namespace -m raw -s 16M >/dev/null 2>&1 || fail "namespace $i"
+done
+[ "$(pm list | jq length)" = 509 ] || fail "509 namespaces expected"
+# what could change: the label area, the free tail, namespace0.7's range
+# (checksumming all 8 GiB of the sparse image would dominate the test)
+changeable() {
+	{ tail -c 131072 full/nmem0.img
+	  dd if=full/nmem0.img bs=1M skip=$((7 * 16)) count=16 status=none
+	  dd if=full/nmem0.img bs=1M skip=$((509 * 16)) count=16 status=none
+	} | sha256sum
+}
+before=$(changeable)
+expect_exit 6 pm create-namespace -m raw -s 16M
+expect_err_line "nmem0: no free label slots"
+expect_exit 6 pm create-namespace -e namespace0.7 -m sector -f
+[ "$(changeable)" = "$before" ] || fail "a refused create or reconfigure wrote"
+pass "out of label slots: create and reconfigure refused, media unchanged"
