@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -440,8 +441,27 @@ static int open_dimm(struct pmemctl_bus *bus, struct pmemctl_dimm *dimm,
 	return rc;
 }
 
+/*
+ * One writer per platform: an exclusive, non-blocking flock() on
+ * platform.json for as long as the bus is open for writing.
+ */
+static int lock_platform(struct pmemctl_bus *bus)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", bus->path, PLATFORM_FILE);
+	bus->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (bus->lock_fd < 0 || flock(bus->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	err(bus->ctx, "%s: platform is being changed by another process",
+	    bus->path);
+	return -EBUSY;
+}
+
 static void image_close(struct pmemctl_bus *bus)
 {
+	if (bus->lock_fd >= 0)
+		close(bus->lock_fd);
 	for (unsigned i = 0; i < bus->ndimms; i++) {
 		struct pmemctl_dimm *dimm = &bus->dimms[i];
 
@@ -487,9 +507,12 @@ PMEMCTL_EXPORT int pmemctl_bus_open_image(struct pmemctl_ctx *ctx,
 	bus->ops = &image_ops;
 	bus->writable = writable;
 	bus->path = realpath(dir, NULL);
+	bus->lock_fd = -1;
 	snprintf(bus->devname, sizeof(bus->devname), "ndbus0");
 	bus->dimms = calloc(n, sizeof(*bus->dimms));
 	rc = bus->path && bus->dimms ? 0 : -ENOMEM;
+	if (!rc && writable)
+		rc = lock_platform(bus);
 	for (unsigned i = 0; !rc && i < n; i++) {
 		bus->dimms[i].id = i;
 		bus->ndimms = i + 1;

@@ -99,6 +99,7 @@ struct pmemctl_bus {
 	char devname[DEVNAME_LEN];
 	char *path;
 	bool writable;
+	int lock_fd;			/* image platform: flock()ed, or -1 */
 	struct pmemctl_dimm *dimms;
 	unsigned ndimms;
 	struct pmemctl_region *regions;

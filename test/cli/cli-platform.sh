@@ -66,3 +66,17 @@ PMEMCTL_PLATFORM=p expect_exit 0 pm platform qemu-args --memory 1G
 grep -qx '1024M,slots=2,maxmem=2048M' <<<"$OUT" || fail "-m args: $OUT"
 expect_exit 2 pm platform qemu-args p --memory 1000K
 pass "qemu-args"
+
+# one writer at a time: another process holding the platform is refused
+# (the test shell holds the lock on its own open file description)
+exec 9<p/platform.json
+flock -x 9
+before=$(sum p/*.img)
+expect_exit 4 pm --platform p init-labels all
+expect_err_line "platform is being changed by another process"
+expect_exit 0 pm --platform p list -D
+flock -u 9
+exec 9<&-
+[ "$(sum p/*.img)" = "$before" ] || fail "a refused writer changed the media"
+expect_exit 0 pm --platform p init-labels all
+pass "one writer per platform"
