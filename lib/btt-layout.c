@@ -9,6 +9,11 @@
 
 #include "btt.h"
 
+/* The external sector sizes the kernel's BTT accepts. */
+static const uint32_t btt_supported_lbasizes[] = {
+	512, 520, 528, 4096, 4104, 4160, 4224,
+};
+
 bool btt_lbasize_supported(uint32_t lbasize)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(btt_supported_lbasizes); i++)

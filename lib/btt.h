@@ -76,10 +76,6 @@ struct btt_log_group {
 static_assert(sizeof(struct btt_log_entry) == BTT_LOG_ENTRY_SIZE, "");
 static_assert(sizeof(struct btt_log_group) == BTT_LOG_GROUP_SIZE, "");
 
-static const uint32_t btt_supported_lbasizes[] = {
-	512, 520, 528, 4096, 4104, 4160, 4224,
-};
-
 /* The flog: one 64-byte group per lane, rounded up to a page. */
 #define BTT_LOG_SIZE \
 	ALIGN_UP((uint64_t)BTT_NFREE * BTT_LOG_GROUP_SIZE, BTT_PG_SIZE)
@@ -91,7 +87,6 @@ static_assert(BTT_LOG_SIZE == 16384, "flog of 256 lanes is 16 KiB");
 static_assert(BTT_INT_LBASIZE_ALIGN == 64, "kernel INT_LBASIZE_ALIGNMENT");
 static_assert(offsetof(struct btt_log_group, ent[1]) == 16, "");
 static_assert(offsetof(struct btt_log_entry, seq) == 12, "");
-static_assert(sizeof(btt_supported_lbasizes) == 7 * sizeof(uint32_t), "");
 
 /*
  * One arena as the kernel's create_arenas()/alloc_arena() lay it out

@@ -47,12 +47,8 @@ static const char *spell_size(uint64_t v, char *buf, size_t len)
 
 static bool sector_size_valid(enum pmemctl_ns_mode mode, uint32_t ss)
 {
-	if (mode == PMEMCTL_NS_MODE_SECTOR) {
-		for (size_t i = 0; i < ARRAY_SIZE(btt_supported_lbasizes); i++)
-			if (btt_supported_lbasizes[i] == ss)
-				return true;
-		return false;
-	}
+	if (mode == PMEMCTL_NS_MODE_SECTOR)
+		return btt_lbasize_supported(ss);
 	return ss == 512 || ss == 4096;
 }
 

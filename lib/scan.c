@@ -65,18 +65,26 @@ static bool probe_btt(struct pmemctl_namespace *ns, struct pmemctl_media *m,
 	return true;
 }
 
+/*
+ * fsdax and devdax share the info block at 4 KiB: read it once, accept the
+ * signatures the namespace's claim class allows (PFN first, as the kernel).
+ */
 static bool probe_pfn(struct pmemctl_namespace *ns, struct pmemctl_media *m,
-		      const char *sig)
+		      bool pfn, bool dax)
 {
+	const uint8_t *uuid = ns->has_uuid ? ns->uuid : NULL;
 	struct nd_pfn_sb sb;
 	uint64_t used;
 
 	if (ns->raw_size < PFN_INFO_OFFSET + PFN_INFO_SIZE ||
-	    pmemctl_media_read(m, PFN_INFO_OFFSET, &sb, sizeof(sb)) ||
-	    pfn_sb_invalid_reason(&sb, sig, ns->has_uuid ? ns->uuid : NULL))
+	    pmemctl_media_read(m, PFN_INFO_OFFSET, &sb, sizeof(sb)))
 		return false;
-	ns->mode = !memcmp(sig, PFN_SIG, PFN_SIG_LEN) ? PMEMCTL_NS_MODE_FSDAX
-				  : PMEMCTL_NS_MODE_DEVDAX;
+	if (pfn && !pfn_sb_invalid_reason(&sb, PFN_SIG, uuid))
+		ns->mode = PMEMCTL_NS_MODE_FSDAX;
+	else if (dax && !pfn_sb_invalid_reason(&sb, DAX_SIG, uuid))
+		ns->mode = PMEMCTL_NS_MODE_DEVDAX;
+	else
+		return false;
 	ns->map = get_le32(&sb.mode) == PFN_MODE_RAM ? PMEMCTL_MAP_MEM
 						     : PMEMCTL_MAP_DEV;
 	ns->align = pfn_sb_align(&sb);
@@ -108,10 +116,8 @@ void namespace_probe_mode(struct pmemctl_namespace *ns)
 		goto out;
 	if ((c == CLAIM_NONE || c == CLAIM_BTT) && probe_btt(ns, m, 1))
 		goto out;
-	if ((c == CLAIM_NONE || c == CLAIM_PFN) && probe_pfn(ns, m, PFN_SIG))
-		goto out;
-	if (c == CLAIM_NONE || c == CLAIM_DAX)
-		probe_pfn(ns, m, DAX_SIG);
+	if (c == CLAIM_NONE || c == CLAIM_PFN || c == CLAIM_DAX)
+		probe_pfn(ns, m, c != CLAIM_DAX, c != CLAIM_PFN);
 out:
 	pmemctl_media_close(m);
 	namespace_set_names(ns);

@@ -357,6 +357,25 @@ vm_checks_done() {
         vm_die "$VM_FAILS check(s) failed (guest output: $VM_OUT, console: $VM_LOG)"
 }
 
+# vm_check_cookies DIR REGIONS_JSON REGION...: each REGION's set_cookie
+#   (guest section "set_cookie-REGION" in DIR, hex) equals pmemctl's
+#   iset_id in REGIONS_JSON (`pmemctl list -R | vm_bigjson`: decimal text,
+#   compared as text since jq rounds 64-bit numbers). Counts failures.
+vm_check_cookies() {
+    local dir=$1 regions=$2 r ours kernel
+    shift 2
+    for r in "$@"; do
+        ours=$(jq -r --arg r "$r" '.[] | select(.dev == $r) | .iset_id' <<<"$regions")
+        [ -n "$ours" ] || vm_die "pmemctl list -R has no $r"
+        ours=$(printf '0x%x' "$ours")
+        kernel=$(vm_section "$dir" "set_cookie-$r")
+        if [ "$ours" != "$kernel" ]; then
+            vm_log "FAIL: $r: kernel set_cookie $kernel, pmemctl iset_id $ours"
+            vm_check_failed
+        fi
+    done
+}
+
 # vm_section DIR NAME: cat one section, failing when the guest never printed it.
 vm_section() {
     [ -f "$1/$2" ] || vm_die "guest output has no section '$2' (see $VM_OUT)"

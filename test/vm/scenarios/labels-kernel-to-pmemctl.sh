@@ -73,17 +73,8 @@ host_regions=$(vm_pmemctl list -R | vm_bigjson | jq -S "sort_by(.dev) | map($VM_
 check vm_json_compare "regions (ndctl list -R in the guest vs pmemctl list -R on the host)" \
     "$(vm_ndctl_list "$out/list-R" | jq -S "map($VM_REGION_KEYS)")" "$host_regions"
 
-# 5. set_cookie == pmemctl's iset_id (text compare: 64-bit).
-for r in region0 region1; do
-    got=$(jq -r --arg r "$r" '.[] | select(.dev == $r) | .iset_id' <<<"$host_regions")
-    [ -n "$got" ] || vm_die "pmemctl list -R has no $r"
-    got=$(printf '0x%x' "$got")
-    want=$(vm_section "$out" "set_cookie-$r")
-    if [ "$want" != "$got" ]; then
-        vm_log "FAIL: $r: kernel set_cookie $want, pmemctl iset_id $got"
-        vm_check_failed
-    fi
-done
+# 5. set_cookie == pmemctl's iset_id.
+vm_check_cookies "$out" "$host_regions" region0 region1
 
 vm_checks_done
 vm_log "ok: kernel-written v1.1 + v1.2 labels read back offline by pmemctl"

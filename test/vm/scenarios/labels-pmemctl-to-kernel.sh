@@ -68,18 +68,8 @@ for r in region0 region1; do
         "$(vm_section "$out" "nstype-$r")"
 done
 
-# 4. set_cookie (hex) equals pmemctl's iset_id (printed as a decimal number;
-#    compared as text: bash arithmetic is 64-bit, jq's is not).
-for r in region0 region1; do
-    want=$(jq -r --arg r "$r" '.[] | select(.dev == $r) | .iset_id' <<<"$host_regions")
-    [ -n "$want" ] || vm_die "pmemctl list -R has no $r"
-    want=$(printf '0x%x' "$want")
-    got=$(vm_section "$out" "set_cookie-$r")
-    if [ "$want" != "$got" ]; then
-        vm_log "FAIL: $r set_cookie: pmemctl iset_id $want, kernel $got"
-        vm_check_failed
-    fi
-done
+# 4. set_cookie equals pmemctl's iset_id.
+vm_check_cookies "$out" "$host_regions" region0 region1
 
 # 5. ndctl list -R == pmemctl list -R (size, align, available_size,
 #    max_available_extent, iset_id).
