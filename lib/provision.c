@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <uuid/uuid.h>
 
-#include "btt.h"
+#include "infoblock.h"
 #include "model.h"
 #include "pfnlayout.h"
 
@@ -196,47 +196,98 @@ static int plan_identity(struct pmemctl_region *r,
 	return 0;
 }
 
-PMEMCTL_EXPORT bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns)
+enum ns_use {
+	NS_UNUSED,
+	NS_LAYOUT,		/* a BTT, PFN or DAX layout */
+	NS_DATA,		/* non-zero first 8 KiB, or unreadable */
+	NS_BTT_BACKUP,		/* raw, but a BTT backup could be recovered */
+};
+
+static enum ns_use namespace_use(struct pmemctl_namespace *ns,
+				 uint64_t *backup)
 {
+	enum ns_use use = NS_DATA;
 	struct pmemctl_media *m;
 	uint8_t head[INFO_RESERVE];
-	bool used = true;
+	int rc;
 
 	if (ns->is_seed)
-		return false;
+		return NS_UNUSED;
 	if (ns->mode != PMEMCTL_NS_MODE_RAW)
-		return true;
+		return NS_LAYOUT;
 	if (pmemctl_namespace_open_media(ns, &m))
-		return true;
-	if (pmemctl_media_size(m) < sizeof(head))
-		used = false;
-	else if (!pmemctl_media_read(m, 0, head, sizeof(head)))
-		used = !mem_is_zero(head, sizeof(head));
+		return NS_DATA;
+	if (pmemctl_media_size(m) >= sizeof(head) &&
+	    (pmemctl_media_read(m, 0, head, sizeof(head)) ||
+	     !mem_is_zero(head, sizeof(head))))
+		goto out;
+	rc = btt_find_backups(m, false, backup);
+	if (rc >= 0)
+		use = rc ? NS_BTT_BACKUP : NS_UNUSED;
+out:
 	pmemctl_media_close(m);
-	return used;
+	return use;
 }
 
-static int refuse_in_use(struct pmemctl_namespace *ns, const char *what)
+PMEMCTL_EXPORT bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns)
+{
+	uint64_t backup;
+
+	return namespace_use(ns, &backup) != NS_UNUSED;
+}
+
+/* -EBUSY with a message if @ns holds something and @force is not set. */
+static int refuse_in_use(struct pmemctl_namespace *ns, bool force,
+			 const char *what)
 {
 	struct pmemctl_ctx *ctx = region_ctx(ns->region);
+	uint64_t backup = 0;
 
-	if (ns->mode != PMEMCTL_NS_MODE_RAW)
+	switch (force ? NS_UNUSED : namespace_use(ns, &backup)) {
+	case NS_UNUSED:
+		return 0;
+	case NS_LAYOUT:
 		err(ctx, "%s holds a %s layout; use --force to %s it",
 		    ns->devname, pmemctl_ns_mode_name(ns->mode), what);
-	else
+		break;
+	case NS_BTT_BACKUP:
+		err(ctx, "%s holds a BTT backup info block at %#llx (a sector namespace that lost its first info block?); use --force to %s it",
+		    ns->devname, (unsigned long long)backup, what);
+		break;
+	default:
 		err(ctx, "%s holds data in its first 8 KiB; use --force to %s it",
 		    ns->devname, what);
+	}
 	return -EBUSY;
 }
 
-/* Wipe [0, 8K) of the range and write the mode's layout. */
+/*
+ * Retire whatever layout the range holds, the BTT backup info blocks
+ * first (check-btt would restore a BTT from one): cut off in between, the
+ * old BTT is whole but without backups (check-btt --repair restores them),
+ * never a raw-looking range beside a backup that could be "recovered".
+ * Then [0, 8K), which holds every primary BTT, PFN and DAX info block.
+ */
+static int wipe_layout(struct pmemctl_media *m)
+{
+	uint64_t size = pmemctl_media_size(m);
+	int rc = btt_find_backups(m, true, NULL);
+
+	if (rc > 0)
+		rc = pmemctl_media_flush(m);
+	if (rc < 0)
+		return rc;
+	return pmemctl_media_zero(m, 0, size < INFO_RESERVE ? size : INFO_RESERVE);
+}
+
+/* Wipe the old layout of the range and write the mode's. */
 static int write_layout(struct pmemctl_media *m, const struct ns_plan *p,
 			enum pmemctl_label_version v, struct pmemctl_ctx *ctx)
 {
 	uint8_t claim_uuid[16];
 	int rc;
 
-	rc = pmemctl_media_zero(m, 0, INFO_RESERVE);
+	rc = wipe_layout(m);
 	if (rc)
 		return rc;
 	uuid_generate(claim_uuid);
@@ -347,10 +398,9 @@ static int provision(struct pmemctl_region *r, struct ns_plan *p,
 /* Labelling a label-less region replaces its namespace: refuse if used. */
 static int refuse_unless_free(struct pmemctl_region *r, bool force)
 {
-	if (r->labelled || force || !r->nnamespaces ||
-	    !pmemctl_namespace_in_use(r->namespaces[0]))
+	if (r->labelled || !r->nnamespaces)
 		return 0;
-	return refuse_in_use(r->namespaces[0], "replace");
+	return refuse_in_use(r->namespaces[0], force, "replace");
 }
 
 /* A label-less region gets v1.2 labels first, as ndctl's autolabel. */
@@ -415,8 +465,9 @@ pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
 		    ns->devname);
 		return -EINVAL;
 	}
-	if (pmemctl_namespace_in_use(ns) && !spec->force)
-		return refuse_in_use(ns, "reconfigure");
+	rc = refuse_in_use(ns, spec->force, "reconfigure");
+	if (rc)
+		return rc;
 	if (!r->labelled) {
 		/* label-less: give the region labels, then one namespace */
 		s.force = true;
@@ -459,23 +510,24 @@ PMEMCTL_EXPORT int pmemctl_namespace_destroy(struct pmemctl_namespace *ns,
 		    ns->devname);
 		return -EINVAL;
 	}
-	if (pmemctl_namespace_in_use(ns) && !force)
-		return refuse_in_use(ns, "destroy");
+	rc = refuse_in_use(ns, force, "destroy");
+	if (rc)
+		return rc;
 	rc = pmemctl_namespace_open_media(ns, &m);
 	if (rc)
 		return rc;
 	/*
-	 * Free the label first, then wipe the info blocks (ndctl does it the
-	 * other way round): interrupted, the namespace is either still whole
-	 * or gone, with stale metadata only in free space, which every create
-	 * wipes before use.  Label-less namespaces only get wiped.
+	 * Free the label first, then wipe the info blocks and BTT backups
+	 * (ndctl wipes first, and only the info blocks): interrupted, the
+	 * namespace is either still whole or gone, with stale metadata only
+	 * in free space, which every create wipes the same way before use.
+	 * Label-less namespaces only get wiped.
 	 */
 	if (r->labelled) {
 		lsa_stage_free(lsa, ns->label_slot);
 		rc = lsa_commit(lsa);
 	}
-	rc = rc ?: pmemctl_media_zero(m, 0, pmemctl_media_size(m) < INFO_RESERVE ?
-				      pmemctl_media_size(m) : INFO_RESERVE);
+	rc = rc ?: wipe_layout(m);
 	rc = rc ?: pmemctl_media_flush(m);
 	pmemctl_media_close(m);
 	return rc ? rc : bus_scan_regions(r->bus);

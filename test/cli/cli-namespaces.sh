@@ -142,6 +142,36 @@ expect_exit 0 pm read-labels -j nmem1
 [ "$(jq '.[0].label[0].dpa' <<<"$OUT")" = 0 ] || fail "not lowest extent"
 pass "destroy frees labels and capacity"
 
+# --- a retired BTT leaves no backup to "recover"; a lost primary needs -f ---
+pm platform create bk --dimm-size 128M 2>/dev/null
+export PMEMCTL_PLATFORM=$PWD/bk
+pm init-labels -V 1.1 nmem0 2>/dev/null
+pm create-namespace -m sector -s 32M >/dev/null 2>&1
+pm create-namespace -m sector -s 32M >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e namespace0.0 -m raw -f
+before=$(sum bk/*)
+expect_exit 8 pm check-btt -R bk/nmem0.img --size 32M
+expect_err_line "no BTT found"
+expect_exit 0 pm destroy-namespace namespace0.1 -f
+expect_exit 8 pm check-btt -R bk/nmem0.img --offset 32M --size 32M
+expect_err_line "no BTT found"
+pass "reconfigure and destroy wipe the BTT backup info block too"
+# a sector namespace whose first 8 KiB were lost lists as raw: still data
+expect_exit 0 pm create-namespace -m sector -s 32M -n lost
+dev=$(jq -r .dev <<<"$OUT")
+dd if=/dev/zero of=bk/nmem0.img bs=4096 seek=$((32 * 256)) count=2 \
+	conv=notrunc status=none
+[ "$(pm list -n $dev | jq -r '.[0].mode')" = raw ] || fail "$dev not raw"
+before=$(sum bk/*)
+expect_exit 4 pm create-namespace -e $dev -m fsdax
+expect_err_line "$dev holds a BTT backup info block at 0x1fff000 .*; use --force to reconfigure it"
+expect_exit 4 pm destroy-namespace $dev
+grep -q "$dev holds a BTT backup info block at 0x1fff000" <<<"$ERR" || fail "$ERR"
+[ "$(sum bk/*)" = "$before" ] || fail "a lost-primary BTT was touched"
+expect_exit 1 pm check-btt -R $dev
+[ "$(pm list -n $dev | jq -r '.[0].mode')" = sector ] || fail "not restored"
+pass "a BTT that lost its primary counts as in use: refused without -f"
+
 # --- label-less regions get v1.2 labels; their data needs --force ---------
 pm platform create l --dimm-size 64M 2>/dev/null
 export PMEMCTL_PLATFORM=$PWD/l
