@@ -126,6 +126,32 @@ expect_exit 0 pm create-namespace -e $dev -m sector -u 11111111-2222-3333-4444-5
 	fail "-u on reconfigure: $OUT"
 pass "reconfigure keeps place, size and name; new uuid unless -u"
 
+# --- what reconfigure inherits, as ndctl: map never, align within a mode ---
+pm create-namespace -e $dev -m fsdax -M mem -a 4K -f >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e $dev -f
+[ "$(jq -c '[.mode, .map, .align]' <<<"$OUT")" = '["fsdax","dev",4096]' ] ||
+	fail "fsdax map=mem align=4K -> fsdax: $OUT"
+pm create-namespace -e $dev -m fsdax -M mem -a 4K -f >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e $dev -m devdax -f
+[ "$(jq -c '[.mode, .map, .align]' <<<"$OUT")" = '["devdax","dev",2097152]' ] ||
+	fail "fsdax map=mem align=4K -> devdax: $OUT"
+expect_exit 0 pm read-infoblock -j $dev
+[ "$(jq -c '[.[0].mode, .[0].align]' <<<"$OUT")" = '[2,2097152]' ] ||
+	fail "devdax info block: $OUT"
+pm create-namespace -e $dev -m devdax -M mem -f >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e $dev -m fsdax -f
+[ "$(jq -c '[.mode, .map]' <<<"$OUT")" = '["fsdax","dev"]' ] ||
+	fail "devdax map=mem -> fsdax: $OUT"
+# devdax keeps the namespace's 512-byte sector size in its label
+pm create-namespace -e $dev -m devdax -f >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e $dev -m sector -f
+[ "$(jq -c '[.mode, .sector_size]' <<<"$OUT")" = '["sector",512]' ] ||
+	fail "devdax -> sector: $OUT"
+expect_exit 0 pm create-namespace -e $dev -m fsdax -M mem -f
+[ "$(jq -c '[.mode, .map, .align]' <<<"$OUT")" = '["fsdax","mem",2097152]' ] ||
+	fail "-M on reconfigure: $OUT"
+pass "reconfigure: map resets to dev, align kept only within a mode, sector size carried"
+
 # --- destroy ----------------------------------------------------------------
 avail=$(pm list -r region0 | jq '.[0].available_size')
 expect_exit 0 pm destroy-namespace $dev -f
