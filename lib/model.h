@@ -112,6 +112,10 @@ void bus_free_regions(struct pmemctl_bus *bus);
 void namespace_probe_mode(struct pmemctl_namespace *ns);
 void namespace_set_names(struct pmemctl_namespace *ns);
 
+/* provision.c: -EBUSY (and a message) unless labelling @r over its
+ * label-less namespace loses nothing, or @force */
+int region_refuse_relabel(struct pmemctl_region *r, bool force);
+
 /* extent.c: lowest free DPA extent of @size bytes; -ENOSPC if none */
 int region_find_free_dpa(struct pmemctl_region *r, uint64_t size,
 			 uint64_t *dpa);
