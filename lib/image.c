@@ -17,7 +17,6 @@
 
 #include "model.h"
 
-#define PLATFORM_FILE "platform.json"
 #define PLATFORM_FORMAT 1
 #define PLATFORM_MAX_DIMMS 32
 #define LABEL_SIZE_MAX (64ULL << 20)
@@ -197,7 +196,7 @@ static void free_descs(struct image_dimm_desc *descs, unsigned n)
 	free(descs);
 }
 
-static void image_path(const char *dir, const char *image, char *buf, size_t len)
+void image_path(const char *dir, const char *image, char *buf, size_t len)
 {
 	if (image[0] == '/')
 		snprintf(buf, len, "%s", image);
@@ -594,23 +593,6 @@ static int open_dimm(struct pmemctl_bus *bus, struct pmemctl_dimm *dimm,
 	return rc;
 }
 
-/*
- * One writer per platform: an exclusive, non-blocking flock() on
- * platform.json for as long as the bus is open for writing.
- */
-static int lock_platform(struct pmemctl_bus *bus)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", bus->path, PLATFORM_FILE);
-	bus->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (bus->lock_fd < 0 || flock(bus->lock_fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	err(bus->ctx, "%s: platform is being changed by another process",
-	    bus->path);
-	return -EBUSY;
-}
-
 static void image_close(struct pmemctl_bus *bus)
 {
 	if (bus->lock_fd >= 0)
@@ -665,7 +647,7 @@ PMEMCTL_EXPORT int pmemctl_bus_open_image(struct pmemctl_ctx *ctx,
 	bus->dimms = calloc(n, sizeof(*bus->dimms));
 	rc = bus->path && bus->dimms ? 0 : -ENOMEM;
 	if (!rc && writable)
-		rc = lock_platform(bus);
+		rc = platform_lock(ctx, bus->path, &bus->lock_fd);
 	for (unsigned i = 0; !rc && i < n; i++) {
 		bus->dimms[i].id = i;
 		bus->ndimms = i + 1;

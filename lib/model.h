@@ -106,6 +106,13 @@ struct pmemctl_bus {
 	unsigned nregions;
 };
 
+/* image platforms: DIR/platform.json lists the DIMM images */
+#define PLATFORM_FILE "platform.json"
+/* image.c: an image's path as platform.json in @dir names it */
+void image_path(const char *dir, const char *image, char *buf, size_t len);
+/* image-lock.c: the platform writers' exclusive flock(2) on platform.json */
+int platform_lock(struct pmemctl_ctx *ctx, const char *dir, int *fd);
+
 /* scan.c: derive regions and namespaces from labels and info blocks */
 int bus_scan_regions(struct pmemctl_bus *bus);
 void bus_free_regions(struct pmemctl_bus *bus);
