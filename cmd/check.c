@@ -6,6 +6,7 @@
  * 16 usage error.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ struct target {
 	const char *name;
 	struct pmemctl_bus *bus;
 	struct pmemctl_media *media;
+	struct pmemctl_platform_lock *lock;	/* FILE of a platform */
 	uint8_t uuid[16];
 	bool has_uuid;
 };
@@ -84,15 +86,48 @@ static int open_namespace(struct cmd_ctx *cc, struct check_params *p,
 	return pmemctl_namespace_open_media(ns, &t->media);
 }
 
+/*
+ * A repair of an image file of a platform takes the platform's lock, as
+ * its own writers do: the platform named by --platform/PMEMCTL_PLATFORM
+ * or the one in the directory holding the file (or what it links to).
+ */
+static int lock_platform_of(struct cmd_ctx *cc, struct target *t)
+{
+	char *name = strdup(t->name), *real = realpath(t->name, NULL);
+	const char *dirs[3];
+	int rc = 0;
+
+	if (!name || (!real && errno == ENOMEM)) {
+		free(name);
+		free(real);
+		return -ENOMEM;
+	}
+	dirs[0] = cc->platform;
+	dirs[1] = dirname(name);
+	if (!strcmp(dirs[1], "."))
+		dirs[1] = NULL;	/* the real path's directory says more */
+	dirs[2] = real ? dirname(real) : NULL;
+	for (unsigned i = 0; i < 3 && rc == 0; i++)
+		if (dirs[i])
+			rc = pmemctl_platform_lock_image(cc->ctx, dirs[i],
+							 t->name, &t->lock);
+	free(name);
+	free(real);
+	return rc < 0 ? rc : 0;
+}
+
 static int open_path(struct cmd_ctx *cc, struct check_params *p,
 		     struct target *t, const struct stat *st, bool writable)
 {
-	unsigned flags = writable ? PMEMCTL_MEDIA_WRITE : 0;
+	unsigned flags = writable ? PMEMCTL_MEDIA_WRITE : PMEMCTL_MEDIA_EXCL;
 	struct pmemctl_media *whole;
 	uint64_t size;
 	int rc;
 
 	if (S_ISREG(st->st_mode)) {
+		rc = writable ? lock_platform_of(cc, t) : 0;
+		if (rc)
+			return rc;
 		size = (uint64_t)st->st_size;
 		if (p->offset > size) {
 			cmd_error(cc, "%s: --offset %llu is beyond the end of the file (%llu bytes)",
@@ -154,6 +189,7 @@ static void close_target(struct target *t)
 	pmemctl_media_close(t->media);
 	if (t->bus)
 		pmemctl_bus_close(t->bus);
+	pmemctl_platform_unlock(t->lock);
 }
 
 /* ---- output ------------------------------------------------------------- */

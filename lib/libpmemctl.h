@@ -46,10 +46,16 @@ void *pmemctl_get_userdata(struct pmemctl_ctx *ctx);
 
 enum pmemctl_media_flags {
 	PMEMCTL_MEDIA_WRITE = 1 << 0,	/* open for writing */
-	PMEMCTL_MEDIA_EXCL = 1 << 1,	/* O_EXCL on block devices */
+	/* exclude writers: O_EXCL on block devices; on files opened
+	 * read-only, a shared flock(2) */
+	PMEMCTL_MEDIA_EXCL = 1 << 1,
 };
 
-/* A byte range [offset, offset + length) of a regular file. */
+/*
+ * A byte range [offset, offset + length) of a regular file.  Writers take
+ * an exclusive flock(2) on the file (-EBUSY while another process holds
+ * one); see PMEMCTL_MEDIA_EXCL for readers.
+ */
 int pmemctl_media_open_file(struct pmemctl_ctx *ctx, const char *path,
 			    uint64_t offset, uint64_t length, unsigned flags,
 			    struct pmemctl_media **media);
@@ -96,6 +102,19 @@ int pmemctl_platform_create(struct pmemctl_ctx *ctx, const char *dir,
 int pmemctl_platform_adopt(struct pmemctl_ctx *ctx, const char *dir,
 			   const char *const *images, unsigned nimages,
 			   uint64_t label_size, uint64_t align);
+
+/*
+ * A writer that reaches an image by its path alone takes its platform's
+ * lock: when @file is one of the images of the platform in @dir (the same
+ * device and inode), lock the platform as its writers do and return 1 and
+ * *lock (release it with pmemctl_platform_unlock()); 0 when it is not, or
+ * @dir holds no platform; -EBUSY while another process holds the lock.
+ */
+struct pmemctl_platform_lock;
+int pmemctl_platform_lock_image(struct pmemctl_ctx *ctx, const char *dir,
+				const char *file,
+				struct pmemctl_platform_lock **lock);
+void pmemctl_platform_unlock(struct pmemctl_platform_lock *lock);
 
 /* ---- bus (platform) ---------------------------------------------------- */
 

@@ -345,7 +345,7 @@ static int provision(struct pmemctl_region *r, struct ns_plan *p,
 }
 
 /* Labelling a label-less region replaces its namespace: refuse if used. */
-static int refuse_unless_free(struct pmemctl_region *r, bool force)
+int region_refuse_relabel(struct pmemctl_region *r, bool force)
 {
 	if (r->labelled || force || !r->nnamespaces ||
 	    !pmemctl_namespace_in_use(r->namespaces[0]))
@@ -390,7 +390,7 @@ pmemctl_region_create_namespace(struct pmemctl_region *r,
 	rc = rc ?: plan_identity(r, spec, NULL, &p);
 	/* everything is validated before the first write (autolabel) */
 	rc = rc ?: plan_size(r, spec->size, p.mode, &p.size);
-	rc = rc ?: refuse_unless_free(r, spec->force);
+	rc = rc ?: region_refuse_relabel(r, spec->force);
 	rc = rc ?: ensure_labels(r);
 	rc = rc ?: region_find_free_dpa(r, p.size, &dpa);
 	return rc ? rc : provision(r, &p, dpa, -1, ns);

@@ -12,6 +12,24 @@ expect_exit 5 pm check-labels nmem0
 expect_err_line "nmem0: no valid label index \(index0: bad signature; index1: bad signature\)"
 pass "blank area fails check-labels"
 
+# labels on a label-less DIMM replace its namespace: not while it holds
+# data (in its first 8 KiB, or an info block) without --force
+pm platform create h --dimms 2 --dimm-size 64M 2>/dev/null
+printf 'data' | dd of=h/nmem0.img bs=1 seek=5000 conv=notrunc status=none
+"$BTT_FORMAT" h/nmem1.img 64M 4096 1
+before=$(dirsum h)
+expect_exit 4 pm --platform h init-labels nmem0
+expect_err_line "namespace0.0 holds data in its first 8 KiB; use --force"
+expect_exit 4 pm --platform h init-labels -V 1.2 nmem1
+expect_err_line "namespace1.0 holds a sector layout; use --force"
+expect_exit 4 pm --platform h init-labels all
+[ "$(dirsum h)" = "$before" ] || fail "a refused init-labels wrote"
+expect_exit 0 pm --platform h init-labels -f all
+expect_exit 0 pm --platform h list -R
+[ "$(jq -c '[.[].labels]' <<<"$OUT")" = '[true,true]' ] ||
+	fail "init-labels -f did not label: $OUT"
+pass "init-labels refuses to hide a label-less namespace's data; -f proceeds"
+
 expect_exit 0 pm init-labels nmem0
 expect_exit 0 pm init-labels -V 1.2 1
 grep -q "initialized 1 nmem" <<<"$ERR" || fail "summary: $ERR"

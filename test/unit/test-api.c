@@ -5,6 +5,7 @@
  * versioned symbol map (a declaration the map does not export fails to
  * link).  Provisions a platform end to end and reads it back.
  */
+#include <errno.h>
 #include <pmemctl/libpmemctl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@
 
 int main(void)
 {
-	char dir[] = "/tmp/pmemctl-api-XXXXXX", cmd[128];
+	char dir[] = "/tmp/pmemctl-api-XXXXXX", cmd[128], img[64];
+	struct pmemctl_platform_lock *lock = NULL, *lock2 = NULL;
 	struct pmemctl_platform_spec spec = {
 		.ndimms = 2, .dimm_size = 64 << 20, .label_size = 128 << 10,
 	};
@@ -64,6 +66,14 @@ int main(void)
 	tap_ok(&t, pmemctl_region_get_available_size(r) == 32 << 20,
 	       "32 MiB left");
 	pmemctl_bus_close(bus);
+	snprintf(img, sizeof(img), "%s/nmem1.img", dir);
+	tap_ok(&t, pmemctl_platform_lock_image(ctx, dir, img, &lock) == 1 &&
+	       pmemctl_platform_lock_image(ctx, dir, img, &lock2) == -EBUSY &&
+	       pmemctl_bus_open_image(ctx, dir, true, &bus) == -EBUSY,
+	       "an image's platform lock excludes the platform's writers");
+	pmemctl_platform_unlock(lock);
+	tap_ok(&t, pmemctl_platform_lock_image(ctx, dir, "/dev/null", &lock) == 0 &&
+	       !lock, "a file of no platform takes no platform lock");
 	pmemctl_free(ctx);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
