@@ -52,6 +52,9 @@ int cmd_open_bus(struct cmd_ctx *cc, bool writable, struct pmemctl_bus **bus);
 bool cmd_match_dimm(struct pmemctl_dimm *dimm, const char *spec);
 bool cmd_match_region(struct pmemctl_region *region, const char *spec);
 bool cmd_match_namespace(struct pmemctl_namespace *ns, const char *spec);
+/* The namespace (not an idle seed) named "namespaceX.Y" or "X.Y". */
+struct pmemctl_namespace *cmd_find_namespace(struct pmemctl_bus *bus,
+					     const char *name);
 
 int cmd_list(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_platform(int argc, char **argv, struct cmd_ctx *cc);
@@ -65,5 +68,6 @@ int cmd_create_namespace(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_needs_kernel(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_write_infoblock(int argc, char **argv, struct cmd_ctx *cc);
 
 #endif

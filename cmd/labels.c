@@ -348,7 +348,7 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 			"write to FILE instead of stdout"),
 		OPT_BOOLEAN('j', "json", &p.json, "decode the area as JSON"),
 		OPT_BOOLEAN('u', "human", &p.human,
-			    "sizes and hex fields as strings"),
+			    "JSON with sizes and hex fields as strings (implies -j)"),
 		OPT_BOOLEAN('I', "index", &p.index_only,
 			    "only the index blocks"),
 		OPT_SIZE64('s', "size", &p.size, "SIZE",
@@ -364,6 +364,7 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 	if (rc >= 0)
 		return rc;
 	cmd_set_verbose(cc, p.verbose);
+	p.json |= p.human;	/* as ndctl: -u implies --json */
 	if (p.json && (p.size || p.offset)) {
 		cmd_error(cc, "--json decodes the whole area; it cannot be combined with --size or --offset");
 		return EXIT_USAGE;

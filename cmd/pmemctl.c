@@ -21,6 +21,8 @@ static const struct cmd_struct commands[] = {
 	{ "destroy-namespace", cmd_destroy_namespace, "destroy namespaces" },
 	{ "read-infoblock", cmd_read_infoblock,
 	  "decode BTT and PFN/DAX info blocks" },
+	{ "write-infoblock", cmd_write_infoblock,
+	  "write a PFN (fsdax) or DAX (devdax) info block" },
 	{ "enable-namespace", cmd_needs_kernel, "live kernel only" },
 	{ "disable-namespace", cmd_needs_kernel, "live kernel only" },
 	{ "enable-region", cmd_needs_kernel, "live kernel only" },

@@ -135,3 +135,19 @@ bool cmd_match_namespace(struct pmemctl_namespace *ns, const char *spec)
 		return true;
 	return strncmp(dev, "namespace", 9) == 0 && strcmp(spec, dev + 9) == 0;
 }
+
+struct pmemctl_namespace *cmd_find_namespace(struct pmemctl_bus *bus,
+					     const char *name)
+{
+	struct pmemctl_namespace *ns;
+	struct pmemctl_region *r;
+
+	if (!strcmp(name, "all"))
+		return NULL;
+	pmemctl_region_foreach(bus, r)
+		pmemctl_namespace_foreach(r, ns)
+			if (!pmemctl_namespace_is_seed(ns) &&
+			    cmd_match_namespace(ns, name))
+				return ns;
+	return NULL;
+}

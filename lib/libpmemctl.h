@@ -362,6 +362,44 @@ int pmemctl_media_get_btt_info(struct pmemctl_media *media, uint64_t offset,
 int pmemctl_media_get_pfn_info(struct pmemctl_media *media,
 			       struct pmemctl_pfn_info *info);
 
+/*
+ * Writing a PFN (fsdax) or DAX (devdax) info block, as the kernel lays it
+ * out for a namespace of @size bytes (ndctl write-infoblock).  The block
+ * is written as the 8 KiB info block area: 4 KiB of zeroes, then the
+ * block at 4 KiB.  Everything is validated before the first write:
+ * -EINVAL for a spec the kernel would refuse, -ENOSPC if the alignment
+ * leaves no room for data, -EBUSY (without @force) if the first 8 KiB of
+ * the target hold anything (an info block, data).
+ */
+#define PMEMCTL_INFOBLOCK_AREA_SIZE 8192
+
+struct pmemctl_pfn_spec {
+	enum pmemctl_ns_mode mode;	/* FSDAX or DEVDAX */
+	enum pmemctl_pfn_map map;	/* NONE means dev */
+	uint64_t size;			/* namespace bytes; 0: the target's */
+	uint64_t align;			/* 0 means 2 MiB; 1 GiB needs phys_start */
+	bool has_phys_start;		/* phys_start is known */
+	uint64_t phys_start;		/* guest-physical start, 2 MiB-aligned */
+	const uint8_t *uuid;		/* NULL: generate */
+	const uint8_t *parent_uuid;	/* NULL: the namespace's, else zero */
+	bool force;
+};
+
+/* Build the info block area (@area: PMEMCTL_INFOBLOCK_AREA_SIZE bytes). */
+int pmemctl_pfn_build(struct pmemctl_ctx *ctx, const char *dev,
+		      const struct pmemctl_pfn_spec *spec, void *area);
+/* Write it at offset 0 of a file, block device or other media. */
+int pmemctl_media_write_pfn(struct pmemctl_media *media,
+			    const struct pmemctl_pfn_spec *spec);
+/*
+ * Write it into a namespace: the size is the namespace's, the parent uuid
+ * must be the namespace uuid (zero when label-less) and the label's claim
+ * must allow the mode.  Rescans the region: @out is the namespace after.
+ */
+int pmemctl_namespace_write_pfn(struct pmemctl_namespace *ns,
+				const struct pmemctl_pfn_spec *spec,
+				struct pmemctl_namespace **out);
+
 const char *pmemctl_ns_mode_name(enum pmemctl_ns_mode mode);
 int pmemctl_ns_mode_parse(const char *name, enum pmemctl_ns_mode *mode);
 const char *pmemctl_map_name(enum pmemctl_pfn_map map);
