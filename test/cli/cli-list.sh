@@ -16,8 +16,8 @@ expect_exit 0 pm list -r region1
 expect_exit 0 pm list -N -r 1
 [ "$OUT" = "[]" ] || fail "labelled empty region lists namespaces: $OUT"
 expect_exit 0 pm list -N -r 1 -i
-[ "$(jq -c 'map([.dev, .size, .state])' <<<"$OUT")" = '[["namespace1.0",0,"idle"]]' ] ||
-	fail "seed: $OUT"
+[ "$(jq -c 'map([.dev, .size, .state, has("blockdev")])' <<<"$OUT")" = \
+	'[["namespace1.0",0,"disabled",false]]' ] || fail "seed: $OUT"
 expect_exit 0 pm list -DR
 [ "$(jq -c 'keys' <<<"$OUT")" = '["dimms","regions"]' ] || fail "-DR: $OUT"
 expect_exit 0 pm list -RN
