@@ -100,6 +100,13 @@ static int open_path(struct cmd_ctx *cc, struct check_params *p,
 				  (unsigned long long)size);
 			return -EINVAL;
 		}
+		if (p->size_seen && p->size > size - p->offset) {
+			cmd_error(cc, "%s: --size %llu at offset %llu runs past the end of the file (%llu bytes)",
+				  t->name, (unsigned long long)p->size,
+				  (unsigned long long)p->offset,
+				  (unsigned long long)size);
+			return -EINVAL;
+		}
 		size = p->size_seen ? p->size : size - p->offset;
 		return pmemctl_media_open_file(cc->ctx, t->name, p->offset,
 					       size, flags, &t->media);

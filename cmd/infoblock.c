@@ -12,6 +12,8 @@
 #include "util/json.h"
 
 #define MAX_ARENAS 4096
+/* every info block read-infoblock probes lies in [0, 8 KiB) */
+#define INFOBLOCK_AREA 8192
 
 struct ib_params {
 	bool json, human;
@@ -122,12 +124,30 @@ static int open_target(struct cmd_ctx *cc, const char *target,
 	int rc;
 
 	if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) {
-		uint64_t len = p->size ? p->size :
-			       ((uint64_t)st.st_size > p->offset ?
-				(uint64_t)st.st_size - p->offset : 0);
+		uint64_t fsize = (uint64_t)st.st_size;
 
-		return pmemctl_media_open_file(cc->ctx, target, p->offset, len,
+		if (p->offset > fsize) {
+			cmd_error(cc, "%s: --offset %llu is beyond the end of the file (%llu bytes)",
+				  target, (unsigned long long)p->offset,
+				  (unsigned long long)fsize);
+			return -EINVAL;
+		}
+		if (p->size > fsize - p->offset) {
+			cmd_error(cc, "%s: --size %llu at offset %llu runs past the end of the file (%llu bytes)",
+				  target, (unsigned long long)p->size,
+				  (unsigned long long)p->offset,
+				  (unsigned long long)fsize);
+			return -EINVAL;
+		}
+		return pmemctl_media_open_file(cc->ctx, target, p->offset,
+					       p->size ? p->size
+						       : fsize - p->offset,
 					       0, m);
+	}
+	if (p->offset || p->size) {
+		cmd_error(cc, "%s: --offset and --size apply to image files",
+			  target);
+		return -EINVAL;
 	}
 	if (stat(target, &st) == 0 && S_ISBLK(st.st_mode))
 		return pmemctl_media_open_blockdev(cc->ctx, target, 0, m);
@@ -176,6 +196,14 @@ int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc)
 	if (rc) {
 		pmemctl_bus_close(bus);
 		return cmd_exit_code(rc);
+	}
+	if (pmemctl_media_size(m) < INFOBLOCK_AREA) {
+		/* one message, not one per probe that cannot fit */
+		cmd_error(cc, "%s: %llu bytes is too small to probe: the info blocks lie at 0 and 4 KiB, 4 KiB each",
+			  argv[0], (unsigned long long)pmemctl_media_size(m));
+		pmemctl_media_close(m);
+		pmemctl_bus_close(bus);
+		return p.size || p.offset ? EXIT_USAGE : EXIT_NOT_FOUND;
 	}
 	arr = json_object_new_array();
 	/* BTT 1.1 lives at 4 KiB, 2.0 at 0; PFN/DAX at 4 KiB */
