@@ -174,6 +174,7 @@ int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_SIZE64('s', "size", &p.size, "SIZE",
 			   "FILE: namespace size (default: to the end)"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_NAMESPACE | ARG_FILE),
 		OPT_LAST,
 	};
 	struct pmemctl_bus *bus = NULL;

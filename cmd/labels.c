@@ -113,9 +113,11 @@ int cmd_init_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct opt opts[] = {
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "overwrite a valid index (and labels in use)"),
-		OPT_STR('V', "label-version", &p.version, "1.1|1.2",
-			"label format version (default 1.1)"),
+		OPT_STR_OF('V', "label-version", &p.version, "1.1|1.2",
+			   "label format version (default 1.1)",
+			   ARG_LABEL_VERSION),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -155,6 +157,7 @@ int cmd_zero_labels(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "zero even when labels describe namespaces"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -201,6 +204,7 @@ int cmd_check_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct opt opts[] = {
 		OPT_COUNT('v', "verbose", &p.verbose,
 			  "describe each index block"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -362,8 +366,8 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct label_params p = { 0 };
 	struct read_state st = { .out = stdout };
 	struct opt opts[] = {
-		OPT_STR('o', "output", &p.output, "FILE",
-			"write to FILE instead of stdout"),
+		OPT_FILENAME('o', "output", &p.output, "FILE",
+			     "write to FILE instead of stdout"),
 		OPT_BOOLEAN('j', "json", &p.json, "decode the area as JSON"),
 		OPT_BOOLEAN('u', "human", &p.human,
 			    "sizes and hex fields as strings"),
@@ -374,6 +378,7 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_SIZE64('O', "offset", &p.offset, "OFFSET",
 			   "offset into the label area"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -470,8 +475,8 @@ int cmd_write_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct write_state st = { 0 };
 	FILE *in = stdin;
 	struct opt opts[] = {
-		OPT_STR('i', "input", &p.input, "FILE",
-			"read from FILE instead of stdin"),
+		OPT_FILENAME('i', "input", &p.input, "FILE",
+			     "read from FILE instead of stdin"),
 		OPT_SIZE64('s', "size", &p.size, "SIZE",
 			   "bytes to write (default: all input)"),
 		OPT_SIZE64('O', "offset", &p.offset, "OFFSET",
@@ -479,6 +484,7 @@ int cmd_write_labels(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "overwrite labels that describe namespaces"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
