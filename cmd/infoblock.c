@@ -149,8 +149,14 @@ static int open_target(struct cmd_ctx *cc, const char *target,
 			  target);
 		return -EINVAL;
 	}
-	if (stat(target, &st) == 0 && S_ISBLK(st.st_mode))
-		return pmemctl_media_open_blockdev(cc->ctx, target, 0, m);
+	if (stat(target, &st) == 0) {
+		if (S_ISBLK(st.st_mode))
+			return pmemctl_media_open_blockdev(cc->ctx, target, 0,
+							   m);
+		cmd_error(cc, "%s: not a namespace, image file or block device",
+			  target);
+		return -EINVAL;
+	}
 	rc = cmd_open_bus(cc, false, bus);
 	if (rc)
 		return rc;

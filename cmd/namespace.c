@@ -37,6 +37,21 @@ static struct pmemctl_namespace *find_namespace(struct pmemctl_bus *bus,
 	return NULL;
 }
 
+/* Does -r name a region of the platform?  Says so when it does not. */
+static bool region_filter_ok(struct cmd_ctx *cc, struct pmemctl_bus *bus,
+			     const char *filter)
+{
+	struct pmemctl_region *r;
+
+	if (!filter)
+		return true;
+	pmemctl_region_foreach(bus, r)
+		if (cmd_match_region(r, filter))
+			return true;
+	cmd_error(cc, "%s: no such region", filter);
+	return false;
+}
+
 static int parse_spec(struct cmd_ctx *cc, struct ns_params *p,
 		      struct pmemctl_ns_spec *s, uint8_t uu[16])
 {
@@ -197,6 +212,10 @@ int cmd_create_namespace(int argc, char **argv, struct cmd_ctx *cc)
 		struct pmemctl_namespace *old = find_namespace(bus, p.reconfig,
 							       p.region);
 
+		if (!region_filter_ok(cc, bus, p.region)) {
+			pmemctl_bus_close(bus);
+			return EXIT_NOT_FOUND;
+		}
 		if (!old) {
 			cmd_error(cc, "%s: no such namespace", p.reconfig);
 			pmemctl_bus_close(bus);
@@ -255,6 +274,10 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
 	rc = cmd_open_bus(cc, true, &bus);
 	if (rc)
 		return cmd_exit_code(rc);
+	if (!region_filter_ok(cc, bus, p.region)) {
+		pmemctl_bus_close(bus);
+		return EXIT_NOT_FOUND;
+	}
 	if (!all) {
 		ns = find_namespace(bus, argv[0], p.region);
 		if (!ns || pmemctl_namespace_is_seed(ns)) {

@@ -76,6 +76,17 @@ sweep check-btt p/nmem0.img --size $max
 sweep platform create big --dimm-size $max
 sweep platform create big --dimm-size 64M --label-size $max
 sweep platform create big --dimm-size 64M --align $max
+pass "bad input: one prefixed line, no wrapped numbers, non-zero exit"
+
+# a target that exists but is neither an image nor a block device, and a
+# region filter naming no region: errors, not "live kernel" or "0 done"
+mkdir adir
+expect_exit 2 pm read-infoblock adir
+expect_err_line "^pmemctl read-infoblock: adir: not a namespace, image file or block device$"
+expect_exit 3 pm destroy-namespace all -r 9
+expect_err_line "^pmemctl destroy-namespace: 9: no such region$"
+expect_exit 3 pm create-namespace -e namespace0.0 -r region9 -m raw -f
+expect_err_line "^pmemctl create-namespace: region9: no such region$"
 [ "$(sum p/*)" = "$before" ] || fail "bad input changed the platform"
 [ ! -e big ] || fail "refused platform create left 'big' behind"
-pass "bad input: one prefixed line, no wrapped numbers, non-zero exit"
+pass "wrong targets and filters"
