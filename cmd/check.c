@@ -135,6 +135,13 @@ static int open_path(struct cmd_ctx *cc, struct check_params *p,
 				  (unsigned long long)size);
 			return -EINVAL;
 		}
+		if (p->size_seen && p->size > size - p->offset) {
+			cmd_error(cc, "%s: --size %llu at offset %llu runs past the end of the file (%llu bytes)",
+				  t->name, (unsigned long long)p->size,
+				  (unsigned long long)p->offset,
+				  (unsigned long long)size);
+			return -EINVAL;
+		}
 		size = p->size_seen ? p->size : size - p->offset;
 		return pmemctl_media_open_file(cc->ctx, t->name, p->offset,
 					       size, flags, &t->media);
@@ -470,12 +477,14 @@ int cmd_check_btt(int argc, char **argv, struct cmd_ctx *cc)
 			    "no progress bar, header or summary"),
 		{ OPT_SIZE, 0, "offset", &p.offset, "OFF",
 		  "the BTT namespace starts OFF bytes into the file",
-		  &p.offset_seen },
+		  &p.offset_seen, ARG_SIZE },
 		{ OPT_SIZE, 0, "size", &p.size, "SIZE",
 		  "the namespace is SIZE bytes (default: to the end)",
-		  &p.size_seen },
-		OPT_STR(0, "uuid", &p.uuid, "UUID",
-			"namespace uuid the info blocks' parent_uuid must match"),
+		  &p.size_seen, ARG_SIZE },
+		OPT_STR_OF(0, "uuid", &p.uuid, "UUID",
+			   "namespace uuid the info blocks' parent_uuid must match",
+			   ARG_UUID),
+		OPT_OPERANDS(ARG_NAMESPACE | ARG_FILE),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,

@@ -28,6 +28,8 @@ struct cmd_ctx {
 	const char *prog;	/* "pmemctl <command>" for messages */
 	const char *cmd;	/* the command name */
 	const char *platform;	/* --platform / PMEMCTL_PLATFORM, or NULL */
+	const char *page;	/* its man page: the command, or the aliased one */
+	const struct opt *globals; /* options that go before the command */
 };
 
 typedef int (*cmd_fn)(int argc, char **argv, struct cmd_ctx *cc);
@@ -46,7 +48,13 @@ int cmd_parse(struct cmd_ctx *cc, int *argc, char ***argv,
 	      const struct opt *opts, const char *usage);
 /* -v: info messages; -vv: debug */
 void cmd_set_verbose(struct cmd_ctx *cc, int verbose);
-int cmd_show_man_page(struct cmd_ctx *cc, const char *cmd);
+/*
+ * Show pmemctl-@page(1) (pmemctl(1) for NULL) with man: from
+ * PMEMCTL_MAN_DIR, the build tree when running uninstalled, or the
+ * installed mandir; when man or the page is missing, print the page's
+ * text built into pmemctl instead.
+ */
+int cmd_show_man_page(struct cmd_ctx *cc, const char *page);
 int cmd_open_bus(struct cmd_ctx *cc, bool writable, struct pmemctl_bus **bus);
 /* "all", "nmemN" or "N" */
 bool cmd_match_dimm(struct pmemctl_dimm *dimm, const char *spec);

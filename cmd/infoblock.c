@@ -17,6 +17,8 @@
 #define MAX_ARENAS 4096
 #define MAX_BLOCKS (2 * MAX_ARENAS + 1)
 #define BLOCK_SIZE 4096
+/* every info block read-infoblock probes lies in [0, 8 KiB) */
+#define INFOBLOCK_AREA 8192
 
 struct ib_params {
 	bool json, human, force;
@@ -213,15 +215,39 @@ static int open_target(struct cmd_ctx *cc, const char *target,
 	int rc;
 
 	if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) {
-		uint64_t len = p->size ? p->size :
-			       ((uint64_t)st.st_size > p->offset ?
-				(uint64_t)st.st_size - p->offset : 0);
+		uint64_t fsize = (uint64_t)st.st_size;
 
-		return pmemctl_media_open_file(cc->ctx, target, p->offset, len,
+		if (p->offset > fsize) {
+			cmd_error(cc, "%s: --offset %llu is beyond the end of the file (%llu bytes)",
+				  target, (unsigned long long)p->offset,
+				  (unsigned long long)fsize);
+			return -EINVAL;
+		}
+		if (p->size > fsize - p->offset) {
+			cmd_error(cc, "%s: --size %llu at offset %llu runs past the end of the file (%llu bytes)",
+				  target, (unsigned long long)p->size,
+				  (unsigned long long)p->offset,
+				  (unsigned long long)fsize);
+			return -EINVAL;
+		}
+		return pmemctl_media_open_file(cc->ctx, target, p->offset,
+					       p->size ? p->size
+						       : fsize - p->offset,
 					       0, m);
 	}
-	if (stat(target, &st) == 0 && S_ISBLK(st.st_mode))
-		return pmemctl_media_open_blockdev(cc->ctx, target, 0, m);
+	if (p->offset || p->size) {
+		cmd_error(cc, "%s: --offset and --size apply to image files",
+			  target);
+		return -EINVAL;
+	}
+	if (stat(target, &st) == 0) {
+		if (S_ISBLK(st.st_mode))
+			return pmemctl_media_open_blockdev(cc->ctx, target, 0,
+							   m);
+		cmd_error(cc, "%s: not a namespace, image file or block device",
+			  target);
+		return -EINVAL;
+	}
 	rc = cmd_open_bus(cc, false, bus);
 	if (rc)
 		return rc;
@@ -239,7 +265,7 @@ int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_BOOLEAN('j', "json", &p.json, "print JSON"),
 		OPT_BOOLEAN('u', "human", &p.human,
 			    "JSON with hex fields as strings (implies -j)"),
-		OPT_STR('o', "output", &p.output, "FILE",
+		OPT_FILENAME('o', "output", &p.output, "FILE",
 			"also save the raw info blocks to FILE"),
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "replace a non-empty --output file"),
@@ -248,6 +274,7 @@ int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_SIZE64('s', "size", &p.size, "SIZE",
 			   "FILE: namespace size (default: to the end)"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_NAMESPACE | ARG_FILE),
 		OPT_LAST,
 	};
 	struct pmemctl_bus *bus = NULL;
@@ -276,6 +303,15 @@ int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc)
 		free(f);
 		pmemctl_bus_close(bus);
 		return cmd_exit_code(rc);
+	}
+	if (pmemctl_media_size(m) < INFOBLOCK_AREA) {
+		/* one message, not one per probe that cannot fit */
+		cmd_error(cc, "%s: %llu bytes is too small to probe: the info blocks lie at 0 and 4 KiB, 4 KiB each",
+			  argv[0], (unsigned long long)pmemctl_media_size(m));
+		free(f);
+		pmemctl_media_close(m);
+		pmemctl_bus_close(bus);
+		return p.size || p.offset ? EXIT_USAGE : EXIT_NOT_FOUND;
 	}
 	f->arr = json_object_new_array();
 	/* BTT 1.1 lives at 4 KiB, 2.0 at 0; PFN/DAX at 4 KiB */

@@ -113,9 +113,11 @@ int cmd_init_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct opt opts[] = {
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "overwrite a valid index (and labels in use)"),
-		OPT_STR('V', "label-version", &p.version, "1.1|1.2",
-			"label format version (default 1.1)"),
+		OPT_STR_OF('V', "label-version", &p.version, "1.1|1.2",
+			   "label format version (default 1.1)",
+			   ARG_LABEL_VERSION),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -155,6 +157,7 @@ int cmd_zero_labels(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "zero even when labels describe namespaces"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -201,6 +204,7 @@ int cmd_check_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct opt opts[] = {
 		OPT_COUNT('v', "verbose", &p.verbose,
 			  "describe each index block"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -298,21 +302,40 @@ static int read_json_one(struct pmemctl_dimm *dimm, struct label_params *p,
 	return 0;
 }
 
-static int read_raw_one(struct pmemctl_dimm *dimm, struct label_params *p,
-			FILE *out)
+/* Is [offset, offset + len) inside the label area?  Says why not. */
+static int check_lsa_range(struct cmd_ctx *cc, struct pmemctl_dimm *dimm,
+			   uint64_t offset, uint64_t len)
 {
 	uint64_t area = pmemctl_dimm_get_label_size(dimm);
-	uint64_t len = p->size ? p->size : area - p->offset;
+	const char *dev = pmemctl_dimm_get_devname(dimm);
+
+	if (offset > area) {
+		cmd_error(cc, "%s: --offset %llu is beyond the %llu-byte label area",
+			  dev, (unsigned long long)offset,
+			  (unsigned long long)area);
+		return -EINVAL;
+	}
+	if (len > area - offset) {
+		cmd_error(cc, "%s: %llu bytes at offset %llu do not fit the %llu-byte label area",
+			  dev, (unsigned long long)len,
+			  (unsigned long long)offset, (unsigned long long)area);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int read_raw_one(struct pmemctl_dimm *dimm, struct label_params *p,
+			struct cmd_ctx *cc, FILE *out)
+{
+	uint64_t area = pmemctl_dimm_get_label_size(dimm);
+	uint64_t len;
 	uint8_t *buf;
 	int rc;
 
-	if (p->offset > area || len > area - p->offset) {
-		fprintf(stderr, "%s: offset %llu + size %llu exceeds the %llu-byte label area\n",
-			pmemctl_dimm_get_devname(dimm),
-			(unsigned long long)p->offset, (unsigned long long)len,
-			(unsigned long long)area);
-		return -EINVAL;
-	}
+	rc = check_lsa_range(cc, dimm, p->offset, p->size);
+	if (rc)
+		return rc;
+	len = p->size ? p->size : area - p->offset;
 	buf = malloc(len ? len : 1);
 	if (!buf)
 		return -ENOMEM;
@@ -333,10 +356,9 @@ static int read_one(struct pmemctl_dimm *dimm, struct label_params *p,
 {
 	struct read_state *st = state;
 
-	(void)cc;
 	if (p->json)
 		return read_json_one(dimm, p, st->arr);
-	return read_raw_one(dimm, p, st->out);
+	return read_raw_one(dimm, p, cc, st->out);
 }
 
 int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
@@ -344,8 +366,8 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct label_params p = { 0 };
 	struct read_state st = { .out = stdout };
 	struct opt opts[] = {
-		OPT_STR('o', "output", &p.output, "FILE",
-			"write to FILE instead of stdout"),
+		OPT_FILENAME('o', "output", &p.output, "FILE",
+			     "write to FILE instead of stdout"),
 		OPT_BOOLEAN('j', "json", &p.json, "decode the area as JSON"),
 		OPT_BOOLEAN('u', "human", &p.human,
 			    "JSON with sizes and hex fields as strings (implies -j)"),
@@ -356,6 +378,7 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_SIZE64('O', "offset", &p.offset, "OFFSET",
 			   "offset into the label area"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -404,17 +427,11 @@ static int write_one(struct pmemctl_dimm *dimm, struct label_params *p,
 		     struct cmd_ctx *cc, void *state)
 {
 	struct write_state *st = state;
-	uint64_t area = pmemctl_dimm_get_label_size(dimm);
 	int rc;
 
-	if (p->offset > area || st->len > area - p->offset) {
-		cmd_error(cc, "%s: %zu bytes at offset %llu do not fit the %llu-byte label area",
-			  pmemctl_dimm_get_devname(dimm), st->len,
-			  (unsigned long long)p->offset,
-			  (unsigned long long)area);
-		return -EINVAL;
-	}
-	rc = refuse_active_labels(dimm, p, cc);
+	rc = check_lsa_range(cc, dimm, p->offset, st->len);
+	if (!rc)
+		rc = refuse_active_labels(dimm, p, cc);
 	return rc ? rc : pmemctl_dimm_write_lsa(dimm, p->offset, st->data,
 						st->len);
 }
@@ -459,8 +476,8 @@ int cmd_write_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct write_state st = { 0 };
 	FILE *in = stdin;
 	struct opt opts[] = {
-		OPT_STR('i', "input", &p.input, "FILE",
-			"read from FILE instead of stdin"),
+		OPT_FILENAME('i', "input", &p.input, "FILE",
+			     "read from FILE instead of stdin"),
 		OPT_SIZE64('s', "size", &p.size, "SIZE",
 			   "bytes to write (default: all input)"),
 		OPT_SIZE64('O', "offset", &p.offset, "OFFSET",
@@ -468,6 +485,7 @@ int cmd_write_labels(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "overwrite labels that describe namespaces"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,

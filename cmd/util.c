@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include "cmd.h"
 
@@ -50,29 +49,6 @@ int cmd_exit_code(int rc)
 	}
 }
 
-int cmd_show_man_page(struct cmd_ctx *cc, const char *cmd)
-{
-	const char *dir = getenv("PMEMCTL_MAN_DIR");
-	char page[256];
-
-	if (cmd)
-		snprintf(page, sizeof(page), "pmemctl-%s", cmd);
-	else
-		snprintf(page, sizeof(page), "pmemctl");
-	fflush(stdout);
-	if (dir) {
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/%s.1", dir, page);
-		execlp("man", "man", "-l", path, (char *)NULL);
-	} else {
-		execlp("man", "man", page, (char *)NULL);
-	}
-	cmd_error(cc, "cannot run man to show %s(1): %s", page,
-		  strerror(errno));
-	return EXIT_FAIL;
-}
-
 void cmd_set_verbose(struct cmd_ctx *cc, int verbose)
 {
 	pmemctl_set_log_priority(cc->ctx, verbose >= 2 ? LOG_DEBUG :
@@ -82,13 +58,13 @@ void cmd_set_verbose(struct cmd_ctx *cc, int verbose)
 int cmd_parse(struct cmd_ctx *cc, int *argc, char ***argv,
 	      const struct opt *opts, const char *usage)
 {
-	switch (parse_options(argc, argv, opts, usage, cc->prog)) {
+	switch (parse_options(argc, argv, opts, usage, cc->prog, cc->globals)) {
 	case PARSE_OK:
 		return -1;
 	case PARSE_EXIT_OK:
 		return EXIT_OK;
 	case PARSE_HELP:
-		return cmd_show_man_page(cc, cc->cmd);
+		return cmd_show_man_page(cc, cc->page);
 	default:
 		return EXIT_USAGE;
 	}

@@ -431,16 +431,21 @@ pmemctl_platform_create(struct pmemctl_ctx *ctx, const char *dir,
 		    PLATFORM_MAX_DIMMS);
 		return -EINVAL;
 	}
+	/* the image holds media, labels and alignment: none may wrap */
+	if (spec->dimm_size > UINT64_MAX - align ||
+	    spec->label_size > UINT64_MAX - align - spec->dimm_size) {
+		err(ctx, "%s: DIMM size %llu with a %llu-byte label area and %llu-byte alignment is too large",
+		    dir, (unsigned long long)spec->dimm_size,
+		    (unsigned long long)spec->label_size,
+		    (unsigned long long)align);
+		return -EINVAL;
+	}
 	if (spec->dimm_size == 0 || spec->dimm_size % align) {
 		err(ctx, "%s: DIMM size %llu is not a non-zero multiple of %llu bytes (did you mean --dimm-size=%llu?)",
 		    dir, (unsigned long long)spec->dimm_size,
 		    (unsigned long long)align,
 		    (unsigned long long)ALIGN_UP(spec->dimm_size ? spec->dimm_size : 1, align));
 		return -EINVAL;
-	}
-	if (spec->label_size > UINT64_MAX - spec->dimm_size - align) {
-		err(ctx, "%s: DIMM size plus label size overflows", dir);
-		return -EOVERFLOW;
 	}
 	descs = calloc(spec->ndimms, sizeof(*descs));
 	if (!descs)

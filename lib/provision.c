@@ -139,6 +139,13 @@ static int plan_size(struct pmemctl_region *r, uint64_t size,
 		err(ctx, "%s: no free capacity", r->devname);
 		return -ENOSPC;
 	}
+	/* too large first: rounding a huge size up would wrap to 0 */
+	if (size > max) {
+		err(ctx, "%s: size %s exceeds the largest free extent (%s)",
+		    r->devname, spell_size(size, a, sizeof(a)),
+		    spell_size(max, b, sizeof(b)));
+		return -ENOSPC;
+	}
 	if (size % r->align) {
 		err(ctx, "%s: size %llu is not a multiple of the region alignment %s (did you mean --size=%s?)",
 		    r->devname, (unsigned long long)size,
@@ -150,12 +157,6 @@ static int plan_size(struct pmemctl_region *r, uint64_t size,
 		err(ctx, "%s: %s namespaces need at least 16 MiB",
 		    r->devname, pmemctl_ns_mode_name(mode));
 		return -EINVAL;
-	}
-	if (size > max) {
-		err(ctx, "%s: size %s exceeds the largest free extent (%s)",
-		    r->devname, spell_size(size, a, sizeof(a)),
-		    spell_size(max, b, sizeof(b)));
-		return -ENOSPC;
 	}
 	*out = size;
 	return check_btt_room(r, r->devname, mode, size);
