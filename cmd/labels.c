@@ -361,8 +361,36 @@ static int read_one(struct pmemctl_dimm *dimm, struct label_params *p,
 	return read_raw_one(dimm, p, cc, st->out);
 }
 
+/*
+ * Write the buffered output to @path only once everything was read, so a
+ * failed read-labels -o leaves an existing FILE as it was.
+ */
+static int save_output(struct cmd_ctx *cc, const char *path,
+		       const char *buf, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		cmd_error(cc, "%s: cannot open for writing: %s", path,
+			  strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (fwrite(buf, 1, len, f) != len) {
+		fclose(f);
+		cmd_error(cc, "%s: write failed", path);
+		return EXIT_FAIL;
+	}
+	if (fclose(f) != 0) {
+		cmd_error(cc, "%s: write failed: %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 {
+	char *outbuf = NULL;
+	size_t outlen = 0;
 	struct label_params p = { 0 };
 	struct read_state st = { .out = stdout };
 	struct opt opts[] = {
@@ -397,22 +425,30 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 		return EXIT_USAGE;
 	}
 	if (p.output) {
-		st.out = fopen(p.output, "w");
+		st.out = open_memstream(&outbuf, &outlen);
 		if (!st.out) {
-			cmd_error(cc, "%s: cannot open for writing: %s",
-				  p.output, strerror(errno));
+			cmd_error(cc, "out of memory");
 			return EXIT_FAIL;
 		}
 	}
 	st.arr = json_object_new_array();
-	rc = dimm_action(argc, argv, cc, &p, false, read_one, &st, NULL);
+	if (!st.arr) {
+		cmd_error(cc, "out of memory");
+		rc = EXIT_FAIL;
+	} else {
+		rc = dimm_action(argc, argv, cc, &p, false, read_one, &st,
+				 NULL);
+	}
 	if (rc == EXIT_OK && p.json)
 		json_print(st.out, st.arr);
 	json_object_put(st.arr);
 	if (st.out != stdout && fclose(st.out) != 0 && rc == EXIT_OK) {
-		cmd_error(cc, "%s: write failed", p.output);
+		cmd_error(cc, "out of memory");
 		rc = EXIT_FAIL;
 	}
+	if (p.output && rc == EXIT_OK)
+		rc = save_output(cc, p.output, outbuf, outlen);
+	free(outbuf);
 	return rc;
 }
 
@@ -432,6 +468,9 @@ static int write_one(struct pmemctl_dimm *dimm, struct label_params *p,
 	rc = check_lsa_range(cc, dimm, p->offset, st->len);
 	if (!rc)
 		rc = refuse_active_labels(dimm, p, cc);
+	/* labels on a label-less DIMM would hide its namespace's data */
+	if (!rc)
+		rc = pmemctl_dimm_refuse_relabel(dimm, p->force);
 	return rc ? rc : pmemctl_dimm_write_lsa(dimm, p->offset, st->data,
 						st->len);
 }

@@ -146,7 +146,8 @@ PMEMCTL_EXPORT int pmemctl_lsa_load(struct pmemctl_dimm *dimm,
  * Labels on a label-less DIMM replace its namespace with an empty labelled
  * region: refuse, as create-namespace does, when that namespace is in use.
  */
-static int refuse_hiding_data(struct pmemctl_dimm *dimm, bool force)
+PMEMCTL_EXPORT int pmemctl_dimm_refuse_relabel(struct pmemctl_dimm *dimm,
+					       bool force)
 {
 	struct pmemctl_bus *bus = dimm->bus;
 	int rc = 0;
@@ -178,7 +179,7 @@ PMEMCTL_EXPORT int pmemctl_dimm_init_labels(struct pmemctl_dimm *dimm,
 	} else if (rc != -ENODATA) {
 		return rc;
 	} else {
-		rc = refuse_hiding_data(dimm, force);
+		rc = pmemctl_dimm_refuse_relabel(dimm, force);
 		if (rc)
 			return rc;
 	}

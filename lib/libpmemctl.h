@@ -175,6 +175,12 @@ void pmemctl_lsa_free(struct pmemctl_lsa *lsa);
 int pmemctl_dimm_init_labels(struct pmemctl_dimm *dimm,
 			     enum pmemctl_label_version version, bool force);
 int pmemctl_dimm_zero_labels(struct pmemctl_dimm *dimm);
+/*
+ * Labels written to a label-less DIMM replace its namespace with an empty
+ * labelled region: -EBUSY (with a message) when that namespace holds data,
+ * unless @force.  0 when labels would hide nothing.
+ */
+int pmemctl_dimm_refuse_relabel(struct pmemctl_dimm *dimm, bool force);
 
 enum pmemctl_label_version pmemctl_lsa_get_version(struct pmemctl_lsa *lsa);
 unsigned pmemctl_lsa_get_nslot(struct pmemctl_lsa *lsa);
