@@ -7,6 +7,7 @@
  * error, 16 usage error.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct target {
 	const char *name;
 	struct pmemctl_bus *bus;
 	struct pmemctl_media *media;
+	struct pmemctl_platform_lock *lock;	/* FILE of a platform */
 	uint8_t uuid[16];
 	bool has_uuid;
 };
@@ -97,19 +99,59 @@ static int open_namespace(struct cmd_ctx *cc, struct check_params *p,
 	return open_namespace_media(ns, t);
 }
 
+/*
+ * A repair of an image file of a platform takes the platform's lock, as
+ * its own writers do: the platform named by --platform/PMEMCTL_PLATFORM
+ * or the one in the directory holding the file (or what it links to).
+ */
+static int lock_platform_of(struct cmd_ctx *cc, struct target *t)
+{
+	char *name = strdup(t->name), *real = realpath(t->name, NULL);
+	const char *dirs[3];
+	int rc = 0;
+
+	if (!name || (!real && errno == ENOMEM)) {
+		free(name);
+		free(real);
+		return -ENOMEM;
+	}
+	dirs[0] = cc->platform;
+	dirs[1] = dirname(name);
+	if (!strcmp(dirs[1], "."))
+		dirs[1] = NULL;	/* the real path's directory says more */
+	dirs[2] = real ? dirname(real) : NULL;
+	for (unsigned i = 0; i < 3 && rc == 0; i++)
+		if (dirs[i])
+			rc = pmemctl_platform_lock_image(cc->ctx, dirs[i],
+							 t->name, &t->lock);
+	free(name);
+	free(real);
+	return rc < 0 ? rc : 0;
+}
+
 static int open_path(struct cmd_ctx *cc, struct check_params *p,
 		     struct target *t, const struct stat *st, bool writable)
 {
-	unsigned flags = writable ? PMEMCTL_MEDIA_WRITE : 0;
+	unsigned flags = writable ? PMEMCTL_MEDIA_WRITE : PMEMCTL_MEDIA_EXCL;
 	struct pmemctl_media *whole;
 	uint64_t size;
 	int rc;
 
 	if (S_ISREG(st->st_mode)) {
+		rc = writable ? lock_platform_of(cc, t) : 0;
+		if (rc)
+			return rc;
 		size = (uint64_t)st->st_size;
 		if (p->offset > size) {
 			cmd_error(cc, "%s: --offset %llu is beyond the end of the file (%llu bytes)",
 				  t->name, (unsigned long long)p->offset,
+				  (unsigned long long)size);
+			return -EINVAL;
+		}
+		if (p->size_seen && p->size > size - p->offset) {
+			cmd_error(cc, "%s: --size %llu at offset %llu runs past the end of the file (%llu bytes)",
+				  t->name, (unsigned long long)p->size,
+				  (unsigned long long)p->offset,
 				  (unsigned long long)size);
 			return -EINVAL;
 		}
@@ -167,6 +209,7 @@ static void close_target(struct target *t)
 	pmemctl_media_close(t->media);
 	if (t->bus)
 		pmemctl_bus_close(t->bus);
+	pmemctl_platform_unlock(t->lock);
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -550,12 +593,14 @@ int cmd_check_btt(int argc, char **argv, struct cmd_ctx *cc)
 			    "no progress bar, header or summary"),
 		{ OPT_SIZE, 0, "offset", &p.offset, "OFF",
 		  "the BTT namespace starts OFF bytes into the file",
-		  &p.offset_seen },
+		  &p.offset_seen, ARG_SIZE },
 		{ OPT_SIZE, 0, "size", &p.size, "SIZE",
 		  "the namespace is SIZE bytes (default: to the end)",
-		  &p.size_seen },
-		OPT_STR(0, "uuid", &p.uuid, "UUID",
-			"namespace uuid the info blocks' parent_uuid must match"),
+		  &p.size_seen, ARG_SIZE },
+		OPT_STR_OF(0, "uuid", &p.uuid, "UUID",
+			   "namespace uuid the info blocks' parent_uuid must match",
+			   ARG_UUID),
+		OPT_OPERANDS(ARG_NAMESPACE | ARG_ALL | ARG_FILE),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,

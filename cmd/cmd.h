@@ -28,6 +28,8 @@ struct cmd_ctx {
 	const char *prog;	/* "pmemctl <command>" for messages */
 	const char *cmd;	/* the command name */
 	const char *platform;	/* --platform / PMEMCTL_PLATFORM, or NULL */
+	const char *page;	/* its man page: the command, or the aliased one */
+	const struct opt *globals; /* options that go before the command */
 };
 
 typedef int (*cmd_fn)(int argc, char **argv, struct cmd_ctx *cc);
@@ -46,12 +48,21 @@ int cmd_parse(struct cmd_ctx *cc, int *argc, char ***argv,
 	      const struct opt *opts, const char *usage);
 /* -v: info messages; -vv: debug */
 void cmd_set_verbose(struct cmd_ctx *cc, int verbose);
-int cmd_show_man_page(struct cmd_ctx *cc, const char *cmd);
+/*
+ * Show pmemctl-@page(1) (pmemctl(1) for NULL) with man: from
+ * PMEMCTL_MAN_DIR, the build tree when running uninstalled, or the
+ * installed mandir; when man or the page is missing, print the page's
+ * text built into pmemctl instead.
+ */
+int cmd_show_man_page(struct cmd_ctx *cc, const char *page);
 int cmd_open_bus(struct cmd_ctx *cc, bool writable, struct pmemctl_bus **bus);
 /* "all", "nmemN" or "N" */
 bool cmd_match_dimm(struct pmemctl_dimm *dimm, const char *spec);
 bool cmd_match_region(struct pmemctl_region *region, const char *spec);
 bool cmd_match_namespace(struct pmemctl_namespace *ns, const char *spec);
+/* The namespace (not an idle seed) named "namespaceX.Y" or "X.Y". */
+struct pmemctl_namespace *cmd_find_namespace(struct pmemctl_bus *bus,
+					     const char *name);
 
 int cmd_list(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_platform(int argc, char **argv, struct cmd_ctx *cc);
@@ -65,5 +76,6 @@ int cmd_create_namespace(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_needs_kernel(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_write_infoblock(int argc, char **argv, struct cmd_ctx *cc);
 
 #endif

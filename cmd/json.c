@@ -64,6 +64,7 @@ struct json_object *namespace_to_json(struct pmemctl_namespace *ns, bool human)
 	struct json_object *o = json_object_new_object();
 	enum pmemctl_ns_mode mode = pmemctl_namespace_get_mode(ns);
 	const char *name = pmemctl_namespace_get_name(ns);
+	bool seed = pmemctl_namespace_is_seed(ns);
 	uint8_t uu[16], raw[16];
 	bool claimed;
 
@@ -86,7 +87,10 @@ struct json_object *namespace_to_json(struct pmemctl_namespace *ns, bool human)
 			 json_object_new_int((int)pmemctl_namespace_get_sector_size(ns)));
 	if (mode == PMEMCTL_NS_MODE_FSDAX || mode == PMEMCTL_NS_MODE_DEVDAX)
 		json_add(o, "align", json_u64(pmemctl_namespace_get_align(ns)));
-	if (mode == PMEMCTL_NS_MODE_DEVDAX)
+	/* an idle seed has no device node, as the kernel shows it */
+	if (seed)
+		json_add(o, "state", json_object_new_string("disabled"));
+	else if (mode == PMEMCTL_NS_MODE_DEVDAX)
 		json_add(o, "chardev", json_object_new_string(
 				 pmemctl_namespace_get_chardev(ns)));
 	else
@@ -94,7 +98,5 @@ struct json_object *namespace_to_json(struct pmemctl_namespace *ns, bool human)
 				 pmemctl_namespace_get_blockdev(ns)));
 	if (name[0])
 		json_add(o, "name", json_object_new_string(name));
-	if (pmemctl_namespace_is_seed(ns))
-		json_add(o, "state", json_object_new_string("idle"));
 	return o;
 }

@@ -113,9 +113,11 @@ int cmd_init_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct opt opts[] = {
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "overwrite a valid index (and labels in use)"),
-		OPT_STR('V', "label-version", &p.version, "1.1|1.2",
-			"label format version (default 1.1)"),
+		OPT_STR_OF('V', "label-version", &p.version, "1.1|1.2",
+			   "label format version (default 1.1)",
+			   ARG_LABEL_VERSION),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -155,6 +157,7 @@ int cmd_zero_labels(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "zero even when labels describe namespaces"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -201,6 +204,7 @@ int cmd_check_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct opt opts[] = {
 		OPT_COUNT('v', "verbose", &p.verbose,
 			  "describe each index block"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -298,21 +302,40 @@ static int read_json_one(struct pmemctl_dimm *dimm, struct label_params *p,
 	return 0;
 }
 
-static int read_raw_one(struct pmemctl_dimm *dimm, struct label_params *p,
-			FILE *out)
+/* Is [offset, offset + len) inside the label area?  Says why not. */
+static int check_lsa_range(struct cmd_ctx *cc, struct pmemctl_dimm *dimm,
+			   uint64_t offset, uint64_t len)
 {
 	uint64_t area = pmemctl_dimm_get_label_size(dimm);
-	uint64_t len = p->size ? p->size : area - p->offset;
+	const char *dev = pmemctl_dimm_get_devname(dimm);
+
+	if (offset > area) {
+		cmd_error(cc, "%s: --offset %llu is beyond the %llu-byte label area",
+			  dev, (unsigned long long)offset,
+			  (unsigned long long)area);
+		return -EINVAL;
+	}
+	if (len > area - offset) {
+		cmd_error(cc, "%s: %llu bytes at offset %llu do not fit the %llu-byte label area",
+			  dev, (unsigned long long)len,
+			  (unsigned long long)offset, (unsigned long long)area);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int read_raw_one(struct pmemctl_dimm *dimm, struct label_params *p,
+			struct cmd_ctx *cc, FILE *out)
+{
+	uint64_t area = pmemctl_dimm_get_label_size(dimm);
+	uint64_t len;
 	uint8_t *buf;
 	int rc;
 
-	if (p->offset > area || len > area - p->offset) {
-		fprintf(stderr, "%s: offset %llu + size %llu exceeds the %llu-byte label area\n",
-			pmemctl_dimm_get_devname(dimm),
-			(unsigned long long)p->offset, (unsigned long long)len,
-			(unsigned long long)area);
-		return -EINVAL;
-	}
+	rc = check_lsa_range(cc, dimm, p->offset, p->size);
+	if (rc)
+		return rc;
+	len = p->size ? p->size : area - p->offset;
 	buf = malloc(len ? len : 1);
 	if (!buf)
 		return -ENOMEM;
@@ -333,22 +356,49 @@ static int read_one(struct pmemctl_dimm *dimm, struct label_params *p,
 {
 	struct read_state *st = state;
 
-	(void)cc;
 	if (p->json)
 		return read_json_one(dimm, p, st->arr);
-	return read_raw_one(dimm, p, st->out);
+	return read_raw_one(dimm, p, cc, st->out);
+}
+
+/*
+ * Write the buffered output to @path only once everything was read, so a
+ * failed read-labels -o leaves an existing FILE as it was.
+ */
+static int save_output(struct cmd_ctx *cc, const char *path,
+		       const char *buf, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		cmd_error(cc, "%s: cannot open for writing: %s", path,
+			  strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (fwrite(buf, 1, len, f) != len) {
+		fclose(f);
+		cmd_error(cc, "%s: write failed", path);
+		return EXIT_FAIL;
+	}
+	if (fclose(f) != 0) {
+		cmd_error(cc, "%s: write failed: %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }
 
 int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 {
+	char *outbuf = NULL;
+	size_t outlen = 0;
 	struct label_params p = { 0 };
 	struct read_state st = { .out = stdout };
 	struct opt opts[] = {
-		OPT_STR('o', "output", &p.output, "FILE",
-			"write to FILE instead of stdout"),
+		OPT_FILENAME('o', "output", &p.output, "FILE",
+			     "write to FILE instead of stdout"),
 		OPT_BOOLEAN('j', "json", &p.json, "decode the area as JSON"),
 		OPT_BOOLEAN('u', "human", &p.human,
-			    "sizes and hex fields as strings"),
+			    "JSON with sizes and hex fields as strings (implies -j)"),
 		OPT_BOOLEAN('I', "index", &p.index_only,
 			    "only the index blocks"),
 		OPT_SIZE64('s', "size", &p.size, "SIZE",
@@ -356,6 +406,7 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_SIZE64('O', "offset", &p.offset, "OFFSET",
 			   "offset into the label area"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM | ARG_ALL),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
@@ -364,6 +415,7 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 	if (rc >= 0)
 		return rc;
 	cmd_set_verbose(cc, p.verbose);
+	p.json |= p.human;	/* as ndctl: -u implies --json */
 	if (p.json && (p.size || p.offset)) {
 		cmd_error(cc, "--json decodes the whole area; it cannot be combined with --size or --offset");
 		return EXIT_USAGE;
@@ -373,22 +425,30 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 		return EXIT_USAGE;
 	}
 	if (p.output) {
-		st.out = fopen(p.output, "w");
+		st.out = open_memstream(&outbuf, &outlen);
 		if (!st.out) {
-			cmd_error(cc, "%s: cannot open for writing: %s",
-				  p.output, strerror(errno));
+			cmd_error(cc, "out of memory");
 			return EXIT_FAIL;
 		}
 	}
 	st.arr = json_object_new_array();
-	rc = dimm_action(argc, argv, cc, &p, false, read_one, &st, NULL);
+	if (!st.arr) {
+		cmd_error(cc, "out of memory");
+		rc = EXIT_FAIL;
+	} else {
+		rc = dimm_action(argc, argv, cc, &p, false, read_one, &st,
+				 NULL);
+	}
 	if (rc == EXIT_OK && p.json)
 		json_print(st.out, st.arr);
 	json_object_put(st.arr);
 	if (st.out != stdout && fclose(st.out) != 0 && rc == EXIT_OK) {
-		cmd_error(cc, "%s: write failed", p.output);
+		cmd_error(cc, "out of memory");
 		rc = EXIT_FAIL;
 	}
+	if (p.output && rc == EXIT_OK)
+		rc = save_output(cc, p.output, outbuf, outlen);
+	free(outbuf);
 	return rc;
 }
 
@@ -403,17 +463,14 @@ static int write_one(struct pmemctl_dimm *dimm, struct label_params *p,
 		     struct cmd_ctx *cc, void *state)
 {
 	struct write_state *st = state;
-	uint64_t area = pmemctl_dimm_get_label_size(dimm);
 	int rc;
 
-	if (p->offset > area || st->len > area - p->offset) {
-		cmd_error(cc, "%s: %zu bytes at offset %llu do not fit the %llu-byte label area",
-			  pmemctl_dimm_get_devname(dimm), st->len,
-			  (unsigned long long)p->offset,
-			  (unsigned long long)area);
-		return -EINVAL;
-	}
-	rc = refuse_active_labels(dimm, p, cc);
+	rc = check_lsa_range(cc, dimm, p->offset, st->len);
+	if (!rc)
+		rc = refuse_active_labels(dimm, p, cc);
+	/* labels on a label-less DIMM would hide its namespace's data */
+	if (!rc)
+		rc = pmemctl_dimm_refuse_relabel(dimm, p->force);
 	return rc ? rc : pmemctl_dimm_write_lsa(dimm, p->offset, st->data,
 						st->len);
 }
@@ -458,8 +515,8 @@ int cmd_write_labels(int argc, char **argv, struct cmd_ctx *cc)
 	struct write_state st = { 0 };
 	FILE *in = stdin;
 	struct opt opts[] = {
-		OPT_STR('i', "input", &p.input, "FILE",
-			"read from FILE instead of stdin"),
+		OPT_FILENAME('i', "input", &p.input, "FILE",
+			     "read from FILE instead of stdin"),
 		OPT_SIZE64('s', "size", &p.size, "SIZE",
 			   "bytes to write (default: all input)"),
 		OPT_SIZE64('O', "offset", &p.offset, "OFFSET",
@@ -467,6 +524,7 @@ int cmd_write_labels(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "overwrite labels that describe namespaces"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIMM),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,

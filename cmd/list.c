@@ -6,6 +6,7 @@
  * namespaces nested in their regions when regions are listed); -B gives
  * an array of buses holding the same.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,10 @@ struct list_params {
 	bool idle, human;
 	int verbose;
 	const char *bus, *region, *dimm, *ns, *mode;
+	unsigned listed;	/* objects put in the output */
 };
+
+enum list_kind { LIST_DIMM, LIST_REGION, LIST_NAMESPACE };
 
 static bool match_list(const char *filter, bool (*fn)(void *obj,
 						     const char *spec),
@@ -45,6 +49,70 @@ static bool m_mode(void *o, const char *s)
 
 	return pmemctl_ns_mode_parse(s, &mode) == 0 &&
 	       mode == pmemctl_namespace_get_mode(o);
+}
+
+/* Does @tok ("all", a device name or number) name an object of @kind? */
+static bool object_exists(struct pmemctl_bus *bus, enum list_kind kind,
+			  const char *tok)
+{
+	struct pmemctl_namespace *ns;
+	struct pmemctl_region *r;
+	struct pmemctl_dimm *d;
+
+	if (strcmp(tok, "all") == 0)
+		return true;
+	if (kind == LIST_DIMM) {
+		pmemctl_dimm_foreach(bus, d)
+			if (cmd_match_dimm(d, tok))
+				return true;
+		return false;
+	}
+	pmemctl_region_foreach(bus, r) {
+		if (kind == LIST_REGION && cmd_match_region(r, tok))
+			return true;
+		if (kind == LIST_NAMESPACE)
+			pmemctl_namespace_foreach(r, ns)
+				if (cmd_match_namespace(ns, tok))
+					return true;
+	}
+	return false;
+}
+
+/* Every name in a filter must exist: a typo is an error, not "[]". */
+static int check_filter(struct cmd_ctx *cc, struct pmemctl_bus *bus,
+			const char *filter, enum list_kind kind)
+{
+	static const char *const what[] = { "DIMM", "region", "namespace" };
+	char buf[256], *save = NULL, *tok;
+
+	if (!filter)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", filter);
+	for (tok = strtok_r(buf, " ,", &save); tok;
+	     tok = strtok_r(NULL, " ,", &save))
+		if (!object_exists(bus, kind, tok)) {
+			cmd_error(cc, "%s: no such %s", tok, what[kind]);
+			return -ENOENT;
+		}
+	return 0;
+}
+
+static int check_mode_filter(struct cmd_ctx *cc, const char *filter)
+{
+	char buf[256], *save = NULL, *tok;
+	enum pmemctl_ns_mode mode;
+
+	if (!filter)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", filter);
+	for (tok = strtok_r(buf, " ,", &save); tok;
+	     tok = strtok_r(NULL, " ,", &save))
+		if (pmemctl_ns_mode_parse(tok, &mode)) {
+			cmd_error(cc, "unknown mode '%s' (raw, sector, fsdax or devdax)",
+				  tok);
+			return -EINVAL;
+		}
+	return 0;
 }
 
 static bool region_has_dimm(struct pmemctl_region *r, const char *filter)
@@ -83,6 +151,7 @@ static struct json_object *list_namespaces(struct pmemctl_region *r,
 		    !match_list(p->mode, m_mode, ns))
 			continue;
 		json_object_array_add(arr, namespace_to_json(ns, p->human));
+		p->listed++;
 	}
 	return arr;
 }
@@ -97,8 +166,7 @@ static void append_all(struct json_object *dst, struct json_object *src)
 
 /* Everything under one bus, shaped by which kinds were asked for. */
 static struct json_object *list_bus(struct pmemctl_bus *bus,
-				    struct list_params *p, unsigned kinds,
-				    bool empty)
+				    struct list_params *p, unsigned kinds)
 {
 	struct json_object *dimms = json_object_new_array();
 	struct json_object *regions = json_object_new_array();
@@ -108,13 +176,15 @@ static struct json_object *list_bus(struct pmemctl_bus *bus,
 	struct pmemctl_dimm *d;
 
 	pmemctl_dimm_foreach(bus, d)
-		if (!empty && p->dimms && match_list(p->dimm, m_dimm, d) &&
-		    dimm_in_region_filter(bus, d, p->region))
+		if (p->dimms && match_list(p->dimm, m_dimm, d) &&
+		    dimm_in_region_filter(bus, d, p->region)) {
 			json_object_array_add(dimms, dimm_to_json(d, p->human));
+			p->listed++;
+		}
 	pmemctl_region_foreach(bus, r) {
 		struct json_object *ro, *nss;
 
-		if (empty || !match_list(p->region, m_region, r) ||
+		if (!match_list(p->region, m_region, r) ||
 		    (p->dimm && !region_has_dimm(r, p->dimm)))
 			continue;
 		nss = p->namespaces ? list_namespaces(r, p) : NULL;
@@ -124,6 +194,7 @@ static struct json_object *list_bus(struct pmemctl_bus *bus,
 			continue;
 		}
 		ro = region_to_json(r, p->dimms, p->human);
+		p->listed++;
 		if (nss)
 			json_add(ro, "namespaces", nss);
 		json_object_array_add(regions, ro);
@@ -167,6 +238,27 @@ static struct json_object *list_bus(struct pmemctl_bus *bus,
 	return o;
 }
 
+static int check_filters(struct cmd_ctx *cc, struct pmemctl_bus *bus,
+			 const struct list_params *p)
+{
+	int rc;
+
+	if (p->bus && strcmp(p->bus, "all") != 0 &&
+	    strcmp(p->bus, pmemctl_bus_get_devname(bus)) != 0 &&
+	    strcmp(p->bus, pmemctl_bus_get_provider(bus)) != 0) {
+		cmd_error(cc, "%s: no such bus (this platform has %s, %s)",
+			  p->bus, pmemctl_bus_get_devname(bus),
+			  pmemctl_bus_get_provider(bus));
+		return -ENOENT;
+	}
+	rc = check_filter(cc, bus, p->dimm, LIST_DIMM);
+	if (!rc)
+		rc = check_filter(cc, bus, p->region, LIST_REGION);
+	if (!rc)
+		rc = check_filter(cc, bus, p->ns, LIST_NAMESPACE);
+	return rc;
+}
+
 int cmd_list(int argc, char **argv, struct cmd_ctx *cc)
 {
 	struct list_params p = { 0 };
@@ -176,15 +268,18 @@ int cmd_list(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_BOOLEAN('R', "regions", &p.regions, "include regions"),
 		OPT_BOOLEAN('N', "namespaces", &p.namespaces,
 			    "include namespaces"),
-		OPT_STR('b', "bus", &p.bus, "BUS", "filter by bus"),
-		OPT_STR('r', "region", &p.region, "REGION",
-			"filter by region (regionN or N)"),
-		OPT_STR('d', "dimm", &p.dimm, "DIMM",
-			"filter by dimm (nmemN or N)"),
-		OPT_STR('n', "namespace", &p.ns, "NAMESPACE",
-			"filter by namespace (namespaceX.Y or X.Y)"),
-		OPT_STR('m', "mode", &p.mode, "MODE",
-			"filter by namespace mode"),
+		OPT_STR_OF('b', "bus", &p.bus, "BUS", "filter by bus",
+			   ARG_BUS | ARG_ALL),
+		OPT_STR_OF('r', "region", &p.region, "REGION",
+			   "filter by region (regionN or N)",
+			   ARG_REGION | ARG_ALL),
+		OPT_STR_OF('d', "dimm", &p.dimm, "DIMM",
+			   "filter by dimm (nmemN or N)", ARG_DIMM | ARG_ALL),
+		OPT_STR_OF('n', "namespace", &p.ns, "NAMESPACE",
+			   "filter by namespace (namespaceX.Y or X.Y)",
+			   ARG_NAMESPACE | ARG_ALL),
+		OPT_STR_OF('m', "mode", &p.mode, "MODE",
+			   "filter by namespace mode", ARG_MODE),
 		OPT_BOOLEAN('i', "idle", &p.idle,
 			    "include idle (seed) namespaces"),
 		OPT_BOOLEAN('u', "human", &p.human,
@@ -194,7 +289,6 @@ int cmd_list(int argc, char **argv, struct cmd_ctx *cc)
 	};
 	struct pmemctl_bus *bus;
 	struct json_object *out;
-	bool bus_match;
 	unsigned kinds;
 	int rc;
 
@@ -215,20 +309,27 @@ int cmd_list(int argc, char **argv, struct cmd_ctx *cc)
 			       !(p.buses || p.regions || p.dimms);
 	}
 	kinds = p.dimms + p.regions + p.namespaces;
+	rc = check_mode_filter(cc, p.mode);
+	if (rc)
+		return cmd_exit_code(rc);
 	rc = cmd_open_bus(cc, false, &bus);
 	if (rc)
 		return cmd_exit_code(rc);
-	bus_match = !p.bus || !strcmp(p.bus, "all") ||
-		    !strcmp(p.bus, pmemctl_bus_get_devname(bus)) ||
-		    !strcmp(p.bus, pmemctl_bus_get_provider(bus));
+	rc = check_filters(cc, bus, &p);
+	if (rc) {
+		pmemctl_bus_close(bus);
+		return cmd_exit_code(rc);
+	}
 	if (p.buses) {
 		out = json_object_new_array();
-		if (bus_match)
-			json_object_array_add(out, list_bus(bus, &p, kinds,
-							    false));
+		json_object_array_add(out, list_bus(bus, &p, kinds));
+		p.listed++;
 	} else {
-		out = list_bus(bus, &p, kinds, !bus_match);
+		out = list_bus(bus, &p, kinds);
 	}
+	/* as ndctl: filters that select nothing say so, the listing is [] */
+	if (!p.listed && (p.bus || p.region || p.dimm || p.ns || p.mode))
+		cmd_error(cc, "no matching devices found");
 	json_print(stdout, out);
 	json_object_put(out);
 	pmemctl_bus_close(bus);

@@ -37,6 +37,21 @@ static struct pmemctl_namespace *find_namespace(struct pmemctl_bus *bus,
 	return NULL;
 }
 
+/* Does -r name a region of the platform?  Says so when it does not. */
+static bool region_filter_ok(struct cmd_ctx *cc, struct pmemctl_bus *bus,
+			     const char *filter)
+{
+	struct pmemctl_region *r;
+
+	if (!filter)
+		return true;
+	pmemctl_region_foreach(bus, r)
+		if (cmd_match_region(r, filter))
+			return true;
+	cmd_error(cc, "%s: no such region", filter);
+	return false;
+}
+
 static int parse_spec(struct cmd_ctx *cc, struct ns_params *p,
 		      struct pmemctl_ns_spec *s, uint8_t uu[16])
 {
@@ -141,23 +156,27 @@ int cmd_create_namespace(int argc, char **argv, struct cmd_ctx *cc)
 {
 	struct ns_params p = { 0 };
 	struct opt opts[] = {
-		OPT_STR('r', "region", &p.region, "REGION",
-			"region to create in (default: the first that fits)"),
-		OPT_STR('e', "reconfig", &p.reconfig, "NAMESPACE",
-			"reconfigure this namespace instead of creating one"),
+		OPT_STR_OF('r', "region", &p.region, "REGION",
+			   "region to create in (default: the first that fits)",
+			   ARG_REGION | ARG_ALL),
+		OPT_STR_OF('e', "reconfig", &p.reconfig, "NAMESPACE",
+			   "reconfigure this namespace instead of creating one",
+			   ARG_NAMESPACE),
 		OPT_SIZE64('s', "size", &p.size, "SIZE",
 			   "raw capacity (default: the largest free extent)"),
-		OPT_STR('m', "mode", &p.mode, "MODE",
-			"raw, sector, fsdax (default) or devdax"),
-		OPT_STR('M', "map", &p.map, "mem|dev",
-			"where fsdax/devdax keep struct pages (default dev)"),
-		OPT_NUM('l', "sector-size", &p.sector_size, "SIZE",
-			"sector size (sector mode default 4096)"),
+		OPT_STR_OF('m', "mode", &p.mode, "MODE",
+			   "raw, sector, fsdax (default) or devdax", ARG_MODE),
+		OPT_STR_OF('M', "map", &p.map, "mem|dev",
+			   "where fsdax/devdax keep struct pages (default dev)",
+			   ARG_MAP),
+		OPT_NUM_OF('l', "sector-size", &p.sector_size, "SIZE",
+			   "sector size (sector mode default 4096)",
+			   ARG_SECTOR_SIZE),
 		OPT_SIZE64('a', "align", &p.align, "ALIGN",
 			   "fsdax/devdax mapping alignment (default 2M)"),
 		OPT_STR('n', "name", &p.name, "NAME", "namespace name"),
-		OPT_STR('u', "uuid", &p.uuid, "UUID",
-			"namespace uuid (default: generated)"),
+		OPT_STR_OF('u', "uuid", &p.uuid, "UUID",
+			   "namespace uuid (default: generated)", ARG_UUID),
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "overwrite a namespace that holds data"),
 		OPT_BOOLEAN(0, "human", &p.human,
@@ -190,6 +209,10 @@ int cmd_create_namespace(int argc, char **argv, struct cmd_ctx *cc)
 		struct pmemctl_namespace *old = find_namespace(bus, p.reconfig,
 							       p.region);
 
+		if (!region_filter_ok(cc, bus, p.region)) {
+			pmemctl_bus_close(bus);
+			return EXIT_NOT_FOUND;
+		}
 		if (!old) {
 			cmd_error(cc, "%s: no such namespace", p.reconfig);
 			pmemctl_bus_close(bus);
@@ -220,11 +243,13 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
 {
 	struct ns_params p = { 0 };
 	struct opt opts[] = {
-		OPT_STR('r', "region", &p.region, "REGION",
-			"only namespaces in this region"),
+		OPT_STR_OF('r', "region", &p.region, "REGION",
+			   "only namespaces in this region",
+			   ARG_REGION | ARG_ALL),
 		OPT_BOOLEAN('f', "force", &p.force,
 			    "destroy even if the namespace holds data"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
+		OPT_OPERANDS(ARG_NAMESPACE | ARG_ALL),
 		OPT_LAST,
 	};
 	struct pmemctl_namespace *ns;
@@ -246,6 +271,10 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
 	rc = cmd_open_bus(cc, true, &bus);
 	if (rc)
 		return cmd_exit_code(rc);
+	if (!region_filter_ok(cc, bus, p.region)) {
+		pmemctl_bus_close(bus);
+		return EXIT_NOT_FOUND;
+	}
 	if (!all) {
 		ns = find_namespace(bus, argv[0], p.region);
 		if (!ns || pmemctl_namespace_is_seed(ns)) {
@@ -289,17 +318,21 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
 /* enable/disable only make sense where a kernel binds drivers. */
 int cmd_needs_kernel(int argc, char **argv, struct cmd_ctx *cc)
 {
+	bool region = strstr(cc->cmd, "region") != NULL;
+	struct opt opts[] = {
+		OPT_OPERANDS((region ? ARG_REGION : ARG_NAMESPACE) | ARG_ALL),
+		OPT_LAST,
+	};
 	struct pmemctl_bus *bus;
+	char usage[96];
 	bool image;
 	int rc;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") ||
-			 !strcmp(argv[1], "-h")))
-		return cmd_show_man_page(cc, cc->cmd);
-	if (argc > 1 && !strcmp(argv[1], "--list-opts")) {
-		printf("--help\n");
-		return EXIT_OK;
-	}
+	snprintf(usage, sizeof(usage), "pmemctl %s <%s|all>", cc->cmd,
+		 region ? "regionN" : "namespaceX.Y");
+	rc = cmd_parse(cc, &argc, &argv, opts, usage);
+	if (rc >= 0)
+		return rc;
 	rc = cmd_open_bus(cc, false, &bus);
 	if (rc)
 		return cmd_exit_code(rc);

@@ -22,16 +22,19 @@ static int platform_create(int argc, char **argv, struct cmd_ctx *cc)
 	int verbose = 0, rc;
 	struct opt opts[] = {
 		{ OPT_U64, 'n', "dimms", &ndimms, "N",
-		  "number of DIMMs to create (default 1)", &ndimms_set },
+		  "number of DIMMs to create (default 1)", &ndimms_set,
+		  ARG_NUMBER },
 		{ OPT_SIZE, 's', "dimm-size", &spec.dimm_size, "SIZE",
-		  "media capacity of each DIMM", &size_set },
+		  "media capacity of each DIMM", &size_set, ARG_SIZE },
 		OPT_SIZE64('l', "label-size", &label_size, "SIZE",
 			   "label storage area per DIMM (default 128K)"),
 		OPT_SIZE64('a', "align", &align, "SIZE",
 			   "backend alignment (default 2M)"),
-		OPT_STRLIST('i', "image", &images, "FILE",
-			    "adopt an existing QEMU nvdimm image (repeatable)"),
+		OPT_STRLIST_OF('i', "image", &images, "FILE",
+			       "adopt an existing QEMU nvdimm image (repeatable)",
+			       ARG_FILE),
 		OPT_COUNT('v', "verbose", &verbose, "more messages"),
+		OPT_OPERANDS(ARG_DIR),
 		OPT_LAST,
 	};
 
@@ -87,6 +90,7 @@ static int platform_qemu_args(int argc, char **argv, struct cmd_ctx *cc)
 	struct opt opts[] = {
 		OPT_SIZE64('m', "memory", &memory, "SIZE",
 			   "guest RAM size (default 512M)"),
+		OPT_OPERANDS(ARG_DIR),
 		OPT_LAST,
 	};
 	int rc;
@@ -125,8 +129,16 @@ int cmd_platform(int argc, char **argv, struct cmd_ctx *cc)
 		return platform_qemu_args(argc - 1, argv + 1, cc);
 	if (argc >= 2 && strcmp(argv[1], "--help") == 0)
 		return cmd_show_man_page(cc, "platform");
+	if (argc >= 2 && strcmp(argv[1], "--list-cmds") == 0) {
+		printf("create\nqemu-args\n");
+		return EXIT_OK;
+	}
 	if (argc >= 2 && strcmp(argv[1], "--list-opts") == 0) {
-		printf("create qemu-args --help\n");
+		printf("--help\n");
+		return EXIT_OK;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--list-opts=types") == 0) {
+		printf("subcommand operands\nnone --help\n");
 		return EXIT_OK;
 	}
 	if (argc >= 2 && strcmp(argv[1], "-h") == 0) {

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include "cmd.h"
 
@@ -50,29 +49,6 @@ int cmd_exit_code(int rc)
 	}
 }
 
-int cmd_show_man_page(struct cmd_ctx *cc, const char *cmd)
-{
-	const char *dir = getenv("PMEMCTL_MAN_DIR");
-	char page[256];
-
-	if (cmd)
-		snprintf(page, sizeof(page), "pmemctl-%s", cmd);
-	else
-		snprintf(page, sizeof(page), "pmemctl");
-	fflush(stdout);
-	if (dir) {
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/%s.1", dir, page);
-		execlp("man", "man", "-l", path, (char *)NULL);
-	} else {
-		execlp("man", "man", page, (char *)NULL);
-	}
-	cmd_error(cc, "cannot run man to show %s(1): %s", page,
-		  strerror(errno));
-	return EXIT_FAIL;
-}
-
 void cmd_set_verbose(struct cmd_ctx *cc, int verbose)
 {
 	pmemctl_set_log_priority(cc->ctx, verbose >= 2 ? LOG_DEBUG :
@@ -82,13 +58,13 @@ void cmd_set_verbose(struct cmd_ctx *cc, int verbose)
 int cmd_parse(struct cmd_ctx *cc, int *argc, char ***argv,
 	      const struct opt *opts, const char *usage)
 {
-	switch (parse_options(argc, argv, opts, usage, cc->prog)) {
+	switch (parse_options(argc, argv, opts, usage, cc->prog, cc->globals)) {
 	case PARSE_OK:
 		return -1;
 	case PARSE_EXIT_OK:
 		return EXIT_OK;
 	case PARSE_HELP:
-		return cmd_show_man_page(cc, cc->cmd);
+		return cmd_show_man_page(cc, cc->page);
 	default:
 		return EXIT_USAGE;
 	}
@@ -134,4 +110,20 @@ bool cmd_match_namespace(struct pmemctl_namespace *ns, const char *spec)
 	if (strcmp(spec, "all") == 0 || strcmp(spec, dev) == 0)
 		return true;
 	return strncmp(dev, "namespace", 9) == 0 && strcmp(spec, dev + 9) == 0;
+}
+
+struct pmemctl_namespace *cmd_find_namespace(struct pmemctl_bus *bus,
+					     const char *name)
+{
+	struct pmemctl_namespace *ns;
+	struct pmemctl_region *r;
+
+	if (!strcmp(name, "all"))
+		return NULL;
+	pmemctl_region_foreach(bus, r)
+		pmemctl_namespace_foreach(r, ns)
+			if (!pmemctl_namespace_is_seed(ns) &&
+			    cmd_match_namespace(ns, name))
+				return ns;
+	return NULL;
 }

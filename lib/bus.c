@@ -142,6 +142,22 @@ PMEMCTL_EXPORT int pmemctl_lsa_load(struct pmemctl_dimm *dimm,
 	return lsa_load(dimm->bus->ctx, dimm->lsa_media, dimm->devname, lsa);
 }
 
+/*
+ * Labels on a label-less DIMM replace its namespace with an empty labelled
+ * region: refuse, as create-namespace does, when that namespace is in use.
+ */
+PMEMCTL_EXPORT int pmemctl_dimm_refuse_relabel(struct pmemctl_dimm *dimm,
+					       bool force)
+{
+	struct pmemctl_bus *bus = dimm->bus;
+	int rc = 0;
+
+	for (unsigned i = 0; !rc && i < bus->nregions; i++)
+		if (bus->regions[i].mappings[0].dimm == dimm)
+			rc = region_refuse_relabel(&bus->regions[i], force);
+	return rc;
+}
+
 PMEMCTL_EXPORT int pmemctl_dimm_init_labels(struct pmemctl_dimm *dimm,
 					    enum pmemctl_label_version version,
 					    bool force)
@@ -162,6 +178,10 @@ PMEMCTL_EXPORT int pmemctl_dimm_init_labels(struct pmemctl_dimm *dimm,
 		}
 	} else if (rc != -ENODATA) {
 		return rc;
+	} else {
+		rc = pmemctl_dimm_refuse_relabel(dimm, force);
+		if (rc)
+			return rc;
 	}
 	rc = lsa_init(ctx, dimm->lsa_media, dimm->devname, version);
 	if (!rc)

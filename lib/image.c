@@ -17,7 +17,6 @@
 
 #include "model.h"
 
-#define PLATFORM_FILE "platform.json"
 #define PLATFORM_FORMAT 1
 #define PLATFORM_MAX_DIMMS 32
 #define LABEL_SIZE_MAX (64ULL << 20)
@@ -81,13 +80,61 @@ static int validate_desc(struct pmemctl_ctx *ctx, const char *what,
 
 /* ---- platform.json ------------------------------------------------------ */
 
+/* rename(2) that never replaces @to (where the file system can promise it) */
+static int move_no_replace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	/* no RENAME_NOREPLACE here: the caller checked @to is absent */
+	return rename(from, to) == 0 ? 0 : -errno;
+}
+
+/*
+ * Write platform.json through a fresh temporary file (mkstemp: no existing
+ * name is ever truncated) and move it into place without replacing a
+ * platform.json another process may have made meanwhile.
+ */
+static int install_description(struct pmemctl_ctx *ctx, const char *dir,
+			       struct json_object *root)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int fd, rc = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, PLATFORM_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, PLATFORM_FILE);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = -errno;
+		err(ctx, "%s: cannot write the platform description: %s", path,
+		    strerror(errno));
+		return rc;
+	}
+	errno = 0;
+	if (fchmod(fd, 0644) < 0 ||
+	    json_object_to_fd(fd, root, JSON_C_TO_STRING_PRETTY |
+				       JSON_C_TO_STRING_SPACED) < 0 ||
+	    fsync(fd) < 0)
+		rc = errno ? -errno : -EIO;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc)
+		rc = move_no_replace(tmp, path);
+	if (rc) {
+		err(ctx, "%s: cannot write the platform description: %s", path,
+		    strerror(-rc));
+		unlink(tmp);
+	}
+	return rc;
+}
+
 static int write_description(struct pmemctl_ctx *ctx, const char *dir,
 			     const struct image_dimm_desc *descs, unsigned n)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *dimms = json_object_new_array();
-	char path[PATH_MAX], tmp[PATH_MAX];
-	int rc = 0;
+	int rc;
 
 	json_object_object_add(root, "pmemctl_platform",
 			       json_object_new_int(PLATFORM_FORMAT));
@@ -107,14 +154,7 @@ static int write_description(struct pmemctl_ctx *ctx, const char *dir,
 		json_object_array_add(dimms, d);
 	}
 	json_object_object_add(root, "dimms", dimms);
-	snprintf(path, sizeof(path), "%s/%s", dir, PLATFORM_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, PLATFORM_FILE);
-	if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY |
-					  JSON_C_TO_STRING_SPACED) < 0 ||
-	    rename(tmp, path) < 0) {
-		rc = -EIO;
-		err(ctx, "%s: cannot write the platform description", path);
-	}
+	rc = install_description(ctx, dir, root);
 	json_object_put(root);
 	return rc;
 }
@@ -156,6 +196,74 @@ static void free_descs(struct image_dimm_desc *descs, unsigned n)
 	free(descs);
 }
 
+void image_path(const char *dir, const char *image, char *buf, size_t len)
+{
+	if (image[0] == '/')
+		snprintf(buf, len, "%s", image);
+	else
+		snprintf(buf, len, "%s/%s", dir, image);
+}
+
+static int resolve_image(const char *dir, const char *image, char **out)
+{
+	char path[PATH_MAX];
+
+	image_path(dir, image, path, sizeof(path));
+	*out = strdup(path);
+	return *out ? 0 : -ENOMEM;
+}
+
+/*
+ * One file backs one DIMM: refuse two paths to the same file (one name
+ * twice, a hard or symbolic link, a "./" spelling), by device and inode.
+ * Paths that cannot be stat()ed are left to the caller's later checks.
+ */
+static int refuse_shared_files(struct pmemctl_ctx *ctx, const char *where,
+			       const char *const *paths, unsigned n)
+{
+	struct { dev_t dev; ino_t ino; bool ok; } id[PLATFORM_MAX_DIMMS];
+	struct stat st;
+
+	for (unsigned i = 0; i < n && i < PLATFORM_MAX_DIMMS; i++) {
+		id[i].ok = stat(paths[i], &st) == 0;
+		if (!id[i].ok)
+			continue;
+		id[i].dev = st.st_dev;
+		id[i].ino = st.st_ino;
+		for (unsigned j = 0; j < i; j++) {
+			if (!id[j].ok || id[j].dev != id[i].dev ||
+			    id[j].ino != id[i].ino)
+				continue;
+			err(ctx, "%s: %s and %s are the same file; one image cannot back two DIMMs",
+			    where, paths[j], paths[i]);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* The images of @descs, resolved against @dir, must be distinct files. */
+static int refuse_shared_images(struct pmemctl_ctx *ctx, const char *where,
+				const char *dir,
+				const struct image_dimm_desc *descs, unsigned n)
+{
+	char *paths[PLATFORM_MAX_DIMMS] = { NULL };
+	int rc = 0;
+
+	for (unsigned i = 0; i < n && !rc; i++)
+		rc = resolve_image(dir, descs[i].image, &paths[i]);
+	if (!rc)
+		rc = refuse_shared_files(ctx, where, (const char *const *)paths,
+					 n);
+	for (unsigned i = 0; i < n; i++)
+		free(paths[i]);
+	return rc;
+}
+
+/*
+ * Read and validate DIR/platform.json.  Anything wrong with its contents
+ * is a corrupt description (-EBADMSG), never a usage error.
+ */
 static int read_description(struct pmemctl_ctx *ctx, const char *dir,
 			    struct image_dimm_desc **out, unsigned *nout)
 {
@@ -178,23 +286,23 @@ static int read_description(struct pmemctl_ctx *ctx, const char *dir,
 	    !json_object_is_type(dimms, json_type_array)) {
 		err(ctx, "%s: not a valid platform description", path);
 		json_object_put(root);
-		return -EINVAL;
+		return -EBADMSG;
 	}
 	n = json_object_array_length(dimms);
 	if (n == 0 || n > PLATFORM_MAX_DIMMS) {
 		err(ctx, "%s: platform must list 1 to %d DIMMs", path,
 		    PLATFORM_MAX_DIMMS);
 		json_object_put(root);
-		return -EINVAL;
+		return -EBADMSG;
 	}
 	descs = calloc(n, sizeof(*descs));
 	for (size_t i = 0; descs && i < n && !rc; i++) {
 		rc = parse_dimm_desc(json_object_array_get_idx(dimms, i),
 				     &descs[i]);
-		if (rc)
+		if (rc == -EINVAL)
 			err(ctx, "%s: DIMM entry %zu is malformed", path, i);
-		else
-			rc = validate_desc(ctx, path, &descs[i]);
+		else if (!rc && validate_desc(ctx, path, &descs[i]))
+			rc = -EINVAL;
 		for (size_t j = 0; !rc && j < i; j++)
 			if (descs[j].slot == descs[i].slot) {
 				err(ctx, "%s: slot %u is listed twice", path,
@@ -205,9 +313,11 @@ static int read_description(struct pmemctl_ctx *ctx, const char *dir,
 	json_object_put(root);
 	if (!descs)
 		return -ENOMEM;
+	if (!rc)
+		rc = refuse_shared_images(ctx, path, dir, descs, (unsigned)n);
 	if (rc) {
 		free_descs(descs, (unsigned)n);
-		return rc;
+		return rc == -ENOMEM ? rc : -EBADMSG;
 	}
 	*out = descs;
 	*nout = (unsigned)n;
@@ -216,16 +326,27 @@ static int read_description(struct pmemctl_ctx *ctx, const char *dir,
 
 /* ---- create and adopt --------------------------------------------------- */
 
-static int make_platform_dir(struct pmemctl_ctx *ctx, const char *dir)
+/*
+ * Use @dir for a new platform, creating it if needed (*made says so, for
+ * the undo); it must not hold a platform already.
+ */
+static int make_platform_dir(struct pmemctl_ctx *ctx, const char *dir,
+			     bool *made)
 {
 	char path[PATH_MAX];
+	struct stat st;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	*made = mkdir(dir, 0755) == 0;
+	if (!*made && errno != EEXIST) {
 		int rc = -errno;
 
 		err(ctx, "%s: cannot create directory: %s", dir,
 		    strerror(errno));
 		return rc;
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		err(ctx, "%s: not a directory", dir);
+		return -ENOTDIR;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, PLATFORM_FILE);
 	if (access(path, F_OK) == 0) {
@@ -235,6 +356,21 @@ static int make_platform_dir(struct pmemctl_ctx *ctx, const char *dir)
 	return 0;
 }
 
+/* Undo a failed create: remove exactly what it made, nothing else. */
+static void unmake_platform(const char *dir, bool made_dir,
+			    const struct image_dimm_desc *descs, unsigned made)
+{
+	char path[PATH_MAX];
+
+	for (unsigned i = 0; i < made; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, descs[i].image);
+		unlink(path);
+	}
+	if (made_dir)
+		rmdir(dir);
+}
+
+/* A new sparse image; never touches an existing file (O_EXCL). */
 static int create_sparse_image(struct pmemctl_ctx *ctx, const char *path,
 			       uint64_t size)
 {
@@ -249,39 +385,18 @@ static int create_sparse_image(struct pmemctl_ctx *ctx, const char *path,
 	if (ftruncate(fd, (off_t)size) < 0) {
 		rc = -errno;
 		err(ctx, "%s: cannot size image: %s", path, strerror(errno));
-		unlink(path);
+		unlink(path);	/* made just now, by this O_EXCL open */
 	}
 	close(fd);
 	return rc;
 }
 
-PMEMCTL_EXPORT int
-pmemctl_platform_create(struct pmemctl_ctx *ctx, const char *dir,
-			const struct pmemctl_platform_spec *spec)
+static int plan_images(struct pmemctl_ctx *ctx, const char *dir,
+		       const struct pmemctl_platform_spec *spec, uint64_t align,
+		       struct image_dimm_desc *descs)
 {
-	uint64_t align = spec->align ? spec->align : SZ_2M;
-	struct image_dimm_desc *descs;
-	char name[32], path[PATH_MAX];
-	unsigned made = 0;
-	int rc;
+	char name[32];
 
-	if (spec->ndimms == 0 || spec->ndimms > PLATFORM_MAX_DIMMS) {
-		err(ctx, "%s: DIMM count must be 1 to %d", dir,
-		    PLATFORM_MAX_DIMMS);
-		return -EINVAL;
-	}
-	if (spec->dimm_size == 0 || spec->dimm_size % align) {
-		err(ctx, "%s: DIMM size %llu is not a non-zero multiple of %llu bytes (did you mean --dimm-size=%llu?)",
-		    dir, (unsigned long long)spec->dimm_size,
-		    (unsigned long long)align,
-		    (unsigned long long)ALIGN_UP(spec->dimm_size ? spec->dimm_size : 1, align));
-		return -EINVAL;
-	}
-	if (spec->label_size > UINT64_MAX - spec->dimm_size - align)
-		return -EOVERFLOW;
-	descs = calloc(spec->ndimms, sizeof(*descs));
-	if (!descs)
-		return -ENOMEM;
 	for (unsigned i = 0; i < spec->ndimms; i++) {
 		snprintf(name, sizeof(name), "nmem%u.img", i);
 		descs[i] = (struct image_dimm_desc){
@@ -292,27 +407,59 @@ pmemctl_platform_create(struct pmemctl_ctx *ctx, const char *dir,
 			.label_size = spec->label_size,
 			.align = align,
 		};
-		rc = descs[i].image ? validate_desc(ctx, dir, &descs[i])
-				    : -ENOMEM;
-		if (rc)
-			goto out;
+		if (!descs[i].image)
+			return -ENOMEM;
+		if (validate_desc(ctx, dir, &descs[i]))
+			return -EINVAL;
 	}
-	rc = make_platform_dir(ctx, dir);
-	for (; !rc && made < spec->ndimms; made++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, descs[made].image);
-		rc = create_sparse_image(ctx, path, descs[made].file_size);
+	return 0;
+}
+
+PMEMCTL_EXPORT int
+pmemctl_platform_create(struct pmemctl_ctx *ctx, const char *dir,
+			const struct pmemctl_platform_spec *spec)
+{
+	uint64_t align = spec->align ? spec->align : SZ_2M;
+	struct image_dimm_desc *descs;
+	unsigned made = 0;
+	bool made_dir = false;
+	char path[PATH_MAX];
+	int rc;
+
+	if (spec->ndimms == 0 || spec->ndimms > PLATFORM_MAX_DIMMS) {
+		err(ctx, "%s: DIMM count must be 1 to %d", dir,
+		    PLATFORM_MAX_DIMMS);
+		return -EINVAL;
 	}
-	if (!rc)
-		rc = write_description(ctx, dir, descs, spec->ndimms);
-	if (rc) {
-		/* undo: leave nothing half-made behind */
-		for (unsigned i = 0; i < made; i++) {
-			snprintf(path, sizeof(path), "%s/%s", dir,
-				 descs[i].image);
-			unlink(path);
-		}
+	/* the image holds media, labels and alignment: none may wrap */
+	if (spec->dimm_size > UINT64_MAX - align ||
+	    spec->label_size > UINT64_MAX - align - spec->dimm_size) {
+		err(ctx, "%s: DIMM size %llu with a %llu-byte label area and %llu-byte alignment is too large",
+		    dir, (unsigned long long)spec->dimm_size,
+		    (unsigned long long)spec->label_size,
+		    (unsigned long long)align);
+		return -EINVAL;
 	}
-out:
+	if (spec->dimm_size == 0 || spec->dimm_size % align) {
+		err(ctx, "%s: DIMM size %llu is not a non-zero multiple of %llu bytes (did you mean --dimm-size=%llu?)",
+		    dir, (unsigned long long)spec->dimm_size,
+		    (unsigned long long)align,
+		    (unsigned long long)ALIGN_UP(spec->dimm_size ? spec->dimm_size : 1, align));
+		return -EINVAL;
+	}
+	descs = calloc(spec->ndimms, sizeof(*descs));
+	if (!descs)
+		return -ENOMEM;
+	rc = plan_images(ctx, dir, spec, align, descs);
+	rc = rc ?: make_platform_dir(ctx, dir, &made_dir);
+	for (unsigned i = 0; !rc && i < spec->ndimms; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, descs[i].image);
+		rc = create_sparse_image(ctx, path, descs[i].file_size);
+		made += !rc;
+	}
+	rc = rc ?: write_description(ctx, dir, descs, spec->ndimms);
+	if (rc)
+		unmake_platform(dir, made_dir, descs, made);
 	free_descs(descs, spec->ndimms);
 	return rc;
 }
@@ -324,6 +471,7 @@ PMEMCTL_EXPORT int pmemctl_platform_adopt(struct pmemctl_ctx *ctx,
 					  uint64_t label_size, uint64_t align)
 {
 	struct image_dimm_desc *descs;
+	bool made_dir = false;
 	int rc = 0;
 
 	if (nimages == 0 || nimages > PLATFORM_MAX_DIMMS) {
@@ -356,27 +504,17 @@ PMEMCTL_EXPORT int pmemctl_platform_adopt(struct pmemctl_ctx *ctx,
 		};
 		rc = validate_desc(ctx, images[i], &descs[i]);
 	}
-	if (!rc)
-		rc = make_platform_dir(ctx, dir);
-	if (!rc)
-		rc = write_description(ctx, dir, descs, nimages);
+	if (!rc && refuse_shared_files(ctx, dir, images, nimages))
+		rc = -EINVAL;
+	rc = rc ?: make_platform_dir(ctx, dir, &made_dir);
+	rc = rc ?: write_description(ctx, dir, descs, nimages);
+	if (rc)
+		unmake_platform(dir, made_dir, descs, 0);
 	free_descs(descs, nimages);
 	return rc;
 }
 
 /* ---- open ----------------------------------------------------------------- */
-
-static int resolve_image(const char *dir, const char *image, char **out)
-{
-	char path[PATH_MAX];
-
-	if (image[0] == '/')
-		snprintf(path, sizeof(path), "%s", image);
-	else
-		snprintf(path, sizeof(path), "%s/%s", dir, image);
-	*out = strdup(path);
-	return *out ? 0 : -ENOMEM;
-}
 
 static void identity_from_slot(struct pmemctl_dimm *dimm, unsigned slot)
 {
@@ -393,12 +531,36 @@ static void identity_from_slot(struct pmemctl_dimm *dimm, unsigned slot)
 		 be16toh(htole16(dimm->vendor)), be32toh(htole32(dimm->serial)));
 }
 
+/* The image must be a regular file of the size the platform records. */
+static int check_image_file(struct pmemctl_ctx *ctx,
+			    const struct pmemctl_dimm *dimm,
+			    const struct image_dimm_desc *d)
+{
+	struct stat st;
+
+	if (stat(dimm->image_path, &st) < 0)
+		return 0;	/* opening it says why */
+	if (!S_ISREG(st.st_mode)) {
+		err(ctx, "%s: image %s is %s, not an image file",
+		    dimm->devname, dimm->image_path,
+		    S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+		return -EBADMSG;
+	}
+	if ((uint64_t)st.st_size != d->file_size) {
+		err(ctx, "%s: image %s is %llu bytes but the platform says %llu (truncated or resized image)",
+		    dimm->devname, dimm->image_path,
+		    (unsigned long long)st.st_size,
+		    (unsigned long long)d->file_size);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int open_dimm(struct pmemctl_bus *bus, struct pmemctl_dimm *dimm,
 		     const struct image_dimm_desc *d)
 {
 	unsigned flags = bus->writable ? PMEMCTL_MEDIA_WRITE : 0;
 	struct pmemctl_media *file;
-	struct stat st;
 	int rc;
 
 	dimm->bus = bus;
@@ -411,14 +573,9 @@ static int open_dimm(struct pmemctl_bus *bus, struct pmemctl_dimm *dimm,
 	rc = resolve_image(bus->path, d->image, &dimm->image_path);
 	if (rc)
 		return rc;
-	if (stat(dimm->image_path, &st) == 0 &&
-	    (uint64_t)st.st_size != d->file_size) {
-		err(bus->ctx, "%s: image %s is %llu bytes but the platform says %llu (truncated or resized image)",
-		    dimm->devname, dimm->image_path,
-		    (unsigned long long)st.st_size,
-		    (unsigned long long)d->file_size);
-		return -EIO;
-	}
+	rc = check_image_file(bus->ctx, dimm, d);
+	if (rc)
+		return rc;
 	rc = pmemctl_media_open_file(bus->ctx, dimm->image_path, 0,
 				     d->file_size, flags, &file);
 	if (rc)
@@ -439,23 +596,6 @@ static int open_dimm(struct pmemctl_bus *bus, struct pmemctl_dimm *dimm,
 					     d->label_size, &dimm->lsa_media);
 	pmemctl_media_close(file);	/* the slices hold it */
 	return rc;
-}
-
-/*
- * One writer per platform: an exclusive, non-blocking flock() on
- * platform.json for as long as the bus is open for writing.
- */
-static int lock_platform(struct pmemctl_bus *bus)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", bus->path, PLATFORM_FILE);
-	bus->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (bus->lock_fd < 0 || flock(bus->lock_fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	err(bus->ctx, "%s: platform is being changed by another process",
-	    bus->path);
-	return -EBUSY;
 }
 
 static void image_close(struct pmemctl_bus *bus)
@@ -512,7 +652,7 @@ PMEMCTL_EXPORT int pmemctl_bus_open_image(struct pmemctl_ctx *ctx,
 	bus->dimms = calloc(n, sizeof(*bus->dimms));
 	rc = bus->path && bus->dimms ? 0 : -ENOMEM;
 	if (!rc && writable)
-		rc = lock_platform(bus);
+		rc = platform_lock(ctx, bus->path, &bus->lock_fd);
 	for (unsigned i = 0; !rc && i < n; i++) {
 		bus->dimms[i].id = i;
 		bus->ndimms = i + 1;

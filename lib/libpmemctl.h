@@ -46,10 +46,16 @@ void *pmemctl_get_userdata(struct pmemctl_ctx *ctx);
 
 enum pmemctl_media_flags {
 	PMEMCTL_MEDIA_WRITE = 1 << 0,	/* open for writing */
-	PMEMCTL_MEDIA_EXCL = 1 << 1,	/* O_EXCL on block devices */
+	/* exclude writers: O_EXCL on block devices; on files opened
+	 * read-only, a shared flock(2) */
+	PMEMCTL_MEDIA_EXCL = 1 << 1,
 };
 
-/* A byte range [offset, offset + length) of a regular file. */
+/*
+ * A byte range [offset, offset + length) of a regular file.  Writers take
+ * an exclusive flock(2) on the file (-EBUSY while another process holds
+ * one); see PMEMCTL_MEDIA_EXCL for readers.
+ */
 int pmemctl_media_open_file(struct pmemctl_ctx *ctx, const char *path,
 			    uint64_t offset, uint64_t length, unsigned flags,
 			    struct pmemctl_media **media);
@@ -96,6 +102,19 @@ int pmemctl_platform_create(struct pmemctl_ctx *ctx, const char *dir,
 int pmemctl_platform_adopt(struct pmemctl_ctx *ctx, const char *dir,
 			   const char *const *images, unsigned nimages,
 			   uint64_t label_size, uint64_t align);
+
+/*
+ * A writer that reaches an image by its path alone takes its platform's
+ * lock: when @file is one of the images of the platform in @dir (the same
+ * device and inode), lock the platform as its writers do and return 1 and
+ * *lock (release it with pmemctl_platform_unlock()); 0 when it is not, or
+ * @dir holds no platform; -EBUSY while another process holds the lock.
+ */
+struct pmemctl_platform_lock;
+int pmemctl_platform_lock_image(struct pmemctl_ctx *ctx, const char *dir,
+				const char *file,
+				struct pmemctl_platform_lock **lock);
+void pmemctl_platform_unlock(struct pmemctl_platform_lock *lock);
 
 /* ---- bus (platform) ---------------------------------------------------- */
 
@@ -156,6 +175,12 @@ void pmemctl_lsa_free(struct pmemctl_lsa *lsa);
 int pmemctl_dimm_init_labels(struct pmemctl_dimm *dimm,
 			     enum pmemctl_label_version version, bool force);
 int pmemctl_dimm_zero_labels(struct pmemctl_dimm *dimm);
+/*
+ * Labels written to a label-less DIMM replace its namespace with an empty
+ * labelled region: -EBUSY (with a message) when that namespace holds data,
+ * unless @force.  0 when labels would hide nothing.
+ */
+int pmemctl_dimm_refuse_relabel(struct pmemctl_dimm *dimm, bool force);
 
 enum pmemctl_label_version pmemctl_lsa_get_version(struct pmemctl_lsa *lsa);
 unsigned pmemctl_lsa_get_nslot(struct pmemctl_lsa *lsa);
@@ -348,6 +373,44 @@ int pmemctl_media_get_btt_info(struct pmemctl_media *media, uint64_t offset,
 /* Decode the PFN/DAX info block at 4 KiB; -ENODEV without a signature. */
 int pmemctl_media_get_pfn_info(struct pmemctl_media *media,
 			       struct pmemctl_pfn_info *info);
+
+/*
+ * Writing a PFN (fsdax) or DAX (devdax) info block, as the kernel lays it
+ * out for a namespace of @size bytes (ndctl write-infoblock).  The block
+ * is written as the 8 KiB info block area: 4 KiB of zeroes, then the
+ * block at 4 KiB.  Everything is validated before the first write:
+ * -EINVAL for a spec the kernel would refuse, -ENOSPC if the alignment
+ * leaves no room for data, -EBUSY (without @force) if the first 8 KiB of
+ * the target hold anything (an info block, data).
+ */
+#define PMEMCTL_INFOBLOCK_AREA_SIZE 8192
+
+struct pmemctl_pfn_spec {
+	enum pmemctl_ns_mode mode;	/* FSDAX or DEVDAX */
+	enum pmemctl_pfn_map map;	/* NONE means dev */
+	uint64_t size;			/* namespace bytes; 0: the target's */
+	uint64_t align;			/* 0 means 2 MiB; 1 GiB needs phys_start */
+	bool has_phys_start;		/* phys_start is known */
+	uint64_t phys_start;		/* guest-physical start, 2 MiB-aligned */
+	const uint8_t *uuid;		/* NULL: generate */
+	const uint8_t *parent_uuid;	/* NULL: the namespace's, else zero */
+	bool force;
+};
+
+/* Build the info block area (@area: PMEMCTL_INFOBLOCK_AREA_SIZE bytes). */
+int pmemctl_pfn_build(struct pmemctl_ctx *ctx, const char *dev,
+		      const struct pmemctl_pfn_spec *spec, void *area);
+/* Write it at offset 0 of a file, block device or other media. */
+int pmemctl_media_write_pfn(struct pmemctl_media *media,
+			    const struct pmemctl_pfn_spec *spec);
+/*
+ * Write it into a namespace: the size is the namespace's, the parent uuid
+ * must be the namespace uuid (zero when label-less) and the label's claim
+ * must allow the mode.  Rescans the region: @out is the namespace after.
+ */
+int pmemctl_namespace_write_pfn(struct pmemctl_namespace *ns,
+				const struct pmemctl_pfn_spec *spec,
+				struct pmemctl_namespace **out);
 
 const char *pmemctl_ns_mode_name(enum pmemctl_ns_mode mode);
 int pmemctl_ns_mode_parse(const char *name, enum pmemctl_ns_mode *mode);

@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -205,6 +206,30 @@ static const struct media_ops blockdev_ops = {
 	.release = fd_release,
 };
 
+/*
+ * Writers of a file exclude each other with an exclusive flock(2) on it;
+ * PMEMCTL_MEDIA_EXCL readers take a shared one, so no writer changes the
+ * bytes under them.  Held until the media (its descriptor) is closed.
+ */
+static int lock_file(struct pmemctl_ctx *ctx, const char *path, int fd,
+		     unsigned flags)
+{
+	int op = flags & PMEMCTL_MEDIA_WRITE ? LOCK_EX :
+		 flags & PMEMCTL_MEDIA_EXCL ? LOCK_SH : 0;
+	int rc;
+
+	if (!op || flock(fd, op | LOCK_NB) == 0)
+		return 0;
+	rc = -errno;
+	if (errno == EWOULDBLOCK) {
+		err(ctx, "%s: busy: another process is %s it (locked)", path,
+		    op == LOCK_EX ? "using" : "changing");
+		return -EBUSY;
+	}
+	err(ctx, "%s: cannot lock: %s", path, strerror(errno));
+	return rc;
+}
+
 PMEMCTL_EXPORT int pmemctl_media_open_file(struct pmemctl_ctx *ctx,
 					   const char *path, uint64_t offset,
 					   uint64_t length, unsigned flags,
@@ -225,6 +250,11 @@ PMEMCTL_EXPORT int pmemctl_media_open_file(struct pmemctl_ctx *ctx,
 		err(ctx, "%s: not a regular file", path);
 		close(fd);
 		return -EINVAL;
+	}
+	rc = lock_file(ctx, path, fd, flags);
+	if (rc) {
+		close(fd);
+		return rc;
 	}
 	if (offset > (uint64_t)st.st_size ||
 	    length > (uint64_t)st.st_size - offset) {

@@ -106,11 +106,22 @@ struct pmemctl_bus {
 	unsigned nregions;
 };
 
+/* image platforms: DIR/platform.json lists the DIMM images */
+#define PLATFORM_FILE "platform.json"
+/* image.c: an image's path as platform.json in @dir names it */
+void image_path(const char *dir, const char *image, char *buf, size_t len);
+/* image-lock.c: the platform writers' exclusive flock(2) on platform.json */
+int platform_lock(struct pmemctl_ctx *ctx, const char *dir, int *fd);
+
 /* scan.c: derive regions and namespaces from labels and info blocks */
 int bus_scan_regions(struct pmemctl_bus *bus);
 void bus_free_regions(struct pmemctl_bus *bus);
 void namespace_probe_mode(struct pmemctl_namespace *ns);
 void namespace_set_names(struct pmemctl_namespace *ns);
+
+/* provision.c: -EBUSY (and a message) unless labelling @r over its
+ * label-less namespace loses nothing, or @force */
+int region_refuse_relabel(struct pmemctl_region *r, bool force);
 
 /* extent.c: lowest free DPA extent of @size bytes; -ENOSPC if none */
 int region_find_free_dpa(struct pmemctl_region *r, uint64_t size,

@@ -52,6 +52,19 @@ static bool sector_size_valid(enum pmemctl_ns_mode mode, uint32_t ss)
 	return ss == 512 || ss == 4096;
 }
 
+/* fsdax and devdax need a 2 MiB-aligned guest-physical start. */
+static int check_pfn_start(struct pmemctl_region *r, const char *dev,
+			   enum pmemctl_ns_mode mode)
+{
+	struct pmemctl_dimm *dimm = r->mappings[0].dimm;
+
+	if (dimm->align >= SZ_2M || dimm->slot == 0)
+		return 0;
+	err(region_ctx(r), "%s: the DIMM's %llu-byte backend alignment cannot guarantee the 2 MiB-aligned start %s needs; use a platform with --align 2M",
+	    dev, (unsigned long long)dimm->align, pmemctl_ns_mode_name(mode));
+	return -EINVAL;
+}
+
 static int plan_mode(struct pmemctl_region *r, const struct pmemctl_ns_spec *s,
 		     struct ns_plan *p)
 {
@@ -93,14 +106,7 @@ static int plan_mode(struct pmemctl_region *r, const struct pmemctl_ns_spec *s,
 		    r->devname, (unsigned long long)p->align);
 		return -EINVAL;
 	}
-	if (pfn && r->mappings[0].dimm->align < SZ_2M &&
-	    r->mappings[0].dimm->slot > 0) {
-		err(ctx, "%s: the DIMM's %llu-byte backend alignment cannot guarantee the 2 MiB-aligned start %s needs; use a platform with --align 2M",
-		    r->devname, (unsigned long long)r->mappings[0].dimm->align,
-		    pmemctl_ns_mode_name(s->mode));
-		return -EINVAL;
-	}
-	return 0;
+	return pfn ? check_pfn_start(r, r->devname, s->mode) : 0;
 }
 
 /* A v1.1 BTT starts at 4 KiB and still needs 16 MiB behind it. */
@@ -133,6 +139,13 @@ static int plan_size(struct pmemctl_region *r, uint64_t size,
 		err(ctx, "%s: no free capacity", r->devname);
 		return -ENOSPC;
 	}
+	/* too large first: rounding a huge size up would wrap to 0 */
+	if (size > max) {
+		err(ctx, "%s: size %s exceeds the largest free extent (%s)",
+		    r->devname, spell_size(size, a, sizeof(a)),
+		    spell_size(max, b, sizeof(b)));
+		return -ENOSPC;
+	}
 	if (size % r->align) {
 		err(ctx, "%s: size %llu is not a multiple of the region alignment %s (did you mean --size=%s?)",
 		    r->devname, (unsigned long long)size,
@@ -144,12 +157,6 @@ static int plan_size(struct pmemctl_region *r, uint64_t size,
 		err(ctx, "%s: %s namespaces need at least 16 MiB",
 		    r->devname, pmemctl_ns_mode_name(mode));
 		return -EINVAL;
-	}
-	if (size > max) {
-		err(ctx, "%s: size %s exceeds the largest free extent (%s)",
-		    r->devname, spell_size(size, a, sizeof(a)),
-		    spell_size(max, b, sizeof(b)));
-		return -ENOSPC;
 	}
 	*out = size;
 	return check_btt_room(r, r->devname, mode, size);
@@ -261,6 +268,16 @@ static int refuse_in_use(struct pmemctl_namespace *ns, bool force,
 	return -EBUSY;
 }
 
+/* Zero (and flush) the blocks check-btt could restore a BTT from. */
+static int wipe_btt_backups(struct pmemctl_media *m)
+{
+	int rc = btt_find_backups(m, true, NULL);
+
+	if (rc > 0)
+		rc = pmemctl_media_flush(m);
+	return rc < 0 ? rc : 0;
+}
+
 /*
  * Retire whatever layout the range holds, the BTT backup info blocks
  * first (check-btt would restore a BTT from one): cut off in between, the
@@ -271,13 +288,10 @@ static int refuse_in_use(struct pmemctl_namespace *ns, bool force,
 static int wipe_layout(struct pmemctl_media *m)
 {
 	uint64_t size = pmemctl_media_size(m);
-	int rc = btt_find_backups(m, true, NULL);
+	int rc = wipe_btt_backups(m);
 
-	if (rc > 0)
-		rc = pmemctl_media_flush(m);
-	if (rc < 0)
-		return rc;
-	return pmemctl_media_zero(m, 0, size < INFO_RESERVE ? size : INFO_RESERVE);
+	return rc ?: pmemctl_media_zero(m, 0, size < INFO_RESERVE ?
+					size : INFO_RESERVE);
 }
 
 /* Wipe the old layout of the range and write the mode's. */
@@ -396,7 +410,7 @@ static int provision(struct pmemctl_region *r, struct ns_plan *p,
 }
 
 /* Labelling a label-less region replaces its namespace: refuse if used. */
-static int refuse_unless_free(struct pmemctl_region *r, bool force)
+int region_refuse_relabel(struct pmemctl_region *r, bool force)
 {
 	if (r->labelled || !r->nnamespaces)
 		return 0;
@@ -440,7 +454,7 @@ pmemctl_region_create_namespace(struct pmemctl_region *r,
 	rc = rc ?: plan_identity(r, spec, NULL, &p);
 	/* everything is validated before the first write (autolabel) */
 	rc = rc ?: plan_size(r, spec->size, p.mode, &p.size);
-	rc = rc ?: refuse_unless_free(r, spec->force);
+	rc = rc ?: region_refuse_relabel(r, spec->force);
 	rc = rc ?: ensure_labels(r);
 	rc = rc ?: region_find_free_dpa(r, p.size, &dpa);
 	return rc ? rc : provision(r, &p, dpa, -1, ns);
@@ -531,4 +545,92 @@ PMEMCTL_EXPORT int pmemctl_namespace_destroy(struct pmemctl_namespace *ns,
 	rc = rc ?: pmemctl_media_flush(m);
 	pmemctl_media_close(m);
 	return rc ? rc : bus_scan_regions(r->bus);
+}
+
+/* The label's claim class must let the kernel probe the block written. */
+static int check_claim(struct pmemctl_namespace *ns, enum pmemctl_ns_mode mode)
+{
+	enum claim_class want = mode == PMEMCTL_NS_MODE_DEVDAX ? CLAIM_DAX
+								: CLAIM_PFN;
+
+	if (ns->claim == CLAIM_NONE || ns->claim == want)
+		return 0;
+	err(region_ctx(ns->region), "%s: its label claims it for %s, so the kernel would not look for %s info block; use create-namespace -e %s -m %s",
+	    ns->devname, ns->claim == CLAIM_PFN ? "fsdax" :
+	    ns->claim == CLAIM_DAX ? "devdax" :
+	    ns->claim == CLAIM_UNKNOWN ? "an unknown mode" : "sector",
+	    mode == PMEMCTL_NS_MODE_DEVDAX ? "a DAX" : "a PFN",
+	    ns->devname, pmemctl_ns_mode_name(mode));
+	return -EINVAL;
+}
+
+/* The parent uuid the kernel requires: the namespace's, zero label-less. */
+static int check_parent(struct pmemctl_namespace *ns, const uint8_t *given,
+			uint8_t parent[16])
+{
+	char want[37], got[37];
+
+	memset(parent, 0, 16);
+	if (ns->has_uuid)
+		memcpy(parent, ns->uuid, 16);
+	if (!given || !memcmp(given, parent, 16))
+		return 0;
+	uuid_unparse(parent, want);
+	uuid_unparse(given, got);
+	err(region_ctx(ns->region), "%s: parent uuid %s is not the namespace's (%s); the kernel would ignore the info block",
+	    ns->devname, got, want);
+	return -EINVAL;
+}
+
+PMEMCTL_EXPORT int
+pmemctl_namespace_write_pfn(struct pmemctl_namespace *ns,
+			    const struct pmemctl_pfn_spec *spec,
+			    struct pmemctl_namespace **out)
+{
+	struct pmemctl_region *r = ns->region;
+	struct pmemctl_pfn_spec s = *spec;
+	uint8_t area[PMEMCTL_INFOBLOCK_AREA_SIZE];
+	struct pmemctl_media *m;
+	uint8_t parent[16];
+	unsigned id = ns->id;
+	int rc = check_writable(r);
+
+	if (rc)
+		return rc;
+	if (ns->is_seed) {
+		err(region_ctx(r), "%s is an idle seed; create a namespace first",
+		    ns->devname);
+		return -EINVAL;
+	}
+	if (s.size && s.size != ns->raw_size) {
+		err(region_ctx(r), "%s: --size %llu is not the namespace's size (%llu)",
+		    ns->devname, (unsigned long long)s.size,
+		    (unsigned long long)ns->raw_size);
+		return -EINVAL;
+	}
+	s.size = ns->raw_size;
+	rc = check_parent(ns, s.parent_uuid, parent);
+	s.parent_uuid = parent;
+	/* everything is validated before refusing for data, as in create */
+	rc = rc ?: pmemctl_pfn_build(region_ctx(r), ns->devname, &s, area);
+	rc = rc ?: check_claim(ns, s.mode);
+	if (!rc && !s.has_phys_start)
+		rc = check_pfn_start(r, ns->devname, s.mode);
+	if (rc)
+		return rc;
+	rc = refuse_in_use(ns, s.force, "overwrite");
+	if (rc)
+		return rc;
+	rc = pmemctl_namespace_open_media(ns, &m);
+	if (rc)
+		return rc;
+	/* a BTT it replaces must not be restorable from its backups */
+	rc = wipe_btt_backups(m);
+	rc = rc ?: pmemctl_media_write(m, 0, area, sizeof(area));
+	rc = rc ?: pmemctl_media_flush(m);
+	pmemctl_media_close(m);
+	rc = rc ?: bus_scan_regions(r->bus);
+	if (!rc && out)
+		*out = id < r->nnamespaces ? r->namespaces[id] : NULL;
+	return rc;
 }

@@ -18,10 +18,14 @@ static size_t count_opts(const struct opt *opts)
 	return n;
 }
 
+static bool takes_arg(const struct opt *o)
+{
+	return o->type != OPT_BOOL && o->type != OPT_INCR;
+}
+
 static void format_opt(char *buf, size_t len, const struct opt *o)
 {
-	const char *arg = o->type == OPT_BOOL || o->type == OPT_INCR ? NULL
-				   : (o->argh ? o->argh : "ARG");
+	const char *arg = !takes_arg(o) ? NULL : (o->argh ? o->argh : "ARG");
 
 	if (o->short_name && o->long_name)
 		snprintf(buf, len, "-%c, --%s%s%s", o->short_name, o->long_name,
@@ -40,6 +44,8 @@ void print_usage(FILE *out, const struct opt *opts, const char *usage)
 
 	fprintf(out, "usage: %s\n\n", usage);
 	for (const struct opt *o = opts; o->type != OPT_END; o++) {
+		if (o->type == OPT_OPERAND)
+			continue;
 		format_opt(buf, sizeof(buf), o);
 		fprintf(out, "    %-32s %s\n", buf, o->help);
 	}
@@ -47,14 +53,88 @@ void print_usage(FILE *out, const struct opt *opts, const char *usage)
 	fprintf(out, "    %-32s %s\n", "    --help", "open the manual page");
 }
 
-void list_opts(const struct opt *opts)
+void list_opts(FILE *out, const struct opt *opts)
 {
 	for (const struct opt *o = opts; o->type != OPT_END; o++)
 		if (o->long_name)
-			printf("--%s%s ", o->long_name,
-			       o->type == OPT_BOOL || o->type == OPT_INCR ?
-			       "" : "=");
-	printf("--help\n");
+			fprintf(out, "--%s%s ", o->long_name,
+				takes_arg(o) ? "=" : "");
+	fprintf(out, "--help\n");
+}
+
+/* by bit of enum opt_arg */
+static const char *const arg_names[] = {
+	"none", "text", "size", "number", "uuid", "file", "dir", "bus",
+	"region", "dimm", "namespace", "mode", "map", "sector-size",
+	"label-version", "command", "subcommand", "all",
+};
+
+static unsigned arg_kinds(const struct opt *o)
+{
+	if (o->arg != ARG_AUTO)
+		return o->arg;
+	switch (o->type) {
+	case OPT_SIZE:
+		return ARG_SIZE;
+	case OPT_U64:
+		return ARG_NUMBER;
+	case OPT_STRING:
+	case OPT_LIST:
+		return ARG_TEXT;
+	default:
+		return ARG_NONE;
+	}
+}
+
+static void print_kinds(FILE *out, unsigned kinds)
+{
+	const char *sep = "";
+
+	for (unsigned b = 0; b < sizeof(arg_names) / sizeof(*arg_names); b++)
+		if (kinds & (1u << b)) {
+			fprintf(out, "%s%s", sep, arg_names[b]);
+			sep = ",";
+		}
+}
+
+void list_opt_types(FILE *out, const struct opt *opts)
+{
+	for (const struct opt *o = opts; o->type != OPT_END; o++) {
+		print_kinds(out, arg_kinds(o));
+		if (o->type == OPT_OPERAND)
+			fprintf(out, " operands");
+		if (o->short_name)
+			fprintf(out, " -%c", o->short_name);
+		if (o->long_name)
+			fprintf(out, " --%s", o->long_name);
+		fputc('\n', out);
+	}
+	fprintf(out, "none --help\n");
+}
+
+/* An unknown option that belongs before the command: say so. */
+static bool hint_global(const char *bad, const struct opt *globals,
+			const char *prog)
+{
+	size_t len = strcspn(bad, "=");
+	const char *cmd = strchr(prog, ' ');
+
+	if (!globals || strncmp(bad, "--", 2) != 0)
+		return false;
+	for (const struct opt *g = globals; g->type != OPT_END; g++) {
+		if (!g->long_name || strlen(g->long_name) != len - 2 ||
+		    strncmp(bad + 2, g->long_name, len - 2) != 0)
+			continue;
+		if (takes_arg(g))
+			fprintf(stderr, "%s: --%s is a global option; it goes before the command: pmemctl --%s=%s%s\n",
+				prog, g->long_name, g->long_name,
+				g->argh ? g->argh : "ARG", cmd ? cmd : "");
+		else
+			fprintf(stderr, "%s: --%s is a global option: pmemctl --%s\n",
+				prog, g->long_name, g->long_name);
+		return true;
+	}
+	return false;
 }
 
 static int store_value(const struct opt *o, const char *arg,
@@ -104,7 +184,7 @@ static int store_value(const struct opt *o, const char *arg,
 
 enum parse_result parse_options(int *argc, char ***argv,
 				const struct opt *opts, const char *usage,
-				const char *prog)
+				const char *prog, const struct opt *globals)
 {
 	struct option longopts[MAX_OPTS + 4];
 	char shortopts[3 * MAX_OPTS + 8];
@@ -117,8 +197,7 @@ enum parse_result parse_options(int *argc, char ***argv,
 	shortopts[ns++] = ':';
 	shortopts[ns++] = 'h';
 	for (size_t i = 0; i < n; i++) {
-		bool has_arg = opts[i].type != OPT_BOOL &&
-			       opts[i].type != OPT_INCR;
+		bool has_arg = takes_arg(&opts[i]);
 
 		if (opts[i].short_name) {
 			shortopts[ns++] = (char)opts[i].short_name;
@@ -134,7 +213,7 @@ enum parse_result parse_options(int *argc, char ***argv,
 	}
 	shortopts[ns] = '\0';
 	longopts[nl++] = (struct option){ "help", no_argument, NULL, LONG_HELP };
-	longopts[nl++] = (struct option){ "list-opts", no_argument, NULL,
+	longopts[nl++] = (struct option){ "list-opts", optional_argument, NULL,
 					  LONG_LIST };
 	longopts[nl] = (struct option){ NULL, 0, NULL, 0 };
 
@@ -150,12 +229,22 @@ enum parse_result parse_options(int *argc, char ***argv,
 		if (c == LONG_HELP)
 			return PARSE_HELP;
 		if (c == LONG_LIST) {
-			list_opts(opts);
+			if (optarg && strcmp(optarg, "types") != 0) {
+				fprintf(stderr, "%s: --list-opts takes no value or 'types'\n",
+					prog);
+				return PARSE_ERROR;
+			}
+			if (optarg)
+				list_opt_types(stdout, opts);
+			else
+				list_opts(stdout, opts);
 			return PARSE_EXIT_OK;
 		}
 		if (c == '?' || c == ':') {
 			const char *bad = (*argv)[optind - 1];
 
+			if (c == '?' && !optopt && hint_global(bad, globals, prog))
+				return PARSE_ERROR;
 			if (c == ':')
 				fprintf(stderr, "%s: option '%s' needs an argument\n",
 					prog, bad);

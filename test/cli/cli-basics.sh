@@ -54,3 +54,60 @@ expect_exit 2 pm platform create q --dimm-size 12X
 expect_err_line "invalid size '12X' for --dimm-size"
 [ ! -e q ] || fail "bad size created something"
 pass "bad sizes"
+
+# Global options go before the command; given after it, the error says so.
+expect_exit 2 pm list --platform p
+expect_err_line "^pmemctl list: --platform is a global option; it goes before the command: pmemctl --platform=DIR list$"
+expect_exit 2 pm init-labels all --platform=p
+expect_err_line "^pmemctl init-labels: --platform is a global option"
+expect_exit 2 pm list --version
+expect_err_line "^pmemctl list: --version is a global option: pmemctl --version$"
+expect_exit 0 pm --platform p list
+# -v and --version are the version command spelled as options (as in git
+# and ndctl), and it takes no operands: "-v list" must not skip the list
+for v in -v --version version; do
+	expect_exit 2 pm $v list
+	expect_err_line "^pmemctl version: unexpected argument 'list'; -v and --version only print the version \(more messages: pmemctl list -v\)$"
+	[ -z "$OUT" ] || fail "pmemctl $v list printed '$OUT'"
+done
+expect_exit 2 pm --list-cmds list
+expect_exit 0 pm -v
+[[ "$OUT" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "-v prints '$OUT'"
+pass "global options after the command; -v with a command"
+
+# help and --help: a just-built pmemctl shows its own pages (without
+# PMEMCTL_MAN_DIR), check-namespace shares check-btt's page, and when man
+# cannot show a page its text, built into pmemctl, is printed instead.
+export MANPAGER=cat MANWIDTH=80
+if [ -f "$PMEMCTL_MAN_DIR/pmemctl-list.1" ]; then
+	for h in "help list" "list --help" "--help list"; do
+		# shellcheck disable=SC2086
+		expect_exit 0 env -u PMEMCTL_MAN_DIR "$PMEMCTL" $h
+		grep -q 'pmemctl Manual' <<<"$OUT" && grep -q 'pmemctl-list -' <<<"$OUT" ||
+			fail "pmemctl $h in the build tree: $OUT $ERR"
+	done
+fi
+for h in "check-namespace --help" "help check-namespace"; do
+	# shellcheck disable=SC2086
+	expect_exit 0 env -u PMEMCTL_MAN_DIR "$PMEMCTL" $h
+	grep -q 'pmemctl-check-btt -' <<<"$OUT" || fail "pmemctl $h: $OUT $ERR"
+done
+# no man at all: every command's page as text
+for c in "" $(pm --list-cmds); do
+	page=pmemctl${c:+-$c}
+	[ "$c" = check-namespace ] && page=pmemctl-check-btt
+	# shellcheck disable=SC2086
+	expect_exit 0 env PATH=/nonexistent "$PMEMCTL" help $c
+	grep -q "^ *$page - " <<<"$OUT" || fail "no text for $page: $OUT $ERR"
+	grep -q 'pmemctl Manual' <<<"$OUT" && fail "help $c without man ran man"
+	[ -z "$ERR" ] || fail "help $c without man: $ERR"
+done
+expect_exit 0 env PATH=/nonexistent "$PMEMCTL" list --help
+grep -q -- '--regions' <<<"$OUT" || fail "list page text lacks --regions: $OUT"
+# an uninstalled copy outside the build tree, no page anywhere it looks
+cp "$PMEMCTL" ./pmemctl-copy
+expect_exit 0 env PMEMCTL_MAN_DIR="$SCRATCH/no-pages" \
+	LD_LIBRARY_PATH="$(dirname "$PMEMCTL")/../lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+	./pmemctl-copy help read-labels
+grep -q 'pmemctl-read-labels -' <<<"$OUT" || fail "copy: $OUT $ERR"
+pass "help finds its pages, or prints their text"

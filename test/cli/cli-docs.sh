@@ -45,6 +45,8 @@ offers --regions "$(complete_words pmemctl list --reg)" ||
 	fail "completion lacks list --regions"
 offers sector "$(complete_words pmemctl create-namespace -m s)" ||
 	fail "completion lacks create-namespace modes"
+offers devdax "$(complete_words pmemctl write-infoblock -m d)" ||
+	fail "completion lacks write-infoblock modes"
 pm platform create p --dimms 2 --dimm-size 16M 2>/dev/null
 offers nmem1 "$(PMEMCTL_PLATFORM=$PWD/p complete_words pmemctl init-labels nm)" ||
 	fail "completion does not offer DIMMs"

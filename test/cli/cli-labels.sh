@@ -12,6 +12,37 @@ expect_exit 5 pm check-labels nmem0
 expect_err_line "nmem0: no valid label index \(index0: bad signature; index1: bad signature\)"
 pass "blank area fails check-labels"
 
+# labels on a label-less DIMM replace its namespace: not while it holds
+# data (in its first 8 KiB, or an info block) without --force
+pm platform create h --dimms 2 --dimm-size 64M 2>/dev/null
+printf 'data' | dd of=h/nmem0.img bs=1 seek=5000 conv=notrunc status=none
+"$BTT_FORMAT" h/nmem1.img 64M 4096 1
+before=$(dirsum h)
+expect_exit 4 pm --platform h init-labels nmem0
+expect_err_line "namespace0.0 holds data in its first 8 KiB; use --force"
+expect_exit 4 pm --platform h init-labels -V 1.2 nmem1
+expect_err_line "namespace1.0 holds a sector layout; use --force"
+expect_exit 4 pm --platform h init-labels all
+[ "$(dirsum h)" = "$before" ] || fail "a refused init-labels wrote"
+# write-labels of a valid label area would hide it just the same
+pm platform create h2 --dimms 1 --dimm-size 64M 2>/dev/null
+pm --platform h2 init-labels nmem0
+pm --platform h2 read-labels -o h2.lsa nmem0
+expect_exit 4 pm --platform h write-labels -i h2.lsa nmem0
+expect_err_line "namespace0.0 holds data in its first 8 KiB; use --force"
+[ "$(dirsum h)" = "$before" ] || fail "a refused write-labels wrote"
+pass "write-labels refuses to hide a label-less namespace's data"
+# a refused read-labels -o leaves an existing output file as it was
+echo keep > h2.out
+expect_exit 3 pm --platform h2 read-labels -o h2.out nmem7
+[ "$(cat h2.out)" = keep ] || fail "a failed read-labels -o truncated its output file"
+pass "a failed read-labels -o leaves its output file alone"
+expect_exit 0 pm --platform h init-labels -f all
+expect_exit 0 pm --platform h list -R
+[ "$(jq -c '[.[].labels]' <<<"$OUT")" = '[true,true]' ] ||
+	fail "init-labels -f did not label: $OUT"
+pass "init-labels refuses to hide a label-less namespace's data; -f proceeds"
+
 expect_exit 0 pm init-labels nmem0
 expect_exit 0 pm init-labels -V 1.2 1
 grep -q "initialized 1 nmem" <<<"$ERR" || fail "summary: $ERR"

@@ -16,8 +16,8 @@ expect_exit 0 pm list -r region1
 expect_exit 0 pm list -N -r 1
 [ "$OUT" = "[]" ] || fail "labelled empty region lists namespaces: $OUT"
 expect_exit 0 pm list -N -r 1 -i
-[ "$(jq -c 'map([.dev, .size, .state])' <<<"$OUT")" = '[["namespace1.0",0,"idle"]]' ] ||
-	fail "seed: $OUT"
+[ "$(jq -c 'map([.dev, .size, .state, has("blockdev")])' <<<"$OUT")" = \
+	'[["namespace1.0",0,"disabled",false]]' ] || fail "seed: $OUT"
 expect_exit 0 pm list -DR
 [ "$(jq -c 'keys' <<<"$OUT")" = '["dimms","regions"]' ] || fail "-DR: $OUT"
 expect_exit 0 pm list -RN
@@ -32,8 +32,33 @@ expect_exit 0 pm list -d nmem1
 [ "$(jq -c 'map(.dev)' <<<"$OUT")" = '["nmem1"]' ] || fail "-d: $OUT"
 expect_exit 0 pm list -m sector
 [ "$OUT" = "[]" ] || fail "-m sector: $OUT"
+expect_err_line "^pmemctl list: no matching devices found$"
 expect_exit 2 pm list extra-arg
 pass "shapes and filters"
+
+# a filter naming nothing that exists is an error, not a silent []
+expect_exit 2 pm list -m bogus
+expect_err_line "^pmemctl list: unknown mode 'bogus'"
+[ -z "$OUT" ] || fail "-m bogus printed $OUT"
+for f in "-r 7" "-r region7" "-r 0,7" "-n namespace5.0" "-n 9.9" "-d nmem9" \
+	"-b ndbus1" "-R -d 4"; do
+	# shellcheck disable=SC2086
+	expect_exit 3 pm list $f
+	expect_err_line "^pmemctl list: [^ ]+: no such (region|namespace|DIMM|bus)"
+	[ -z "$OUT" ] || fail "list $f printed $OUT"
+done
+# existing objects that select nothing together: [] and a warning
+expect_exit 0 pm list -N -n 1.0
+[ "$OUT" = "[]" ] || fail "-n seed without -i: $OUT"
+expect_err_line "no matching devices found"
+# no filter: an empty listing is just []
+pm platform create e --dimm-size 64M 2>/dev/null
+expect_exit 0 env PMEMCTL_PLATFORM=e "$PMEMCTL" init-labels all
+expect_exit 0 pm --platform e list -N -r 0
+expect_err_line "no matching devices found"
+expect_exit 0 pm --platform e list
+[ "$OUT" = "[]" ] && [ -z "$ERR" ] || fail "unfiltered empty list: $OUT / $ERR"
+pass "filters that match nothing or do not exist"
 
 expect_exit 0 pm list -R
 [ "$(jq -c '[.[] | [(.size|type), (.iset_id|type), .labels]]' <<<"$OUT")" = \

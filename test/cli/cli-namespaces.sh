@@ -197,6 +197,14 @@ grep -q "$dev holds a BTT backup info block at 0x1fff000" <<<"$ERR" || fail "$ER
 expect_exit 1 pm check-btt -R $dev
 [ "$(pm list -n $dev | jq -r '.[0].mode')" = sector ] || fail "not restored"
 pass "a BTT that lost its primary counts as in use: refused without -f"
+# write-infoblock over a sector namespace retires its BTT the same way
+pm platform create wib --dimm-size 64M 2>/dev/null
+pm --platform wib init-labels -V 1.1 nmem0 2>/dev/null
+pm --platform wib create-namespace -m sector >/dev/null 2>&1
+expect_exit 0 pm --platform wib write-infoblock namespace0.0 -m fsdax -f
+! grep -qaP 'BTT_ARENA_INFO\x00\x00' wib/nmem0.img ||
+	fail "write-infoblock left a BTT info block"
+pass "write-infoblock --force over a BTT wipes its backup too"
 
 # --- label-less regions get v1.2 labels; their data needs --force ---------
 pm platform create l --dimm-size 64M 2>/dev/null

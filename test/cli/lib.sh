@@ -48,6 +48,14 @@ sum() {
 	cat "$@" | sha256sum | cut -d' ' -f1
 }
 
+# dirsum DIR: one checksum over every name (with its type and link target)
+# and every regular file's bytes under DIR: "the directory is unchanged"
+dirsum() {
+	(cd "$1" && find . -printf '%p %y %l\n' | sort &&
+		find . -type f -print0 | sort -z | xargs -0r sha256sum) |
+		sha256sum | cut -d' ' -f1
+}
+
 # json_eq WHAT EXPECTED ACTUAL: compare two JSON documents (sorted keys)
 json_eq() {
 	local a b

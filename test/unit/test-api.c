@@ -5,6 +5,7 @@
  * versioned symbol map (a declaration the map does not export fails to
  * link).  Provisions a platform end to end and reads it back.
  */
+#include <errno.h>
 #include <pmemctl/libpmemctl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@
 
 int main(void)
 {
-	char dir[] = "/tmp/pmemctl-api-XXXXXX", cmd[128];
+	char dir[] = "/tmp/pmemctl-api-XXXXXX", cmd[128], img[64];
+	struct pmemctl_platform_lock *lock = NULL, *lock2 = NULL;
 	struct pmemctl_platform_spec spec = {
 		.ndimms = 2, .dimm_size = 64 << 20, .label_size = 128 << 10,
 	};
@@ -23,6 +25,12 @@ int main(void)
 		.size = 32 << 20, .mode = PMEMCTL_NS_MODE_SECTOR,
 		.name = "api",
 	};
+	struct pmemctl_pfn_spec pfn = { .mode = PMEMCTL_NS_MODE_DEVDAX };
+	struct pmemctl_pfn_spec pfn16 = {
+		.mode = PMEMCTL_NS_MODE_DEVDAX, .size = 16 << 20,
+		.uuid = (const uint8_t *)"0123456789abcdef",
+	};
+	static uint8_t area[PMEMCTL_INFOBLOCK_AREA_SIZE], big[16 << 20];
 	struct pmemctl_namespace *ns = NULL;
 	struct pmemctl_btt_info btt;
 	struct pmemctl_media *m;
@@ -63,7 +71,30 @@ int main(void)
 	pmemctl_media_close(m);
 	tap_ok(&t, pmemctl_region_get_available_size(r) == 32 << 20,
 	       "32 MiB left");
+	ns_spec.mode = PMEMCTL_NS_MODE_RAW;
+	ns_spec.name = NULL;
+	tap_ok(&t, pmemctl_region_create_namespace(r, &ns_spec, &ns) == 0 &&
+	       ns && pmemctl_namespace_write_pfn(ns, &pfn, &ns) == 0 && ns &&
+	       pmemctl_namespace_get_mode(ns) == PMEMCTL_NS_MODE_DEVDAX,
+	       "raw namespace made devdax by writing its info block");
+	tap_ok(&t, pmemctl_pfn_build(ctx, "api", &pfn16, area) == 0 &&
+	       !memcmp(area + 4096, "NVDIMM_DAX_INFO", 16),
+	       "a standalone DAX info block area");
+	tap_ok(&t, pmemctl_media_new_memory(ctx, big, sizeof(big), true,
+					    &m) == 0 &&
+	       pmemctl_media_write_pfn(m, &pfn16) == 0 &&
+	       !memcmp(big, area, 4096 + 48),
+	       "written into a media");
+	pmemctl_media_close(m);
 	pmemctl_bus_close(bus);
+	snprintf(img, sizeof(img), "%s/nmem1.img", dir);
+	tap_ok(&t, pmemctl_platform_lock_image(ctx, dir, img, &lock) == 1 &&
+	       pmemctl_platform_lock_image(ctx, dir, img, &lock2) == -EBUSY &&
+	       pmemctl_bus_open_image(ctx, dir, true, &bus) == -EBUSY,
+	       "an image's platform lock excludes the platform's writers");
+	pmemctl_platform_unlock(lock);
+	tap_ok(&t, pmemctl_platform_lock_image(ctx, dir, "/dev/null", &lock) == 0 &&
+	       !lock, "a file of no platform takes no platform lock");
 	pmemctl_free(ctx);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

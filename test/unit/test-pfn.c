@@ -2,7 +2,9 @@
 /*
  * PFN/DAX info blocks: the kernel's dataoff arithmetic against worked
  * values, and byte-for-byte against every PFN/DAX block the kernel wrote
- * in the fixtures (same inputs, the kernel's uuids copied in).
+ * in the fixtures (same inputs, the kernel's uuids copied in), through the
+ * layout writer and through write-infoblock's public entry points, which
+ * also refuse bad specs and existing data without writing.
  */
 #include "fixture.h"
 #include "label.h"
@@ -41,6 +43,32 @@ static void test_worked_values(struct tap *t)
 	       "mode none refused");
 }
 
+/*
+ * pmemctl_pfn_build() with the kernel block's inputs gives the fixture's
+ * first 8 KiB of the namespace: zeroes, then the kernel's block.
+ */
+static bool public_build_matches(struct pmemctl_ctx *ctx,
+				 struct pmemctl_media *file,
+				 const struct pmemctl_label_info *li,
+				 const struct nd_pfn_sb *theirs)
+{
+	uint8_t area[PMEMCTL_INFOBLOCK_AREA_SIZE], media[sizeof(area)];
+	struct pmemctl_pfn_spec s = {
+		.mode = memcmp(theirs->signature, DAX_SIG, 16) ?
+			PMEMCTL_NS_MODE_FSDAX : PMEMCTL_NS_MODE_DEVDAX,
+		.map = get_le32(&theirs->mode) == PFN_MODE_RAM ?
+		       PMEMCTL_MAP_MEM : PMEMCTL_MAP_DEV,
+		.size = li->rawsize,
+		.align = get_le32(&theirs->align),
+		.uuid = theirs->uuid,
+		.parent_uuid = li->uuid,
+	};
+
+	return pmemctl_pfn_build(ctx, "fixture", &s, area) == 0 &&
+	       pmemctl_media_read(file, li->dpa, media, sizeof(media)) == 0 &&
+	       !memcmp(area, media, sizeof(area));
+}
+
 /* Recompute each PFN/DAX block of a fixture from its label's size. */
 static void test_fixture(struct tap *t, struct pmemctl_ctx *ctx,
 			 const char *name, unsigned expect)
@@ -74,7 +102,8 @@ static void test_fixture(struct tap *t, struct pmemctl_ctx *ctx,
 		pfn_fill_sb(&l, !memcmp(theirs.signature, DAX_SIG, 16),
 			    get_le32(&theirs.mode), get_le32(&theirs.align),
 			    theirs.uuid, li.uuid, &ours);
-		matched += !memcmp(&ours, &theirs, sizeof(ours));
+		matched += !memcmp(&ours, &theirs, sizeof(ours)) &&
+			   public_build_matches(ctx, file, &li, &theirs);
 	}
 	tap_ok(t, seen == expect && matched == seen,
 	       "%s: %u of %u kernel PFN/DAX blocks reproduced byte for byte",
@@ -86,6 +115,78 @@ static void test_fixture(struct tap *t, struct pmemctl_ctx *ctx,
 	free(path);
 }
 
+static uint64_t hash(const uint8_t *buf, size_t len)
+{
+	return pmemctl_fletcher64(buf, len, true);
+}
+
+/* Every refusal of pmemctl_media_write_pfn() leaves the media as it was. */
+static void test_write_refusals(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	static const uint8_t null_uuid[16];
+	const size_t len = 64ULL << 20;
+	uint8_t *buf = calloc(1, len);
+	struct pmemctl_media *m = NULL;
+	struct pmemctl_pfn_spec s = { .mode = PMEMCTL_NS_MODE_FSDAX };
+	struct {
+		const char *what;
+		struct pmemctl_pfn_spec spec;
+		int rc;
+	} bad[] = {
+		{ "raw mode", { .mode = PMEMCTL_NS_MODE_RAW }, -EINVAL },
+		{ "sector mode", { .mode = PMEMCTL_NS_MODE_SECTOR }, -EINVAL },
+		{ "align 8K", { .mode = PMEMCTL_NS_MODE_FSDAX, .align = 8192 },
+		  -EINVAL },
+		{ "align 1G without a physical start",
+		  { .mode = PMEMCTL_NS_MODE_FSDAX, .align = 1ULL << 30 },
+		  -EINVAL },
+		{ "physical start not 2 MiB-aligned",
+		  { .mode = PMEMCTL_NS_MODE_FSDAX, .has_phys_start = true,
+		    .phys_start = 1ULL << 20 }, -EINVAL },
+		{ "align 1G leaves no data",
+		  { .mode = PMEMCTL_NS_MODE_DEVDAX, .align = 1ULL << 30,
+		    .has_phys_start = true, .phys_start = 1ULL << 30 },
+		  -ENOSPC },
+		{ "size below 16 MiB", { .mode = PMEMCTL_NS_MODE_FSDAX,
+		  .size = 8ULL << 20 }, -EINVAL },
+		{ "size not 4K-aligned", { .mode = PMEMCTL_NS_MODE_FSDAX,
+		  .size = (32ULL << 20) + 512 }, -EINVAL },
+		{ "size beyond the media", { .mode = PMEMCTL_NS_MODE_FSDAX,
+		  .size = 128ULL << 20 }, -EINVAL },
+		{ "null uuid", { .mode = PMEMCTL_NS_MODE_FSDAX,
+		  .uuid = null_uuid }, -EINVAL },
+	};
+	uint64_t before;
+
+	if (!tap_ok(t, buf && pmemctl_media_new_memory(ctx, buf, len, true,
+						       &m) == 0, "memory media"))
+		return;
+	/* a stray byte in the first 8 KiB: data that must not be lost */
+	buf[100] = 0x5a;
+	before = hash(buf, len);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		int rc = pmemctl_media_write_pfn(m, &bad[i].spec);
+
+		tap_ok(t, rc == bad[i].rc && hash(buf, len) == before,
+		       "%s: refused (%d), nothing written", bad[i].what, rc);
+	}
+	tap_ok(t, pmemctl_media_write_pfn(m, &s) == -EBUSY &&
+	       hash(buf, len) == before,
+	       "data in the first 8 KiB: -EBUSY without force, unchanged");
+	s.force = true;
+	tap_ok(t, pmemctl_media_write_pfn(m, &s) == 0 &&
+	       !memcmp(buf + 4096, PFN_SIG, 16) && buf[100] == 0,
+	       "--force writes the area: zeroes, then the block at 4 KiB");
+	s.force = false;
+	s.mode = PMEMCTL_NS_MODE_DEVDAX;
+	before = hash(buf, len);
+	tap_ok(t, pmemctl_media_write_pfn(m, &s) == -EBUSY &&
+	       hash(buf, len) == before,
+	       "an existing PFN block: -EBUSY without force, unchanged");
+	pmemctl_media_close(m);
+	free(buf);
+}
+
 int main(void)
 {
 	struct pmemctl_ctx *ctx;
@@ -95,6 +196,7 @@ int main(void)
 	test_worked_values(&t);
 	test_fixture(&t, ctx, "ns-v1.1", 1);	/* fsdax map=mem */
 	test_fixture(&t, ctx, "ns-v1.2", 2);	/* fsdax map=dev, devdax */
+	test_write_refusals(&t, ctx);
 	pmemctl_free(ctx);
 	return tap_done(&t);
 }

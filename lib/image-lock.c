@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: LGPL-2.1-only
+/*
+ * Image platform locks.  One writer per platform: an exclusive,
+ * non-blocking flock(2) on DIR/platform.json for as long as a writer has
+ * the platform open.  Each image file also carries the flock its media
+ * takes (media.c), so a writer that reaches an image by its path alone
+ * (check-btt FILE --repair) excludes the platform's writers as well.
+ */
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model.h"
+
+struct pmemctl_platform_lock {
+	int fd;
+};
+
+int platform_lock(struct pmemctl_ctx *ctx, const char *dir, int *fd)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, PLATFORM_FILE);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		int rc = -errno;
+
+		err(ctx, "%s: cannot open: %s", path, strerror(errno));
+		return rc;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	err(ctx, "%s: busy: platform is being changed by another process",
+	    dir);
+	return -EBUSY;
+}
+
+static bool same_file(const char *path, const struct stat *file)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_dev == file->st_dev &&
+	       st.st_ino == file->st_ino;
+}
+
+/*
+ * Does DIR/platform.json list @file among its images?  Only the image
+ * names are read: a description that fails other checks still owns them.
+ */
+static bool platform_lists(const char *dir, const struct stat *file)
+{
+	struct json_object *root, *dimms, *image;
+	char path[PATH_MAX];
+	bool found = false;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, PLATFORM_FILE);
+	if (access(path, F_OK) < 0)
+		return false;
+	root = json_object_from_file(path);
+	if (!json_object_object_get_ex(root, "dimms", &dimms) ||
+	    !json_object_is_type(dimms, json_type_array)) {
+		json_object_put(root);
+		return false;
+	}
+	for (size_t i = 0; !found && i < json_object_array_length(dimms); i++) {
+		if (!json_object_object_get_ex(json_object_array_get_idx(dimms, i),
+					       "image", &image) ||
+		    !json_object_is_type(image, json_type_string))
+			continue;
+		image_path(dir, json_object_get_string(image), path,
+			   sizeof(path));
+		found = same_file(path, file);
+	}
+	json_object_put(root);
+	return found;
+}
+
+PMEMCTL_EXPORT int
+pmemctl_platform_lock_image(struct pmemctl_ctx *ctx, const char *dir,
+			    const char *file, struct pmemctl_platform_lock **lock)
+{
+	struct stat st;
+	int fd, rc;
+
+	*lock = NULL;
+	if (stat(file, &st) < 0 || !platform_lists(dir, &st))
+		return 0;
+	rc = platform_lock(ctx, dir, &fd);
+	if (!rc) {
+		*lock = malloc(sizeof(**lock));
+		rc = *lock ? 1 : -ENOMEM;
+	}
+	if (rc < 0) {
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	(*lock)->fd = fd;
+	return 1;
+}
+
+PMEMCTL_EXPORT void pmemctl_platform_unlock(struct pmemctl_platform_lock *lock)
+{
+	if (!lock)
+		return;
+	close(lock->fd);
+	free(lock);
+}
