@@ -133,7 +133,7 @@ static int open_path(struct cmd_ctx *cc, struct check_params *p,
 		     struct target *t, const struct stat *st, bool writable)
 {
 	unsigned flags = writable ? PMEMCTL_MEDIA_WRITE : PMEMCTL_MEDIA_EXCL;
-	struct pmemctl_media *whole;
+	struct pmemctl_media *whole = NULL;
 	uint64_t size;
 	int rc;
 
