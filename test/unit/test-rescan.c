@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Handles across rescans, through the public API only: a label change in
- * region 0 (create, reconfigure, destroy, label commands) rescans region 0
+ * Handles across rescans, through the public API only: a change in region
+ * 0 (create, reconfigure, destroy, write-infoblock, label commands)
+ * rescans region 0
  * alone, so a namespace handle of region 1 taken before stays valid and
  * keeps reading the same namespace.  Run under ASan (the sanitizer build
  * runs the unit suite) a handle freed by an over-wide rescan is a
@@ -73,6 +74,8 @@ static void change_region0(struct tap *t, struct pmemctl_bus *bus,
 	struct pmemctl_dimm *d0 = pmemctl_region_get_mapping_dimm(r0, 0);
 	struct pmemctl_ns_spec fsdax = { .mode = PMEMCTL_NS_MODE_FSDAX,
 					 .force = true };
+	struct pmemctl_pfn_spec pfn = { .mode = PMEMCTL_NS_MODE_FSDAX,
+					.force = true };
 	struct pmemctl_namespace *ns;
 
 	ns = create(r0, PMEMCTL_NS_MODE_SECTOR, "churn");
@@ -81,6 +84,9 @@ static void change_region0(struct tap *t, struct pmemctl_bus *bus,
 	tap_ok(t, ns && pmemctl_namespace_reconfigure(ns, &fsdax, &ns) == 0 &&
 	       still_valid(bus, h),
 	       "reconfigure in region 0: region 1's handles still valid");
+	tap_ok(t, ns && pmemctl_namespace_write_pfn(ns, &pfn, &ns) == 0 &&
+	       ns && still_valid(bus, h),
+	       "write-infoblock in region 0: region 1's handles still valid");
 	tap_ok(t, ns && pmemctl_namespace_destroy(ns, true) == 0 &&
 	       still_valid(bus, h),
 	       "destroy in region 0: region 1's handles still valid");
