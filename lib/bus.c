@@ -21,14 +21,8 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 
 PMEMCTL_EXPORT void pmemctl_bus_close(struct pmemctl_bus *bus)
 {
-	if (!bus)
-		return;
-	bus_free_regions(bus);
-	if (bus->ops && bus->ops->close)
+	if (bus)
 		bus->ops->close(bus);
-	free(bus->dimms);
-	free(bus->path);
-	free(bus);
 }
 
 PMEMCTL_EXPORT const char *pmemctl_bus_get_devname(struct pmemctl_bus *bus)
@@ -44,26 +38,66 @@ PMEMCTL_EXPORT const char *pmemctl_bus_get_provider(struct pmemctl_bus *bus)
 PMEMCTL_EXPORT const char *
 pmemctl_bus_get_platform_path(struct pmemctl_bus *bus)
 {
-	return bus->path;
+	return bus->ops->platform_path ? bus->ops->platform_path(bus) : NULL;
 }
 
+/* An image platform is one that lives in a directory. */
 PMEMCTL_EXPORT bool pmemctl_bus_is_image(struct pmemctl_bus *bus)
 {
-	return bus->path != NULL;
+	return pmemctl_bus_get_platform_path(bus) != NULL;
+}
+
+PMEMCTL_EXPORT int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus,
+					     uint64_t ram_size, char ***argv,
+					     unsigned *argc)
+{
+	if (!bus->ops->qemu_args) {
+		err(bus->ctx, "%s: QEMU arguments exist only for image platforms",
+		    bus->devname);
+		return -EOPNOTSUPP;
+	}
+	return bus->ops->qemu_args(bus, ram_size, argv, argc);
+}
+
+/* ---- rescans ------------------------------------------------------------ */
+
+int region_rescan(struct pmemctl_region *r)
+{
+	return r->bus->ops->scan_region(r);
+}
+
+static bool region_maps(struct pmemctl_region *r, struct pmemctl_dimm *dimm)
+{
+	for (unsigned j = 0; j < r->nmappings; j++)
+		if (r->mappings[j].dimm == dimm)
+			return true;
+	return false;
+}
+
+/* After a label change: every region the DIMM maps into, and no other. */
+int dimm_rescan(struct pmemctl_dimm *dimm)
+{
+	struct pmemctl_bus *bus = dimm->bus;
+	int rc = 0;
+
+	for (unsigned i = 0; !rc && i < bus->nregions; i++)
+		if (region_maps(bus->regions[i], dimm))
+			rc = region_rescan(bus->regions[i]);
+	return rc;
 }
 
 /* ---- dimms -------------------------------------------------------------- */
 
 PMEMCTL_EXPORT struct pmemctl_dimm *pmemctl_dimm_get_first(struct pmemctl_bus *bus)
 {
-	return bus->ndimms ? &bus->dimms[0] : NULL;
+	return bus->ndimms ? bus->dimms[0] : NULL;
 }
 
 PMEMCTL_EXPORT struct pmemctl_dimm *pmemctl_dimm_get_next(struct pmemctl_dimm *dimm)
 {
 	struct pmemctl_bus *bus = dimm->bus;
 
-	return dimm->id + 1 < bus->ndimms ? &bus->dimms[dimm->id + 1] : NULL;
+	return dimm->id + 1 < bus->ndimms ? bus->dimms[dimm->id + 1] : NULL;
 }
 
 PMEMCTL_EXPORT struct pmemctl_bus *pmemctl_dimm_get_bus(struct pmemctl_dimm *d)
@@ -113,33 +147,79 @@ PMEMCTL_EXPORT uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *d)
 
 PMEMCTL_EXPORT const char *pmemctl_dimm_get_image_path(struct pmemctl_dimm *d)
 {
-	return d->image_path;
+	const struct platform_ops *ops = d->bus->ops;
+
+	return ops->dimm_image_path ? ops->dimm_image_path(d) : NULL;
+}
+
+PMEMCTL_EXPORT int pmemctl_dimm_enable(struct pmemctl_dimm *dimm)
+{
+	return dimm->bus->ops->dimm_enable(dimm);
+}
+
+PMEMCTL_EXPORT int pmemctl_dimm_disable(struct pmemctl_dimm *dimm)
+{
+	return dimm->bus->ops->dimm_disable(dimm);
+}
+
+/* ---- label storage area ------------------------------------------------- */
+
+static int label_area(struct pmemctl_dimm *dimm, struct pmemctl_media **m)
+{
+	return dimm->bus->ops->label_area(dimm, m);
+}
+
+static int label_write_begin(struct pmemctl_dimm *dimm,
+			     struct pmemctl_media **m)
+{
+	const struct platform_ops *ops = dimm->bus->ops;
+	int rc = label_area(dimm, m);
+
+	return rc || !ops->label_write_begin ? rc : ops->label_write_begin(dimm);
+}
+
+/* The area changed: let the platform re-read it, then rescan. */
+static int label_write_end(struct pmemctl_dimm *dimm)
+{
+	const struct platform_ops *ops = dimm->bus->ops;
+	int rc = ops->label_write_end ? ops->label_write_end(dimm) : 0;
+
+	return rc ? rc : dimm_rescan(dimm);
 }
 
 PMEMCTL_EXPORT int pmemctl_dimm_read_lsa(struct pmemctl_dimm *dimm,
 					 uint64_t offset, void *buf,
 					 size_t len)
 {
-	return pmemctl_media_read(dimm->lsa_media, offset, buf, len);
+	struct pmemctl_media *m;
+	int rc = label_area(dimm, &m);
+
+	return rc ? rc : pmemctl_media_read(m, offset, buf, len);
 }
 
 PMEMCTL_EXPORT int pmemctl_dimm_write_lsa(struct pmemctl_dimm *dimm,
 					  uint64_t offset, const void *buf,
 					  size_t len)
 {
-	int rc = pmemctl_media_write(dimm->lsa_media, offset, buf, len);
+	struct pmemctl_media *m;
+	int rc = label_write_begin(dimm, &m);
 
 	if (!rc)
-		rc = pmemctl_media_flush(dimm->lsa_media);
+		rc = pmemctl_media_write(m, offset, buf, len);
 	if (!rc)
-		rc = bus_scan_regions(dimm->bus);
+		rc = pmemctl_media_flush(m);
+	if (!rc)
+		rc = label_write_end(dimm);
 	return rc;
 }
 
 PMEMCTL_EXPORT int pmemctl_lsa_load(struct pmemctl_dimm *dimm,
 				    struct pmemctl_lsa **lsa)
 {
-	return lsa_load(dimm->bus->ctx, dimm->lsa_media, dimm->devname, lsa);
+	struct pmemctl_media *m;
+	int rc = label_area(dimm, &m);
+
+	return rc ? rc : lsa_load(dimm->bus->ctx, m, dimm->devname, lsa);
 }
 
 /*
@@ -153,8 +233,8 @@ PMEMCTL_EXPORT int pmemctl_dimm_refuse_relabel(struct pmemctl_dimm *dimm,
 	int rc = 0;
 
 	for (unsigned i = 0; !rc && i < bus->nregions; i++)
-		if (bus->regions[i].mappings[0].dimm == dimm)
-			rc = region_refuse_relabel(&bus->regions[i], force);
+		if (region_maps(bus->regions[i], dimm))
+			rc = region_refuse_relabel(bus->regions[i], force);
 	return rc;
 }
 
@@ -163,6 +243,7 @@ PMEMCTL_EXPORT int pmemctl_dimm_init_labels(struct pmemctl_dimm *dimm,
 					    bool force)
 {
 	struct pmemctl_ctx *ctx = dimm->bus->ctx;
+	struct pmemctl_media *m;
 	struct pmemctl_lsa *lsa;
 	int rc;
 
@@ -183,20 +264,25 @@ PMEMCTL_EXPORT int pmemctl_dimm_init_labels(struct pmemctl_dimm *dimm,
 		if (rc)
 			return rc;
 	}
-	rc = lsa_init(ctx, dimm->lsa_media, dimm->devname, version);
+	rc = label_write_begin(dimm, &m);
 	if (!rc)
-		rc = bus_scan_regions(dimm->bus);
+		rc = lsa_init(ctx, m, dimm->devname, version);
+	if (!rc)
+		rc = label_write_end(dimm);
 	return rc;
 }
 
 PMEMCTL_EXPORT int pmemctl_dimm_zero_labels(struct pmemctl_dimm *dimm)
 {
-	int rc = pmemctl_media_zero(dimm->lsa_media, 0, dimm->label_size);
+	struct pmemctl_media *m;
+	int rc = label_write_begin(dimm, &m);
 
 	if (!rc)
-		rc = pmemctl_media_flush(dimm->lsa_media);
+		rc = pmemctl_media_zero(m, 0, dimm->label_size);
 	if (!rc)
-		rc = bus_scan_regions(dimm->bus);
+		rc = pmemctl_media_flush(m);
+	if (!rc)
+		rc = label_write_end(dimm);
 	return rc;
 }
 
@@ -210,7 +296,7 @@ PMEMCTL_EXPORT int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
 
 	if (!data)
 		return -ENOMEM;
-	rc = pmemctl_media_read(dimm->lsa_media, 0, data, size);
+	rc = pmemctl_dimm_read_lsa(dimm, 0, data, size);
 	if (!rc) {
 		lsa_probe_indexes(data, size, info, &lsz);
 		rc = info[0].valid || info[1].valid ? 0 : -EBADMSG;
@@ -223,14 +309,14 @@ PMEMCTL_EXPORT int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
 
 PMEMCTL_EXPORT struct pmemctl_region *pmemctl_region_get_first(struct pmemctl_bus *bus)
 {
-	return bus->nregions ? &bus->regions[0] : NULL;
+	return bus->nregions ? bus->regions[0] : NULL;
 }
 
 PMEMCTL_EXPORT struct pmemctl_region *pmemctl_region_get_next(struct pmemctl_region *r)
 {
 	struct pmemctl_bus *bus = r->bus;
 
-	return r->id + 1 < bus->nregions ? &bus->regions[r->id + 1] : NULL;
+	return r->id + 1 < bus->nregions ? bus->regions[r->id + 1] : NULL;
 }
 
 PMEMCTL_EXPORT unsigned pmemctl_region_get_id(struct pmemctl_region *r)
@@ -266,11 +352,28 @@ PMEMCTL_EXPORT bool pmemctl_region_is_labelled(struct pmemctl_region *r)
 
 PMEMCTL_EXPORT uint64_t pmemctl_region_get_iset_cookie(struct pmemctl_region *r)
 {
-	struct pmemctl_lsa *lsa = r->mappings[0].dimm->lsa;
+	return r->iset_cookie;
+}
 
-	/* the kernel uses cookie2 unless the index is v1.1 */
-	return pmemctl_region_compute_cookie(r,
-		lsa ? pmemctl_lsa_get_version(lsa) : PMEMCTL_LABEL_V1_2);
+PMEMCTL_EXPORT uint64_t pmemctl_region_get_available_size(struct pmemctl_region *r)
+{
+	return r->available_size;
+}
+
+PMEMCTL_EXPORT uint64_t
+pmemctl_region_get_max_available_extent(struct pmemctl_region *r)
+{
+	return r->max_available_extent;
+}
+
+PMEMCTL_EXPORT int pmemctl_region_enable(struct pmemctl_region *r)
+{
+	return r->bus->ops->region_enable(r);
+}
+
+PMEMCTL_EXPORT int pmemctl_region_disable(struct pmemctl_region *r)
+{
+	return r->bus->ops->region_disable(r);
 }
 
 PMEMCTL_EXPORT unsigned pmemctl_region_get_nmappings(struct pmemctl_region *r)

@@ -4,10 +4,12 @@
  * kernel reports it (formats.md E.3): allocated extents are rounded outward
  * to the allocation unit (align / nmappings) and what is left is summed
  * (available_size) or its largest run taken (max_available_extent).
+ * Image backend: the scan fills the region's fields from these, and
+ * creating a namespace takes the lowest free extent.
  */
 #include <stdlib.h>
 
-#include "model.h"
+#include "image.h"
 
 struct extent {
 	uint64_t start, end;	/* [start, end) */
@@ -31,12 +33,12 @@ static struct extent *allocated_extents(struct pmemctl_region *r,
 	if (!ext)
 		return NULL;
 	for (unsigned i = 0; i < r->nnamespaces; i++) {
-		struct pmemctl_namespace *ns = r->namespaces[i];
+		struct image_namespace *ns = image_ns(r->namespaces[i]);
 
-		if (ns->is_seed || !ns->has_uuid)
+		if (ns->ns.is_seed || !ns->ns.has_uuid)
 			continue;
 		ext[*n].start = ALIGN_DOWN(ns->dpa, unit);
-		ext[*n].end = ALIGN_UP(ns->dpa + ns->raw_size, unit);
+		ext[*n].end = ALIGN_UP(ns->dpa + ns->ns.raw_size, unit);
 		(*n)++;
 	}
 	qsort(ext, *n, sizeof(*ext), cmp_extent);
@@ -100,7 +102,7 @@ static void take_largest(uint64_t start, uint64_t len, void *arg)
 	}
 }
 
-PMEMCTL_EXPORT uint64_t pmemctl_region_get_available_size(struct pmemctl_region *r)
+uint64_t region_available_size(struct pmemctl_region *r)
 {
 	uint64_t total = 0;
 
@@ -111,8 +113,7 @@ PMEMCTL_EXPORT uint64_t pmemctl_region_get_available_size(struct pmemctl_region 
 	return total * r->nmappings;
 }
 
-PMEMCTL_EXPORT uint64_t
-pmemctl_region_get_max_available_extent(struct pmemctl_region *r)
+uint64_t region_max_available_extent(struct pmemctl_region *r)
 {
 	struct largest l = { 0, 0 };
 

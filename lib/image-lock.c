@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "image.h"
 
 struct pmemctl_platform_lock {
 	int fd;

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "image.h"
 
 #define PLATFORM_FORMAT 1
 #define PLATFORM_MAX_DIMMS 32
@@ -518,7 +518,6 @@ PMEMCTL_EXPORT int pmemctl_platform_adopt(struct pmemctl_ctx *ctx,
 
 static void identity_from_slot(struct pmemctl_dimm *dimm, unsigned slot)
 {
-	dimm->slot = slot;
 	dimm->handle = slot + 1;
 	dimm->phys_id = 0;	/* QEMU leaves the memdev physical id 0 */
 	dimm->vendor = QEMU_VENDOR;
@@ -533,7 +532,7 @@ static void identity_from_slot(struct pmemctl_dimm *dimm, unsigned slot)
 
 /* The image must be a regular file of the size the platform records. */
 static int check_image_file(struct pmemctl_ctx *ctx,
-			    const struct pmemctl_dimm *dimm,
+			    const struct image_dimm *dimm,
 			    const struct image_dimm_desc *d)
 {
 	struct stat st;
@@ -542,13 +541,13 @@ static int check_image_file(struct pmemctl_ctx *ctx,
 		return 0;	/* opening it says why */
 	if (!S_ISREG(st.st_mode)) {
 		err(ctx, "%s: image %s is %s, not an image file",
-		    dimm->devname, dimm->image_path,
+		    dimm->dimm.devname, dimm->image_path,
 		    S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
 		return -EBADMSG;
 	}
 	if ((uint64_t)st.st_size != d->file_size) {
 		err(ctx, "%s: image %s is %llu bytes but the platform says %llu (truncated or resized image)",
-		    dimm->devname, dimm->image_path,
+		    dimm->dimm.devname, dimm->image_path,
 		    (unsigned long long)st.st_size,
 		    (unsigned long long)d->file_size);
 		return -EIO;
@@ -556,21 +555,24 @@ static int check_image_file(struct pmemctl_ctx *ctx,
 	return 0;
 }
 
-static int open_dimm(struct pmemctl_bus *bus, struct pmemctl_dimm *dimm,
+static int open_dimm(struct image_bus *ib, struct image_dimm *dimm,
 		     const struct image_dimm_desc *d)
 {
+	struct pmemctl_bus *bus = &ib->bus;
 	unsigned flags = bus->writable ? PMEMCTL_MEDIA_WRITE : 0;
 	struct pmemctl_media *file;
 	int rc;
 
-	dimm->bus = bus;
-	snprintf(dimm->devname, sizeof(dimm->devname), "nmem%u", dimm->id);
-	identity_from_slot(dimm, d->slot);
+	dimm->dimm.bus = bus;
+	snprintf(dimm->dimm.devname, sizeof(dimm->dimm.devname), "nmem%u",
+		 dimm->dimm.id);
+	identity_from_slot(&dimm->dimm, d->slot);
+	dimm->slot = d->slot;
 	dimm->file_size = d->file_size;
-	dimm->label_size = d->label_size;
+	dimm->dimm.label_size = d->label_size;
 	dimm->align = d->align;
 	dimm->media_size = pmem_size_of(d);
-	rc = resolve_image(bus->path, d->image, &dimm->image_path);
+	rc = resolve_image(ib->path, d->image, &dimm->image_path);
 	if (rc)
 		return rc;
 	rc = check_image_file(bus->ctx, dimm, d);
@@ -598,24 +600,26 @@ static int open_dimm(struct pmemctl_bus *bus, struct pmemctl_dimm *dimm,
 	return rc;
 }
 
-static void image_close(struct pmemctl_bus *bus)
+void image_close(struct pmemctl_bus *bus)
 {
-	if (bus->lock_fd >= 0)
-		close(bus->lock_fd);
+	struct image_bus *ib = image_bus(bus);
+
+	image_free_regions(bus);
+	if (ib->lock_fd >= 0)
+		close(ib->lock_fd);
 	for (unsigned i = 0; i < bus->ndimms; i++) {
-		struct pmemctl_dimm *dimm = &bus->dimms[i];
+		struct image_dimm *dimm = &ib->dimms[i];
 
 		pmemctl_lsa_free(dimm->lsa);
 		pmemctl_media_close(dimm->media);
 		pmemctl_media_close(dimm->lsa_media);
 		free(dimm->image_path);
 	}
+	free(ib->dimms);
+	free(bus->dimms);
+	free(ib->path);
+	free(ib);
 }
-
-static const struct platform_ops image_ops = {
-	.provider = "ACPI.NFIT",
-	.close = image_close,
-};
 
 static int cmp_slot(const void *a, const void *b)
 {
@@ -630,6 +634,7 @@ PMEMCTL_EXPORT int pmemctl_bus_open_image(struct pmemctl_ctx *ctx,
 {
 	struct image_dimm_desc *descs;
 	struct pmemctl_bus *bus;
+	struct image_bus *ib;
 	unsigned n;
 	int rc;
 
@@ -638,29 +643,32 @@ PMEMCTL_EXPORT int pmemctl_bus_open_image(struct pmemctl_ctx *ctx,
 		return rc;
 	/* QEMU registers NFIT entries, hence nmem and region ids, by slot */
 	qsort(descs, n, sizeof(*descs), cmp_slot);
-	bus = calloc(1, sizeof(*bus));
-	if (!bus) {
+	ib = calloc(1, sizeof(*ib));
+	if (!ib) {
 		free_descs(descs, n);
 		return -ENOMEM;
 	}
+	bus = &ib->bus;
 	bus->ctx = ctx;
 	bus->ops = &image_ops;
 	bus->writable = writable;
-	bus->path = realpath(dir, NULL);
-	bus->lock_fd = -1;
+	ib->path = realpath(dir, NULL);
+	ib->lock_fd = -1;
 	snprintf(bus->devname, sizeof(bus->devname), "ndbus0");
+	ib->dimms = calloc(n, sizeof(*ib->dimms));
 	bus->dimms = calloc(n, sizeof(*bus->dimms));
-	rc = bus->path && bus->dimms ? 0 : -ENOMEM;
+	rc = ib->path && ib->dimms && bus->dimms ? 0 : -ENOMEM;
 	if (!rc && writable)
-		rc = platform_lock(ctx, bus->path, &bus->lock_fd);
+		rc = platform_lock(ctx, ib->path, &ib->lock_fd);
 	for (unsigned i = 0; !rc && i < n; i++) {
-		bus->dimms[i].id = i;
+		bus->dimms[i] = &ib->dimms[i].dimm;
+		bus->dimms[i]->id = i;
 		bus->ndimms = i + 1;
-		rc = open_dimm(bus, &bus->dimms[i], &descs[i]);
+		rc = open_dimm(ib, &ib->dimms[i], &descs[i]);
 	}
 	free_descs(descs, n);
 	if (!rc)
-		rc = bus_scan_regions(bus);
+		rc = image_scan(bus);
 	if (rc) {
 		pmemctl_bus_close(bus);
 		return rc;
@@ -717,10 +725,10 @@ static char *fmt(const char *format, ...)
 	return n < 0 ? NULL : s;
 }
 
-PMEMCTL_EXPORT int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus,
-					     uint64_t ram_size, char ***argv,
-					     unsigned *argc)
+int image_qemu_args(struct pmemctl_bus *bus, uint64_t ram_size,
+		    char ***argv, unsigned *argc)
 {
+	struct image_bus *ib = image_bus(bus);
 	uint64_t maxmem = ram_size;
 	int rc;
 
@@ -728,13 +736,8 @@ PMEMCTL_EXPORT int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus,
 		err(bus->ctx, "guest memory must be a whole number of MiB");
 		return -EINVAL;
 	}
-	if (bus->ops != &image_ops) {
-		err(bus->ctx, "%s: QEMU arguments exist only for image platforms",
-		    bus->devname);
-		return -EOPNOTSUPP;
-	}
 	for (unsigned i = 0; i < bus->ndimms; i++)
-		maxmem += bus->dimms[i].file_size;
+		maxmem += ib->dimms[i].file_size;
 	maxmem = ALIGN_UP(maxmem, 1ULL << 30);
 	*argv = NULL;
 	*argc = 0;
@@ -746,7 +749,7 @@ PMEMCTL_EXPORT int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus,
 			      (unsigned long long)(ram_size >> 20), bus->ndimms,
 			      (unsigned long long)(maxmem >> 20)));
 	for (unsigned i = 0; !rc && i < bus->ndimms; i++) {
-		struct pmemctl_dimm *d = &bus->dimms[i];
+		struct image_dimm *d = &ib->dimms[i];
 		char *path = qemu_escape(d->image_path);
 
 		rc = push_arg(argv, argc, strdup("-object"));
@@ -759,7 +762,7 @@ PMEMCTL_EXPORT int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus,
 		rc = rc ?: push_arg(argv, argc,
 			fmt("nvdimm,memdev=mem%u,id=nvdimm%u,slot=%u,label-size=%llu",
 			    d->slot, d->slot, d->slot,
-			    (unsigned long long)d->label_size));
+			    (unsigned long long)d->dimm.label_size));
 		free(path);
 	}
 	return rc;

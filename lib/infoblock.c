@@ -116,6 +116,15 @@ int btt_find_backups(struct pmemctl_media *m, bool wipe, uint64_t *first)
 	return found;
 }
 
+int btt_wipe_backups(struct pmemctl_media *m)
+{
+	int rc = btt_find_backups(m, true, NULL);
+
+	if (rc > 0)
+		rc = pmemctl_media_flush(m);
+	return rc < 0 ? rc : 0;
+}
+
 static int read_block(struct pmemctl_media *m, uint64_t off, void *buf)
 {
 	if (pmemctl_media_size(m) < off + BTT_INFO_SIZE)

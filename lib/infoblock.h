@@ -49,6 +49,8 @@ static inline uint64_t btt_expected_info2(uint64_t size, uint64_t off)
  * a negative errno.
  */
 int btt_find_backups(struct pmemctl_media *m, bool wipe, uint64_t *first);
+/* Zero and flush those blocks: no BTT can be restored from @m after. */
+int btt_wipe_backups(struct pmemctl_media *m);
 
 /*
  * A valid info block of another kind where the kernel probes: a PFN or DAX

@@ -4,7 +4,9 @@
  *
  * Object model: ctx -> bus (one platform: an image directory or the live
  * kernel) -> dimm / region -> namespace.  Handles are opaque and owned by
- * their parent; they stay valid until the bus is closed or rescanned.
+ * their parent; they stay valid until the bus is closed, except that a
+ * change to a region's labels replaces that region's namespace handles
+ * (see Provisioning).
  * Every function that can fail returns 0 or a negative errno and logs one
  * message naming the object and the problem through the context's logger.
  */
@@ -127,9 +129,13 @@ int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx, bool writable,
 void pmemctl_bus_close(struct pmemctl_bus *bus);
 const char *pmemctl_bus_get_devname(struct pmemctl_bus *bus);
 const char *pmemctl_bus_get_provider(struct pmemctl_bus *bus);
+/* The image platform's directory; NULL on other platforms. */
 const char *pmemctl_bus_get_platform_path(struct pmemctl_bus *bus);
 bool pmemctl_bus_is_image(struct pmemctl_bus *bus);
-/* Write the QEMU arguments that boot this image platform, one per line. */
+/*
+ * The QEMU arguments that boot this image platform, one per entry;
+ * -EOPNOTSUPP on other platforms.
+ */
 int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus, uint64_t ram_size,
 			      char ***argv, unsigned *argc);
 
@@ -151,7 +157,15 @@ uint16_t pmemctl_dimm_get_phys_id(struct pmemctl_dimm *dimm);
 uint32_t pmemctl_dimm_get_serial(struct pmemctl_dimm *dimm);
 uint16_t pmemctl_dimm_get_vendor(struct pmemctl_dimm *dimm);
 uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *dimm);
+/* The DIMM's backing file on an image platform; NULL on other platforms. */
 const char *pmemctl_dimm_get_image_path(struct pmemctl_dimm *dimm);
+
+/*
+ * Bind and unbind the DIMM's driver (live kernel).  On an image platform
+ * there are no drivers: -EOPNOTSUPP, saying so.
+ */
+int pmemctl_dimm_enable(struct pmemctl_dimm *dimm);
+int pmemctl_dimm_disable(struct pmemctl_dimm *dimm);
 
 /* Raw label storage area access, bounds-checked against its size. */
 int pmemctl_dimm_read_lsa(struct pmemctl_dimm *dimm, uint64_t offset,
@@ -249,6 +263,10 @@ struct pmemctl_dimm *pmemctl_region_get_mapping_dimm(struct pmemctl_region *r,
 uint64_t pmemctl_region_get_mapping_offset(struct pmemctl_region *r, unsigned i);
 uint64_t pmemctl_region_get_mapping_length(struct pmemctl_region *r, unsigned i);
 
+/* Bind and unbind the region's driver (live kernel; see the DIMM's). */
+int pmemctl_region_enable(struct pmemctl_region *region);
+int pmemctl_region_disable(struct pmemctl_region *region);
+
 /* Compute the interleave-set cookie for a label version (formats B.5). */
 uint64_t pmemctl_region_compute_cookie(struct pmemctl_region *region,
 				       enum pmemctl_label_version version);
@@ -302,13 +320,19 @@ bool pmemctl_namespace_is_seed(struct pmemctl_namespace *ns);
 /* media view of the namespace's raw capacity (single-mapping regions) */
 int pmemctl_namespace_open_media(struct pmemctl_namespace *ns,
 				 struct pmemctl_media **media);
+/* Bind and unbind the namespace's driver (live kernel; see the DIMM's). */
+int pmemctl_namespace_enable(struct pmemctl_namespace *ns);
+int pmemctl_namespace_disable(struct pmemctl_namespace *ns);
 
 /*
  * Provisioning.  Each call writes the mode's layout into the namespace's
  * range first and commits the label last, so an interruption leaves either
  * the old namespace or the new one.  Label changes rescan the region:
- * namespace handles from before the call are invalid afterwards; the call
- * returns the new one.  Without @force nothing that holds a BTT/PFN/DAX
+ * its namespace handles from before the call are invalid afterwards (the
+ * call returns the new one); DIMM and region handles, and the namespace
+ * handles of every other region, stay valid.  The label commands
+ * (pmemctl_dimm_write_lsa, _init_labels, _zero_labels) rescan the regions
+ * of their DIMM the same way.  Without @force nothing that holds a BTT/PFN/DAX
  * layout, non-zero data in its first 8 KiB or a BTT backup info block is
  * overwritten (-EBUSY).  The old layout's info blocks and BTT backup info
  * blocks are wiped (the backups first), so no BTT can be recovered from a

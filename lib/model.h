@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The object model shared by the platform backends: bus -> dimm / region ->
- * namespace.  A backend fills these structs; the getters in bus.c and
- * namespace.c read them.
+ * namespace, the provider table a backend implements, and the namespace
+ * plan that planning (plan.c) hands a backend to carry out.  A backend
+ * allocates these structs embedded in its own (container_of) and fills
+ * them; the getters in bus.c and namespace.c read them and never ask which
+ * backend filled them.
  */
 #ifndef PMEMCTL_MODEL_H
 #define PMEMCTL_MODEL_H
@@ -10,10 +13,69 @@
 #include "label.h"
 
 #define DEVNAME_LEN 32
+#define INFO_RESERVE SZ_8K	/* a namespace's info blocks: wiped on mode changes */
 
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+struct ns_plan;
+
+/* Where a region's namespaces can start, as the platform guarantees it. */
+struct region_placement {
+	uint64_t start_align;	/* physical start address alignment */
+};
+
+/*
+ * The provider table (Documentation/design.md).  Every op is required
+ * unless marked optional; an op a platform cannot carry out logs one line
+ * saying why and returns -EOPNOTSUPP.
+ */
 struct platform_ops {
 	const char *provider;
+
+	/* Re-read one region after a change: its DIMMs' label state and its
+	 * namespaces.  The region's namespace handles are replaced; every
+	 * other handle of the bus stays valid. */
+	int (*scan_region)(struct pmemctl_region *r);
+	/* Free everything the backend allocated, the bus included. */
 	void (*close)(struct pmemctl_bus *bus);
+
+	/* The DIMM's label storage area as a bounded media, owned by the
+	 * DIMM (callers do not close it). */
+	int (*label_area)(struct pmemctl_dimm *dimm, struct pmemctl_media **m);
+	/* Optional: refuse, with a message, to write the label area now. */
+	int (*label_write_begin)(struct pmemctl_dimm *dimm);
+	/* Optional: the label area was written; make the platform re-read
+	 * it (the caller then rescans the DIMM's regions). */
+	int (*label_write_end)(struct pmemctl_dimm *dimm);
+
+	/* A fact planning validates against. */
+	void (*region_placement)(struct pmemctl_region *r,
+				 struct region_placement *pl);
+
+	/* The namespace's raw capacity as media (one reference for the
+	 * caller). */
+	int (*ns_open_media)(struct pmemctl_namespace *ns,
+			     struct pmemctl_media **m);
+	/* Carry out a validated plan: create, or reconfigure plan->target.
+	 * The caller rescans the region afterwards. */
+	int (*ns_apply)(const struct ns_plan *plan);
+	/* Destroy a namespace planning allowed to go; the caller rescans. */
+	int (*ns_destroy)(struct pmemctl_namespace *ns);
+
+	/* Drivers: bind and unbind. */
+	int (*ns_enable)(struct pmemctl_namespace *ns);
+	int (*ns_disable)(struct pmemctl_namespace *ns);
+	int (*region_enable)(struct pmemctl_region *r);
+	int (*region_disable)(struct pmemctl_region *r);
+	int (*dimm_enable)(struct pmemctl_dimm *dimm);
+	int (*dimm_disable)(struct pmemctl_dimm *dimm);
+
+	/* Optional, image platforms: where the platform lives, how to boot it. */
+	const char *(*platform_path)(struct pmemctl_bus *bus);
+	const char *(*dimm_image_path)(struct pmemctl_dimm *dimm);
+	int (*qemu_args)(struct pmemctl_bus *bus, uint64_t ram_size,
+			 char ***argv, unsigned *argc);
 };
 
 struct pmemctl_dimm {
@@ -21,7 +83,6 @@ struct pmemctl_dimm {
 	unsigned id;
 	char devname[DEVNAME_LEN];
 	char unique_id[DEVNAME_LEN];
-	unsigned slot;			/* QEMU slot (image platform) */
 	uint32_t handle;
 	uint16_t phys_id;
 	uint16_t vendor;
@@ -29,14 +90,7 @@ struct pmemctl_dimm {
 	uint16_t revision;
 	uint32_t serial;
 	uint64_t region_offset;		/* NFIT memdev region_offset */
-	uint64_t media_size;		/* pmem bytes (pmem_size) */
 	uint64_t label_size;
-	uint64_t file_size;		/* image platform */
-	uint64_t align;			/* image platform backend align */
-	char *image_path;
-	struct pmemctl_media *media;	/* [0, media_size) */
-	struct pmemctl_media *lsa_media; /* the label area */
-	struct pmemctl_lsa *lsa;	/* NULL when label-less */
 };
 
 struct region_mapping {
@@ -46,6 +100,7 @@ struct region_mapping {
 	unsigned position;
 };
 
+/* What a namespace's label claims it for (the kernel's holder_class). */
 enum claim_class {
 	CLAIM_NONE,
 	CLAIM_BTT,
@@ -65,11 +120,8 @@ struct pmemctl_namespace {
 	bool has_uuid;			/* false for io (label-less) */
 	uint8_t uuid[16];
 	char name[NSLABEL_NAME_LEN + 1];
-	uint64_t dpa;			/* first (only) mapping's DPA */
 	uint64_t raw_size;
-	uint32_t lbasize;		/* label lbasize (namespace sector) */
 	enum claim_class claim;
-	unsigned label_slot;		/* slot on the single mapping */
 	/* derived from info blocks */
 	enum pmemctl_ns_mode mode;
 	enum pmemctl_pfn_map map;
@@ -89,6 +141,10 @@ struct pmemctl_region {
 	unsigned nmappings;
 	struct region_mapping mappings[1];	/* QEMU: one DIMM per set */
 	bool labelled;
+	enum pmemctl_label_version label_version;	/* when labelled */
+	uint64_t iset_cookie;		/* for the current label version */
+	uint64_t available_size;
+	uint64_t max_available_extent;
 	struct pmemctl_namespace **namespaces;
 	unsigned nnamespaces;
 };
@@ -97,35 +153,38 @@ struct pmemctl_bus {
 	struct pmemctl_ctx *ctx;
 	const struct platform_ops *ops;
 	char devname[DEVNAME_LEN];
-	char *path;
 	bool writable;
-	int lock_fd;			/* image platform: flock()ed, or -1 */
-	struct pmemctl_dimm *dimms;
+	struct pmemctl_dimm **dimms;	/* by id */
 	unsigned ndimms;
-	struct pmemctl_region *regions;
+	struct pmemctl_region **regions;	/* by id */
 	unsigned nregions;
 };
 
-/* image platforms: DIR/platform.json lists the DIMM images */
-#define PLATFORM_FILE "platform.json"
-/* image.c: an image's path as platform.json in @dir names it */
-void image_path(const char *dir, const char *image, char *buf, size_t len);
-/* image-lock.c: the platform writers' exclusive flock(2) on platform.json */
-int platform_lock(struct pmemctl_ctx *ctx, const char *dir, int *fd);
+/*
+ * A validated namespace plan (plan.c): everything decided before the first
+ * write.  Pure data; each backend's ns_apply carries it out its own way.
+ */
+struct ns_plan {
+	struct pmemctl_region *region;
+	struct pmemctl_namespace *target;	/* reconfigure; NULL: create */
+	enum pmemctl_ns_mode mode;
+	enum pmemctl_pfn_map map;		/* fsdax/devdax: MEM or DEV */
+	uint32_t sector_size;
+	uint32_t label_lbasize;		/* the namespace's own: 512, 4096 or 0 */
+	uint64_t align;			/* fsdax/devdax, else 0 */
+	uint64_t size;			/* raw capacity */
+	uint8_t uuid[16];
+	char name[NSLABEL_NAME_LEN];
+	bool force;
+};
 
-/* scan.c: derive regions and namespaces from labels and info blocks */
-int bus_scan_regions(struct pmemctl_bus *bus);
-void bus_free_regions(struct pmemctl_bus *bus);
-void namespace_probe_mode(struct pmemctl_namespace *ns);
-void namespace_set_names(struct pmemctl_namespace *ns);
-
-/* provision.c: -EBUSY (and a message) unless labelling @r over its
+/* plan.c: -EBUSY (and a message) unless labelling @r over its
  * label-less namespace loses nothing, or @force */
 int region_refuse_relabel(struct pmemctl_region *r, bool force);
 
-/* extent.c: lowest free DPA extent of @size bytes; -ENOSPC if none */
-int region_find_free_dpa(struct pmemctl_region *r, uint64_t size,
-			 uint64_t *dpa);
+/* bus.c: rescans after a change; other regions' handles stay valid */
+int region_rescan(struct pmemctl_region *r);
+int dimm_rescan(struct pmemctl_dimm *dimm);
 
 /* cookie.c */
 uint64_t iset_cookie(const struct pmemctl_dimm *const *dimms,

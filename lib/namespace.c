@@ -164,13 +164,15 @@ PMEMCTL_EXPORT bool pmemctl_namespace_is_seed(struct pmemctl_namespace *ns)
 PMEMCTL_EXPORT int pmemctl_namespace_open_media(struct pmemctl_namespace *ns,
 						struct pmemctl_media **media)
 {
-	struct pmemctl_dimm *dimm = ns->region->mappings[0].dimm;
+	return ns->region->bus->ops->ns_open_media(ns, media);
+}
 
-	if (ns->region->nmappings != 1) {
-		err(ns->region->bus->ctx, "%s: interleaved namespaces have no linear media view",
-		    ns->devname);
-		return -EOPNOTSUPP;
-	}
-	return pmemctl_media_new_slice(dimm->media, ns->dpa, ns->raw_size,
-				       media);
+PMEMCTL_EXPORT int pmemctl_namespace_enable(struct pmemctl_namespace *ns)
+{
+	return ns->region->bus->ops->ns_enable(ns);
+}
+
+PMEMCTL_EXPORT int pmemctl_namespace_disable(struct pmemctl_namespace *ns)
+{
+	return ns->region->bus->ops->ns_disable(ns);
 }

@@ -1,281 +1,24 @@
 // SPDX-License-Identifier: LGPL-2.1-only
 /*
- * Carving namespaces: create, reconfigure and destroy by writing labels and
- * laying out each mode (raw, sector, fsdax, devdax) the way the kernel and
- * ndctl would have.  Order for crash safety: wipe and lay out the media
- * range first, commit the label last.  A layout written into free space is
- * invisible until its label commits; a label commit is one index write.
+ * Carving namespaces on image platforms: the image provider's ns_apply
+ * (create, reconfigure) and ns_destroy carry out a plan (plan.c) by writing
+ * labels and laying out each mode (raw, sector, fsdax, devdax) the way the
+ * kernel and ndctl would have.  Order for crash safety: wipe and lay out
+ * the media range first, commit the label last.  A layout written into
+ * free space is invisible until its label commits; a label commit is one
+ * index write.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <uuid/uuid.h>
 
+#include "image.h"
 #include "infoblock.h"
-#include "model.h"
 #include "pfnlayout.h"
-
-#define NS_MIN_MODE_SIZE SZ_16M	/* BTT, PFN and DAX all need 16 MiB */
-#define INFO_RESERVE SZ_8K		/* wiped on every mode change */
-
-struct ns_plan {
-	enum pmemctl_ns_mode mode;
-	uint32_t pfn_mode;		/* PFN_MODE_RAM / PFN_MODE_PMEM */
-	uint32_t sector_size;
-	uint32_t label_lbasize;		/* what the label records */
-	uint64_t align;
-	uint64_t size;
-	uint8_t uuid[16];
-	char name[NSLABEL_NAME_LEN];
-};
 
 static struct pmemctl_ctx *region_ctx(struct pmemctl_region *r)
 {
 	return r->bus->ctx;
-}
-
-/* "16G" or "48M" style spelling for size suggestions */
-static const char *spell_size(uint64_t v, char *buf, size_t len)
-{
-	if (v && v % (1ULL << 30) == 0)
-		snprintf(buf, len, "%lluG", (unsigned long long)(v >> 30));
-	else if (v % (1ULL << 20) == 0)
-		snprintf(buf, len, "%lluM", (unsigned long long)(v >> 20));
-	else
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-	return buf;
-}
-
-static bool sector_size_valid(enum pmemctl_ns_mode mode, uint32_t ss)
-{
-	if (mode == PMEMCTL_NS_MODE_SECTOR)
-		return btt_lbasize_supported(ss);
-	return ss == 512 || ss == 4096;
-}
-
-/* fsdax and devdax need a 2 MiB-aligned guest-physical start. */
-static int check_pfn_start(struct pmemctl_region *r, const char *dev,
-			   enum pmemctl_ns_mode mode)
-{
-	struct pmemctl_dimm *dimm = r->mappings[0].dimm;
-
-	if (dimm->align >= SZ_2M || dimm->slot == 0)
-		return 0;
-	err(region_ctx(r), "%s: the DIMM's %llu-byte backend alignment cannot guarantee the 2 MiB-aligned start %s needs; use a platform with --align 2M",
-	    dev, (unsigned long long)dimm->align, pmemctl_ns_mode_name(mode));
-	return -EINVAL;
-}
-
-static int plan_mode(struct pmemctl_region *r, const struct pmemctl_ns_spec *s,
-		     struct ns_plan *p)
-{
-	struct pmemctl_ctx *ctx = region_ctx(r);
-	bool pfn = s->mode == PMEMCTL_NS_MODE_FSDAX ||
-		   s->mode == PMEMCTL_NS_MODE_DEVDAX;
-
-	if (s->mode >= PMEMCTL_NS_MODE_UNKNOWN) {
-		err(ctx, "%s: unknown namespace mode", r->devname);
-		return -EINVAL;
-	}
-	p->mode = s->mode;
-	if (!pfn && (s->map != PMEMCTL_MAP_NONE || s->align)) {
-		err(ctx, "%s: --map and --align apply to fsdax and devdax only",
-		    r->devname);
-		return -EINVAL;
-	}
-	if (s->mode == PMEMCTL_NS_MODE_DEVDAX && s->sector_size) {
-		err(ctx, "%s: devdax namespaces have no sector size",
-		    r->devname);
-		return -EINVAL;
-	}
-	p->sector_size = s->sector_size ? s->sector_size :
-			 s->mode == PMEMCTL_NS_MODE_SECTOR ? 4096 : 512;
-	if (!sector_size_valid(s->mode, p->sector_size)) {
-		err(ctx, "%s: sector size %u is not supported in %s mode (%s)",
-		    r->devname, p->sector_size, pmemctl_ns_mode_name(s->mode),
-		    s->mode == PMEMCTL_NS_MODE_SECTOR ?
-		    "512, 520, 528, 4096, 4104, 4160 or 4224" : "512 or 4096");
-		return -EINVAL;
-	}
-	/* the namespace's own sector_size: only 512 and 4096 exist there */
-	p->label_lbasize = p->sector_size == 512 || p->sector_size == 4096 ?
-			   p->sector_size : 0;
-	p->pfn_mode = s->map == PMEMCTL_MAP_MEM ? PFN_MODE_RAM : PFN_MODE_PMEM;
-	p->align = pfn ? (s->align ? s->align : SZ_2M) : 0;
-	if (pfn && p->align != SZ_4K && p->align != SZ_2M) {
-		err(ctx, "%s: alignment %llu is not supported offline (4K or 2M; 1G needs the guest's physical address)",
-		    r->devname, (unsigned long long)p->align);
-		return -EINVAL;
-	}
-	return pfn ? check_pfn_start(r, r->devname, s->mode) : 0;
-}
-
-/* A v1.1 BTT starts at 4 KiB and still needs 16 MiB behind it. */
-static int check_btt_room(struct pmemctl_region *r, const char *dev,
-			  enum pmemctl_ns_mode mode, uint64_t size)
-{
-	struct pmemctl_lsa *lsa = r->mappings[0].dimm->lsa;
-
-	if (mode != PMEMCTL_NS_MODE_SECTOR || !lsa ||
-	    pmemctl_lsa_get_version(lsa) != PMEMCTL_LABEL_V1_1 ||
-	    size - BTT1_START_OFFSET >= BTT_MIN_SIZE)
-		return 0;
-	err(region_ctx(r), "%s: a sector namespace on v1.1 labels needs more than 16 MiB (its BTT starts at 4 KiB)",
-	    dev);
-	return -EINVAL;
-}
-
-static int plan_size(struct pmemctl_region *r, uint64_t size,
-		     enum pmemctl_ns_mode mode, uint64_t *out)
-{
-	struct pmemctl_ctx *ctx = region_ctx(r);
-	/* a label-less region is all free once it gets labels */
-	uint64_t max = r->labelled ? pmemctl_region_get_max_available_extent(r)
-				   : ALIGN_DOWN(r->size, r->align);
-	char a[32], b[32];
-
-	if (!size)
-		size = max;
-	if (!size) {
-		err(ctx, "%s: no free capacity", r->devname);
-		return -ENOSPC;
-	}
-	/* too large first: rounding a huge size up would wrap to 0 */
-	if (size > max) {
-		err(ctx, "%s: size %s exceeds the largest free extent (%s)",
-		    r->devname, spell_size(size, a, sizeof(a)),
-		    spell_size(max, b, sizeof(b)));
-		return -ENOSPC;
-	}
-	if (size % r->align) {
-		err(ctx, "%s: size %llu is not a multiple of the region alignment %s (did you mean --size=%s?)",
-		    r->devname, (unsigned long long)size,
-		    spell_size(r->align, a, sizeof(a)),
-		    spell_size(ALIGN_UP(size, r->align), b, sizeof(b)));
-		return -EINVAL;
-	}
-	if (mode != PMEMCTL_NS_MODE_RAW && size < NS_MIN_MODE_SIZE) {
-		err(ctx, "%s: %s namespaces need at least 16 MiB",
-		    r->devname, pmemctl_ns_mode_name(mode));
-		return -EINVAL;
-	}
-	*out = size;
-	return check_btt_room(r, r->devname, mode, size);
-}
-
-static int plan_identity(struct pmemctl_region *r,
-			 const struct pmemctl_ns_spec *s,
-			 const struct pmemctl_namespace *keep,
-			 struct ns_plan *p)
-{
-	struct pmemctl_bus *bus = r->bus;
-	static const uint8_t zero[16];
-
-	if (s->name && strlen(s->name) >= NSLABEL_NAME_LEN) {
-		err(bus->ctx, "%s: name is %zu bytes; at most %d fit a label",
-		    r->devname, strlen(s->name), NSLABEL_NAME_LEN - 1);
-		return -EINVAL;
-	}
-	memset(p->name, 0, sizeof(p->name));
-	if (s->name)
-		memcpy(p->name, s->name, strlen(s->name));
-	else if (keep)
-		memcpy(p->name, keep->name, NSLABEL_NAME_LEN);
-	if (s->uuid)
-		memcpy(p->uuid, s->uuid, 16);
-	else
-		uuid_generate(p->uuid);
-	if (!memcmp(p->uuid, zero, 16)) {
-		err(bus->ctx, "%s: the null uuid cannot name a namespace",
-		    r->devname);
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < bus->nregions; i++)
-		for (unsigned j = 0; j < bus->regions[i].nnamespaces; j++) {
-			struct pmemctl_namespace *o = bus->regions[i].namespaces[j];
-
-			if (o != keep && o->has_uuid &&
-			    !memcmp(o->uuid, p->uuid, 16)) {
-				err(bus->ctx, "%s: uuid already used by %s",
-				    r->devname, o->devname);
-				return -EEXIST;
-			}
-		}
-	return 0;
-}
-
-enum ns_use {
-	NS_UNUSED,
-	NS_LAYOUT,		/* a BTT, PFN or DAX layout */
-	NS_DATA,		/* non-zero first 8 KiB, or unreadable */
-	NS_BTT_BACKUP,		/* raw, but a BTT backup could be recovered */
-};
-
-static enum ns_use namespace_use(struct pmemctl_namespace *ns,
-				 uint64_t *backup)
-{
-	enum ns_use use = NS_DATA;
-	struct pmemctl_media *m;
-	uint8_t head[INFO_RESERVE];
-	int rc;
-
-	if (ns->is_seed)
-		return NS_UNUSED;
-	if (ns->mode != PMEMCTL_NS_MODE_RAW)
-		return NS_LAYOUT;
-	if (pmemctl_namespace_open_media(ns, &m))
-		return NS_DATA;
-	if (pmemctl_media_size(m) >= sizeof(head) &&
-	    (pmemctl_media_read(m, 0, head, sizeof(head)) ||
-	     !mem_is_zero(head, sizeof(head))))
-		goto out;
-	rc = btt_find_backups(m, false, backup);
-	if (rc >= 0)
-		use = rc ? NS_BTT_BACKUP : NS_UNUSED;
-out:
-	pmemctl_media_close(m);
-	return use;
-}
-
-PMEMCTL_EXPORT bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns)
-{
-	uint64_t backup;
-
-	return namespace_use(ns, &backup) != NS_UNUSED;
-}
-
-/* -EBUSY with a message if @ns holds something and @force is not set. */
-static int refuse_in_use(struct pmemctl_namespace *ns, bool force,
-			 const char *what)
-{
-	struct pmemctl_ctx *ctx = region_ctx(ns->region);
-	uint64_t backup = 0;
-
-	switch (force ? NS_UNUSED : namespace_use(ns, &backup)) {
-	case NS_UNUSED:
-		return 0;
-	case NS_LAYOUT:
-		err(ctx, "%s holds a %s layout; use --force to %s it",
-		    ns->devname, pmemctl_ns_mode_name(ns->mode), what);
-		break;
-	case NS_BTT_BACKUP:
-		err(ctx, "%s holds a BTT backup info block at %#llx (a sector namespace that lost its first info block?); use --force to %s it",
-		    ns->devname, (unsigned long long)backup, what);
-		break;
-	default:
-		err(ctx, "%s holds data in its first 8 KiB; use --force to %s it",
-		    ns->devname, what);
-	}
-	return -EBUSY;
-}
-
-/* Zero (and flush) the blocks check-btt could restore a BTT from. */
-static int wipe_btt_backups(struct pmemctl_media *m)
-{
-	int rc = btt_find_backups(m, true, NULL);
-
-	if (rc > 0)
-		rc = pmemctl_media_flush(m);
-	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -288,7 +31,7 @@ static int wipe_btt_backups(struct pmemctl_media *m)
 static int wipe_layout(struct pmemctl_media *m)
 {
 	uint64_t size = pmemctl_media_size(m);
-	int rc = wipe_btt_backups(m);
+	int rc = btt_wipe_backups(m);
 
 	return rc ?: pmemctl_media_zero(m, 0, size < INFO_RESERVE ?
 					size : INFO_RESERVE);
@@ -314,8 +57,9 @@ static int write_layout(struct pmemctl_media *m, const struct ns_plan *p,
 	case PMEMCTL_NS_MODE_FSDAX:
 	case PMEMCTL_NS_MODE_DEVDAX:
 		rc = pfn_write_layout(m, p->mode == PMEMCTL_NS_MODE_DEVDAX,
-				      p->pfn_mode, p->align, claim_uuid,
-				      p->uuid);
+				      p->map == PMEMCTL_MAP_MEM ? PFN_MODE_RAM
+								: PFN_MODE_PMEM,
+				      p->align, claim_uuid, p->uuid);
 		break;
 	default:
 		break;
@@ -343,7 +87,7 @@ static const uint8_t *claim_guid(enum pmemctl_ns_mode mode)
 static int commit_label(struct pmemctl_region *r, const struct ns_plan *p,
 			uint64_t dpa, int old_slot)
 {
-	struct pmemctl_lsa *lsa = r->mappings[0].dimm->lsa;
+	struct pmemctl_lsa *lsa = region_dimm(r)->lsa;
 	enum pmemctl_label_version v = pmemctl_lsa_get_version(lsa);
 	struct nd_namespace_label l;
 	unsigned slot;
@@ -370,28 +114,18 @@ static int commit_label(struct pmemctl_region *r, const struct ns_plan *p,
 	return lsa_commit(lsa);
 }
 
-static struct pmemctl_namespace *find_by_uuid(struct pmemctl_region *r,
-					      const uint8_t uuid[16])
+/* Write the layout at @dpa, then commit the label. */
+static int provision(struct pmemctl_region *r, const struct ns_plan *p,
+		     uint64_t dpa, int old_slot)
 {
-	for (unsigned i = 0; i < r->nnamespaces; i++)
-		if (r->namespaces[i]->has_uuid &&
-		    !memcmp(r->namespaces[i]->uuid, uuid, 16))
-			return r->namespaces[i];
-	return NULL;
-}
-
-/* Write the layout at @dpa, then commit the label; rescan the bus. */
-static int provision(struct pmemctl_region *r, struct ns_plan *p,
-		     uint64_t dpa, int old_slot, struct pmemctl_namespace **out)
-{
-	struct pmemctl_dimm *dimm = r->mappings[0].dimm;
+	struct image_dimm *dimm = region_dimm(r);
 	struct pmemctl_media *m;
 	int rc;
 
 	/* the label must fit before any byte of the layout is written */
 	if (pmemctl_lsa_get_nfree(dimm->lsa) <= 1) {
 		err(region_ctx(r), "%s: no free label slots (one stays free for updates)",
-		    dimm->devname);
+		    dimm->dimm.devname);
 		return -ENOSPC;
 	}
 	rc = pmemctl_media_new_slice(dimm->media, dpa, p->size, &m);
@@ -402,131 +136,48 @@ static int provision(struct pmemctl_region *r, struct ns_plan *p,
 	pmemctl_media_close(m);
 	if (!rc)
 		rc = commit_label(r, p, dpa, old_slot);
-	if (!rc)
-		rc = bus_scan_regions(r->bus);
-	if (!rc && out)
-		*out = find_by_uuid(r, p->uuid);
 	return rc;
-}
-
-/* Labelling a label-less region replaces its namespace: refuse if used. */
-int region_refuse_relabel(struct pmemctl_region *r, bool force)
-{
-	if (r->labelled || !r->nnamespaces)
-		return 0;
-	return refuse_in_use(r->namespaces[0], force, "replace");
 }
 
 /* A label-less region gets v1.2 labels first, as ndctl's autolabel. */
 static int ensure_labels(struct pmemctl_region *r)
 {
-	struct pmemctl_dimm *dimm = r->mappings[0].dimm;
+	struct image_dimm *dimm = region_dimm(r);
 	int rc;
 
 	if (r->labelled)
 		return 0;
-	info(region_ctx(r), "%s: initialising v1.2 labels", dimm->devname);
-	rc = lsa_init(region_ctx(r), dimm->lsa_media, dimm->devname,
+	info(region_ctx(r), "%s: initialising v1.2 labels", dimm->dimm.devname);
+	rc = lsa_init(region_ctx(r), dimm->lsa_media, dimm->dimm.devname,
 		      PMEMCTL_LABEL_V1_2);
-	return rc ? rc : bus_scan_regions(r->bus);
+	return rc ? rc : image_scan_region(r);
 }
 
-static int check_writable(struct pmemctl_region *r)
+/*
+ * Reconfigure rewrites the target's range and replaces its label; create
+ * takes the lowest free extent, giving a label-less region labels first.
+ */
+int image_ns_apply(const struct ns_plan *p)
 {
-	if (r->bus->writable)
-		return 0;
-	err(region_ctx(r), "%s: platform opened read-only", r->devname);
-	return -EROFS;
-}
-
-PMEMCTL_EXPORT int
-pmemctl_region_create_namespace(struct pmemctl_region *r,
-				const struct pmemctl_ns_spec *spec,
-				struct pmemctl_namespace **ns)
-{
-	struct ns_plan p;
+	struct pmemctl_region *r = p->region;
 	uint64_t dpa;
 	int rc;
 
-	memset(&p, 0, sizeof(p));
-	rc = check_writable(r);
-	rc = rc ?: plan_mode(r, spec, &p);
-	rc = rc ?: plan_identity(r, spec, NULL, &p);
-	/* everything is validated before the first write (autolabel) */
-	rc = rc ?: plan_size(r, spec->size, p.mode, &p.size);
-	rc = rc ?: region_refuse_relabel(r, spec->force);
-	rc = rc ?: ensure_labels(r);
-	rc = rc ?: region_find_free_dpa(r, p.size, &dpa);
-	return rc ? rc : provision(r, &p, dpa, -1, ns);
+	if (p->target)
+		return provision(r, p, image_ns(p->target)->dpa,
+				 (int)image_ns(p->target)->label_slot);
+	rc = ensure_labels(r);
+	rc = rc ?: region_find_free_dpa(r, p->size, &dpa);
+	return rc ? rc : provision(r, p, dpa, -1);
 }
 
-PMEMCTL_EXPORT int
-pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
-			      const struct pmemctl_ns_spec *spec,
-			      struct pmemctl_namespace **out)
+int image_ns_destroy(struct pmemctl_namespace *ns)
 {
 	struct pmemctl_region *r = ns->region;
-	struct pmemctl_ns_spec s = *spec;
-	struct ns_plan p;
+	struct pmemctl_lsa *lsa = region_dimm(r)->lsa;
+	struct pmemctl_media *m;
 	int rc;
 
-	memset(&p, 0, sizeof(p));
-	rc = check_writable(r);
-	if (rc)
-		return rc;
-	if (ns->is_seed) {
-		err(region_ctx(r), "%s is an idle seed; create a namespace instead",
-		    ns->devname);
-		return -EINVAL;
-	}
-	rc = refuse_in_use(ns, spec->force, "reconfigure");
-	if (rc)
-		return rc;
-	if (!r->labelled) {
-		/* label-less: give the region labels, then one namespace */
-		s.force = true;
-		s.size = ALIGN_DOWN(ns->raw_size, SZ_16M);
-		return pmemctl_region_create_namespace(r, &s, out);
-	}
-	if (s.size && s.size != ns->raw_size) {
-		err(region_ctx(r), "%s: reconfigure keeps the size (%llu); destroy and create to resize",
-		    ns->devname, (unsigned long long)ns->raw_size);
-		return -EINVAL;
-	}
-	rc = plan_mode(r, &s, &p);
-	rc = rc ?: plan_identity(r, &s, ns, &p);
-	if (rc)
-		return rc;
-	p.size = ns->raw_size;
-	if (p.mode != PMEMCTL_NS_MODE_RAW && p.size < NS_MIN_MODE_SIZE) {
-		err(region_ctx(r), "%s: %s namespaces need at least 16 MiB",
-		    ns->devname, pmemctl_ns_mode_name(p.mode));
-		return -EINVAL;
-	}
-	rc = check_btt_room(r, ns->devname, p.mode, p.size);
-	if (rc)
-		return rc;
-	return provision(r, &p, ns->dpa, (int)ns->label_slot, out);
-}
-
-PMEMCTL_EXPORT int pmemctl_namespace_destroy(struct pmemctl_namespace *ns,
-					     bool force)
-{
-	struct pmemctl_region *r = ns->region;
-	struct pmemctl_lsa *lsa = r->mappings[0].dimm->lsa;
-	struct pmemctl_media *m;
-	int rc = check_writable(r);
-
-	if (rc)
-		return rc;
-	if (ns->is_seed) {
-		err(region_ctx(r), "%s is an idle seed; nothing to destroy",
-		    ns->devname);
-		return -EINVAL;
-	}
-	rc = refuse_in_use(ns, force, "destroy");
-	if (rc)
-		return rc;
 	rc = pmemctl_namespace_open_media(ns, &m);
 	if (rc)
 		return rc;
@@ -538,99 +189,11 @@ PMEMCTL_EXPORT int pmemctl_namespace_destroy(struct pmemctl_namespace *ns,
 	 * Label-less namespaces only get wiped.
 	 */
 	if (r->labelled) {
-		lsa_stage_free(lsa, ns->label_slot);
+		lsa_stage_free(lsa, image_ns(ns)->label_slot);
 		rc = lsa_commit(lsa);
 	}
 	rc = rc ?: wipe_layout(m);
 	rc = rc ?: pmemctl_media_flush(m);
 	pmemctl_media_close(m);
-	return rc ? rc : bus_scan_regions(r->bus);
-}
-
-/* The label's claim class must let the kernel probe the block written. */
-static int check_claim(struct pmemctl_namespace *ns, enum pmemctl_ns_mode mode)
-{
-	enum claim_class want = mode == PMEMCTL_NS_MODE_DEVDAX ? CLAIM_DAX
-								: CLAIM_PFN;
-
-	if (ns->claim == CLAIM_NONE || ns->claim == want)
-		return 0;
-	err(region_ctx(ns->region), "%s: its label claims it for %s, so the kernel would not look for %s info block; use create-namespace -e %s -m %s",
-	    ns->devname, ns->claim == CLAIM_PFN ? "fsdax" :
-	    ns->claim == CLAIM_DAX ? "devdax" :
-	    ns->claim == CLAIM_UNKNOWN ? "an unknown mode" : "sector",
-	    mode == PMEMCTL_NS_MODE_DEVDAX ? "a DAX" : "a PFN",
-	    ns->devname, pmemctl_ns_mode_name(mode));
-	return -EINVAL;
-}
-
-/* The parent uuid the kernel requires: the namespace's, zero label-less. */
-static int check_parent(struct pmemctl_namespace *ns, const uint8_t *given,
-			uint8_t parent[16])
-{
-	char want[37], got[37];
-
-	memset(parent, 0, 16);
-	if (ns->has_uuid)
-		memcpy(parent, ns->uuid, 16);
-	if (!given || !memcmp(given, parent, 16))
-		return 0;
-	uuid_unparse(parent, want);
-	uuid_unparse(given, got);
-	err(region_ctx(ns->region), "%s: parent uuid %s is not the namespace's (%s); the kernel would ignore the info block",
-	    ns->devname, got, want);
-	return -EINVAL;
-}
-
-PMEMCTL_EXPORT int
-pmemctl_namespace_write_pfn(struct pmemctl_namespace *ns,
-			    const struct pmemctl_pfn_spec *spec,
-			    struct pmemctl_namespace **out)
-{
-	struct pmemctl_region *r = ns->region;
-	struct pmemctl_pfn_spec s = *spec;
-	uint8_t area[PMEMCTL_INFOBLOCK_AREA_SIZE];
-	struct pmemctl_media *m;
-	uint8_t parent[16];
-	unsigned id = ns->id;
-	int rc = check_writable(r);
-
-	if (rc)
-		return rc;
-	if (ns->is_seed) {
-		err(region_ctx(r), "%s is an idle seed; create a namespace first",
-		    ns->devname);
-		return -EINVAL;
-	}
-	if (s.size && s.size != ns->raw_size) {
-		err(region_ctx(r), "%s: --size %llu is not the namespace's size (%llu)",
-		    ns->devname, (unsigned long long)s.size,
-		    (unsigned long long)ns->raw_size);
-		return -EINVAL;
-	}
-	s.size = ns->raw_size;
-	rc = check_parent(ns, s.parent_uuid, parent);
-	s.parent_uuid = parent;
-	/* everything is validated before refusing for data, as in create */
-	rc = rc ?: pmemctl_pfn_build(region_ctx(r), ns->devname, &s, area);
-	rc = rc ?: check_claim(ns, s.mode);
-	if (!rc && !s.has_phys_start)
-		rc = check_pfn_start(r, ns->devname, s.mode);
-	if (rc)
-		return rc;
-	rc = refuse_in_use(ns, s.force, "overwrite");
-	if (rc)
-		return rc;
-	rc = pmemctl_namespace_open_media(ns, &m);
-	if (rc)
-		return rc;
-	/* a BTT it replaces must not be restorable from its backups */
-	rc = wipe_btt_backups(m);
-	rc = rc ?: pmemctl_media_write(m, 0, area, sizeof(area));
-	rc = rc ?: pmemctl_media_flush(m);
-	pmemctl_media_close(m);
-	rc = rc ?: bus_scan_regions(r->bus);
-	if (!rc && out)
-		*out = id < r->nnamespaces ? r->namespaces[id] : NULL;
 	return rc;
 }

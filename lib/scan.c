@@ -2,13 +2,14 @@
 /*
  * Deriving regions and namespaces from DIMM labels and info blocks, the
  * way the kernel does at probe time (formats.md B.3, C.7, D.5, E.3), for
- * platforms where no kernel has done it for us.
+ * platforms where no kernel has done it for us: the image provider's
+ * scan, at open (image_scan) and after a change (image_scan_region).
  */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "image.h"
 #include "infoblock.h"
-#include "model.h"
 
 static enum claim_class claim_from_guid(const uint8_t guid[16])
 {
@@ -107,7 +108,7 @@ void namespace_probe_mode(struct pmemctl_namespace *ns)
 	ns->mode = PMEMCTL_NS_MODE_RAW;
 	ns->map = PMEMCTL_MAP_NONE;
 	ns->size = ns->raw_size;
-	ns->sector_size = ns->lbasize ? ns->lbasize : 512;
+	ns->sector_size = image_ns(ns)->lbasize ? image_ns(ns)->lbasize : 512;
 	ns->align = 0;
 	ns->claim_uuid_valid = false;
 	if (ns->is_seed || pmemctl_namespace_open_media(ns, &m))
@@ -123,9 +124,10 @@ out:
 	namespace_set_names(ns);
 }
 
-static struct pmemctl_namespace *ns_new(struct pmemctl_region *region)
+static struct image_namespace *ns_new(struct pmemctl_region *region)
 {
-	struct pmemctl_namespace **v, *ns;
+	struct pmemctl_namespace **v;
+	struct image_namespace *ns;
 
 	v = realloc(region->namespaces,
 		    (region->nnamespaces + 1) * sizeof(*v));
@@ -135,8 +137,8 @@ static struct pmemctl_namespace *ns_new(struct pmemctl_region *region)
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return NULL;
-	ns->region = region;
-	v[region->nnamespaces++] = ns;
+	ns->ns.region = region;
+	v[region->nnamespaces++] = &ns->ns;
 	return ns;
 }
 
@@ -169,11 +171,11 @@ static const char *label_reject_reason(struct pmemctl_region *region,
 
 static int cmp_ns_dpa(const void *a, const void *b)
 {
-	const struct pmemctl_namespace *x = *(void *const *)a;
-	const struct pmemctl_namespace *y = *(void *const *)b;
+	const struct image_namespace *x = image_ns(*(void *const *)a);
+	const struct image_namespace *y = image_ns(*(void *const *)b);
 
-	if (x->is_seed != y->is_seed)
-		return x->is_seed ? 1 : -1;
+	if (x->ns.is_seed != y->ns.is_seed)
+		return x->ns.is_seed ? 1 : -1;
 	return x->dpa < y->dpa ? -1 : x->dpa > y->dpa;
 }
 
@@ -190,7 +192,7 @@ static int scan_labelled(struct pmemctl_region *region, struct pmemctl_lsa *lsa)
 {
 	struct pmemctl_ctx *ctx = region->bus->ctx;
 	unsigned nslot = pmemctl_lsa_get_nslot(lsa);
-	struct pmemctl_namespace *ns;
+	struct image_namespace *ns;
 
 	for (unsigned s = 0; s < nslot; s++) {
 		struct nd_namespace_label *l;
@@ -210,23 +212,23 @@ static int scan_labelled(struct pmemctl_region *region, struct pmemctl_lsa *lsa)
 		ns = ns_new(region);
 		if (!ns)
 			return -ENOMEM;
-		ns->has_uuid = true;
-		memcpy(ns->uuid, l->uuid, 16);
-		memcpy(ns->name, l->name, NSLABEL_NAME_LEN);
+		ns->ns.has_uuid = true;
+		memcpy(ns->ns.uuid, l->uuid, 16);
+		memcpy(ns->ns.name, l->name, NSLABEL_NAME_LEN);
 		ns->dpa = get_le64(&l->dpa);
-		ns->raw_size = get_le64(&l->rawsize);
+		ns->ns.raw_size = get_le64(&l->rawsize);
 		ns->lbasize = (uint32_t)get_le64(&l->lbasize);
 		if (ns->lbasize != 4096)
 			ns->lbasize = 512;
 		ns->label_slot = s;
-		ns->claim = pmemctl_lsa_get_version(lsa) == PMEMCTL_LABEL_V1_2 ?
+		ns->ns.claim = pmemctl_lsa_get_version(lsa) == PMEMCTL_LABEL_V1_2 ?
 			    claim_from_guid(l->abstraction_guid) : CLAIM_NONE;
 	}
 	/* the kernel numbers label namespaces by address, then adds a seed */
 	ns = ns_new(region);
 	if (!ns)
 		return -ENOMEM;
-	ns->is_seed = true;
+	ns->ns.is_seed = true;
 	qsort(region->namespaces, region->nnamespaces,
 	      sizeof(*region->namespaces), cmp_ns_dpa);
 	for (unsigned i = 0; i < region->nnamespaces; i++) {
@@ -238,20 +240,20 @@ static int scan_labelled(struct pmemctl_region *region, struct pmemctl_lsa *lsa)
 
 static int scan_labelless(struct pmemctl_region *region)
 {
-	struct pmemctl_namespace *ns = ns_new(region);
+	struct image_namespace *ns = ns_new(region);
 
 	if (!ns)
 		return -ENOMEM;
-	ns->raw_size = region->size;
-	ns->claim = CLAIM_NONE;
-	namespace_probe_mode(ns);
+	ns->ns.raw_size = region->size;
+	ns->ns.claim = CLAIM_NONE;
+	namespace_probe_mode(&ns->ns);
 	return 0;
 }
 
 static int scan_region(struct pmemctl_bus *bus, unsigned i)
 {
-	struct pmemctl_region *region = &bus->regions[i];
-	struct pmemctl_dimm *dimm = &bus->dimms[i];
+	struct pmemctl_region *region = bus->regions[i];
+	struct image_dimm *dimm = image_dimm(bus->dimms[i]);
 	int rc;
 
 	region->bus = bus;
@@ -262,11 +264,12 @@ static int scan_region(struct pmemctl_bus *bus, unsigned i)
 	region->align = region->size >= SZ_16M ? SZ_16M : SZ_4K;
 	region->nmappings = 1;
 	region->mappings[0] = (struct region_mapping){
-		.dimm = dimm, .offset = 0, .length = dimm->media_size,
+		.dimm = &dimm->dimm, .offset = 0, .length = dimm->media_size,
 	};
 	pmemctl_lsa_free(dimm->lsa);
 	dimm->lsa = NULL;
-	rc = lsa_load(bus->ctx, dimm->lsa_media, dimm->devname, &dimm->lsa);
+	rc = lsa_load(bus->ctx, dimm->lsa_media, dimm->dimm.devname,
+		      &dimm->lsa);
 	if (rc == -ENODATA) {
 		region->labelled = false;
 		return scan_labelless(region);
@@ -274,44 +277,68 @@ static int scan_region(struct pmemctl_bus *bus, unsigned i)
 	if (rc)
 		return rc;
 	region->labelled = true;
+	region->label_version = pmemctl_lsa_get_version(dimm->lsa);
 	return scan_labelled(region, dimm->lsa);
+}
+
+/* What the kernel's region attributes would say after the scan. */
+static void region_set_facts(struct pmemctl_region *r)
+{
+	/* the kernel uses cookie2 unless the index is v1.1 */
+	r->iset_cookie = pmemctl_region_compute_cookie(r,
+		r->labelled ? r->label_version : PMEMCTL_LABEL_V1_2);
+	r->available_size = region_available_size(r);
+	r->max_available_extent = region_max_available_extent(r);
 }
 
 static void region_free_namespaces(struct pmemctl_region *r)
 {
 	for (unsigned j = 0; j < r->nnamespaces; j++)
-		free(r->namespaces[j]);
+		free(image_ns(r->namespaces[j]));
 	free(r->namespaces);
 	r->namespaces = NULL;
 	r->nnamespaces = 0;
 }
 
-void bus_free_regions(struct pmemctl_bus *bus)
+void image_free_regions(struct pmemctl_bus *bus)
 {
+	struct image_bus *ib = image_bus(bus);
+
 	for (unsigned i = 0; i < bus->nregions; i++)
-		region_free_namespaces(&bus->regions[i]);
+		region_free_namespaces(bus->regions[i]);
 	free(bus->regions);
+	free(ib->regions);
 	bus->regions = NULL;
+	ib->regions = NULL;
 	bus->nregions = 0;
 }
 
-/*
- * One region per DIMM, as QEMU presents non-interleaved NVDIMMs.  A rescan
- * keeps the region handles and replaces every namespace handle.
- */
-int bus_scan_regions(struct pmemctl_bus *bus)
+/* Replace one region's namespace handles; the others stay valid. */
+int image_scan_region(struct pmemctl_region *r)
 {
+	int rc;
+
+	region_free_namespaces(r);
+	rc = scan_region(r->bus, r->id);
+	region_set_facts(r);
+	return rc;
+}
+
+/* One region per DIMM, as QEMU presents non-interleaved NVDIMMs. */
+int image_scan(struct pmemctl_bus *bus)
+{
+	struct image_bus *ib = image_bus(bus);
 	int rc = 0;
 
-	if (!bus->regions) {
-		bus->regions = calloc(bus->ndimms, sizeof(*bus->regions));
-		if (!bus->regions)
-			return -ENOMEM;
-	}
+	ib->regions = calloc(bus->ndimms, sizeof(*ib->regions));
+	bus->regions = calloc(bus->ndimms, sizeof(*bus->regions));
+	if (!ib->regions || !bus->regions)
+		return -ENOMEM;
 	for (unsigned i = 0; i < bus->ndimms && !rc; i++) {
-		region_free_namespaces(&bus->regions[i]);
+		bus->regions[i] = &ib->regions[i];
 		bus->nregions = i + 1;
 		rc = scan_region(bus, i);
+		region_set_facts(bus->regions[i]);
 	}
 	return rc;
 }

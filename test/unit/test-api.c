@@ -71,6 +71,17 @@ int main(void)
 	pmemctl_media_close(m);
 	tap_ok(&t, pmemctl_region_get_available_size(r) == 32 << 20,
 	       "32 MiB left");
+	tap_ok(&t, pmemctl_bus_is_image(bus) &&
+	       pmemctl_bus_get_platform_path(bus) &&
+	       strstr(pmemctl_dimm_get_image_path(d), "/nmem0.img"),
+	       "image platform: its directory and images");
+	tap_ok(&t, ns && pmemctl_namespace_enable(ns) == -EOPNOTSUPP &&
+	       pmemctl_namespace_disable(ns) == -EOPNOTSUPP &&
+	       pmemctl_region_enable(r) == -EOPNOTSUPP &&
+	       pmemctl_region_disable(r) == -EOPNOTSUPP &&
+	       pmemctl_dimm_enable(d) == -EOPNOTSUPP &&
+	       pmemctl_dimm_disable(d) == -EOPNOTSUPP,
+	       "no drivers to bind on an image platform");
 	ns_spec.mode = PMEMCTL_NS_MODE_RAW;
 	ns_spec.name = NULL;
 	tap_ok(&t, pmemctl_region_create_namespace(r, &ns_spec, &ns) == 0 &&
