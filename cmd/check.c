@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * pmemctl check-btt (alias check-namespace): offline BTT fsck of a
- * namespace, an image file or a block device.  Exit codes follow fsck(8)
- * and are OR'ed: 1 corrected, 4 left uncorrected, 8 operational error,
- * 16 usage error.
+ * namespace, every sector namespace of the platform ("all"), an image file
+ * or a block device.  Exit codes follow fsck(8) and are OR'ed (also over
+ * the namespaces of "all"): 1 corrected, 4 left uncorrected, 8 operational
+ * error, 16 usage error.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -27,7 +28,7 @@ enum fsck_exit {
 };
 
 struct check_params {
-	bool repair, dry_run, rewrite_log;
+	bool repair, dry_run, rewrite_log, force;
 	bool json, quiet, human;
 	int verbose;
 	uint64_t offset, size;
@@ -56,17 +57,34 @@ static bool is_namespace_name(const char *s)
 	return sscanf(s, "%u.%u%c", &a, &b, &end) == 2;
 }
 
+/* The namespace uuid is the parent; label-less ones have none. */
+static int open_namespace_media(struct pmemctl_namespace *ns,
+				struct target *t)
+{
+	memset(t->uuid, 0, sizeof(t->uuid));
+	if (pmemctl_namespace_has_uuid(ns))
+		pmemctl_namespace_get_uuid(ns, t->uuid);
+	t->has_uuid = true;
+	return pmemctl_namespace_open_media(ns, &t->media);
+}
+
+static int refuse_file_options(struct cmd_ctx *cc, struct check_params *p)
+{
+	if (!p->offset_seen && !p->size_seen)
+		return 0;
+	cmd_error(cc, "--offset and --size apply to image files and block devices");
+	return -EINVAL;
+}
+
 static int open_namespace(struct cmd_ctx *cc, struct check_params *p,
 			  struct target *t, bool writable)
 {
 	struct pmemctl_namespace *ns = NULL, *n;
 	struct pmemctl_region *r;
-	int rc;
+	int rc = refuse_file_options(cc, p);
 
-	if (p->offset_seen || p->size_seen) {
-		cmd_error(cc, "--offset and --size apply to image files and block devices");
-		return -EINVAL;
-	}
+	if (rc)
+		return rc;
 	rc = cmd_open_bus(cc, writable, &t->bus);
 	if (rc)
 		return rc;
@@ -78,12 +96,7 @@ static int open_namespace(struct cmd_ctx *cc, struct check_params *p,
 		cmd_error(cc, "%s: no such namespace", t->name);
 		return -ENOENT;
 	}
-	/* the namespace uuid is the parent; label-less ones have none */
-	memset(t->uuid, 0, sizeof(t->uuid));
-	if (pmemctl_namespace_has_uuid(ns))
-		pmemctl_namespace_get_uuid(ns, t->uuid);
-	t->has_uuid = true;
-	return pmemctl_namespace_open_media(ns, &t->media);
+	return open_namespace_media(ns, t);
 }
 
 /*
@@ -120,7 +133,7 @@ static int open_path(struct cmd_ctx *cc, struct check_params *p,
 		     struct target *t, const struct stat *st, bool writable)
 {
 	unsigned flags = writable ? PMEMCTL_MEDIA_WRITE : PMEMCTL_MEDIA_EXCL;
-	struct pmemctl_media *whole;
+	struct pmemctl_media *whole = NULL;
 	uint64_t size;
 	int rc;
 
@@ -394,9 +407,9 @@ static const char *verdict_name(int code)
 	}
 }
 
-static void print_json(const struct btt_check_result *r,
-		       const struct check_params *p, const char *name,
-		       int code)
+static struct json_object *report_json(const struct btt_check_result *r,
+				       const struct check_params *p,
+				       const char *name, int code)
 {
 	struct json_object *o = result_json(r, p->human, name);
 
@@ -405,6 +418,15 @@ static void print_json(const struct btt_check_result *r,
 			 result_json(r->recheck, p->human, NULL));
 	json_add(o, "result", json_object_new_string(verdict_name(code)));
 	json_add(o, "exit_code", json_object_new_int(code));
+	return o;
+}
+
+static void print_json(const struct btt_check_result *r,
+		       const struct check_params *p, const char *name,
+		       int code)
+{
+	struct json_object *o = report_json(r, p, name, code);
+
 	json_print(stdout, o);
 	json_object_put(o);
 }
@@ -424,10 +446,13 @@ static void show_progress(void *arg, uint64_t done, uint64_t total)
 	progress_update(arg, done, total);
 }
 
-static int run(struct cmd_ctx *cc, struct check_params *p, const char *name)
+/* Check the opened target; its JSON report goes into @all if given. */
+static int check_target(struct cmd_ctx *cc, struct check_params *p,
+			struct target *t, struct json_object *all)
 {
-	struct target t = { .name = name };
 	struct btt_check_opts o = {
+		.parent_uuid = t->has_uuid ? t->uuid : NULL,
+		.name = t->name,
 		.repair = p->repair,
 		.dry_run = p->dry_run,
 		.rewrite_log = p->rewrite_log,
@@ -437,25 +462,114 @@ static int run(struct cmd_ctx *cc, struct check_params *p, const char *name)
 	struct progress pg;
 	int rc, code;
 
-	rc = open_target(cc, p, &t);
-	if (rc) {
-		close_target(&t);
-		return rc == -EINVAL ? FSCK_USAGE : FSCK_OPERATIONAL;
-	}
-	o.parent_uuid = t.has_uuid ? t.uuid : NULL;
 	progress_init(&pg, stderr, "checking BTT", !p->quiet);
 	o.progress_arg = &pg;
-	rc = pmemctl_btt_check(cc->ctx, t.media, &o, &r);
+	rc = pmemctl_btt_check(cc->ctx, t->media, &o, &r);
 	progress_done(&pg);
-	close_target(&t);
 	if (rc)
 		return FSCK_OPERATIONAL;
 	code = verdict(r);
-	if (p->json)
-		print_json(r, p, name, code);
+	if (all)
+		json_object_array_add(all, report_json(r, p, t->name, code));
+	else if (p->json)
+		print_json(r, p, t->name, code);
 	else
-		print_text(r, p, name);
+		print_text(r, p, t->name);
 	pmemctl_btt_check_free(r);
+	return code;
+}
+
+static int run(struct cmd_ctx *cc, struct check_params *p, const char *name)
+{
+	struct target t = { .name = name };
+	int rc = open_target(cc, p, &t);
+
+	if (!rc)
+		rc = check_target(cc, p, &t, NULL);
+	else
+		rc = rc == -EINVAL ? FSCK_USAGE : FSCK_OPERATIONAL;
+	close_target(&t);
+	return rc;
+}
+
+/*
+ * A raw namespace is left alone by "all" (repairing it could restore a
+ * stale BTT over it), but one that still holds BTT metadata of its own
+ * may be a sector namespace that lost its first info block: say so.
+ */
+static int note_raw(struct cmd_ctx *cc, struct target *t)
+{
+	struct btt_check_opts o = { .parent_uuid = t->uuid, .max_listed = 1 };
+	int prio = pmemctl_get_log_priority(cc->ctx);
+	struct btt_check_result *r = NULL;
+	int rc;
+
+	pmemctl_set_log_priority(cc->ctx, 0);
+	rc = pmemctl_btt_check(cc->ctx, t->media, &o, &r);
+	pmemctl_set_log_priority(cc->ctx, prio);
+	if (rc == -ENODEV)
+		return FSCK_OK;
+	if (rc) {
+		cmd_error(cc, "%s: %s", t->name, strerror(-rc));
+		return FSCK_OPERATIONAL;
+	}
+	cmd_error(cc, "%s is raw but holds BTT metadata (%llu problem(s); a sector namespace that lost its first info block?): not checked; name it to check it",
+		  t->name, (unsigned long long)r->total);
+	pmemctl_btt_check_free(r);
+	return FSCK_UNCORRECTED;
+}
+
+/* One namespace of "all"; *@n counts the checked ones. */
+static int check_one(struct cmd_ctx *cc, struct check_params *p,
+		     struct pmemctl_namespace *ns, struct json_object *arr,
+		     int *n)
+{
+	enum pmemctl_ns_mode mode = pmemctl_namespace_get_mode(ns);
+	struct target t = { .name = pmemctl_namespace_get_devname(ns) };
+	int code;
+
+	if (pmemctl_namespace_is_seed(ns) ||
+	    (mode != PMEMCTL_NS_MODE_SECTOR && mode != PMEMCTL_NS_MODE_RAW))
+		return FSCK_OK;
+	if (open_namespace_media(ns, &t))
+		return FSCK_OPERATIONAL;
+	if (mode == PMEMCTL_NS_MODE_RAW) {
+		code = note_raw(cc, &t);
+	} else {
+		code = check_target(cc, p, &t, arr);
+		(*n)++;
+	}
+	pmemctl_media_close(t.media);
+	return code;
+}
+
+/* "all": every sector namespace, as ndctl check-namespace all. */
+static int run_all(struct cmd_ctx *cc, struct check_params *p)
+{
+	struct json_object *arr = p->json ? json_object_new_array() : NULL;
+	struct pmemctl_namespace *ns;
+	struct pmemctl_region *r;
+	struct pmemctl_bus *bus;
+	int code = 0, n = 0;
+
+	if (refuse_file_options(cc, p))
+		return FSCK_USAGE;
+	if (p->uuid) {
+		cmd_error(cc, "--uuid applies to a single target, not all");
+		return FSCK_USAGE;
+	}
+	if (cmd_open_bus(cc, p->repair && !p->dry_run, &bus))
+		return FSCK_OPERATIONAL;
+	pmemctl_region_foreach(bus, r)
+		pmemctl_namespace_foreach(r, ns)
+			code |= check_one(cc, p, ns, arr, &n);
+	pmemctl_bus_close(bus);
+	if (arr) {
+		json_print(stdout, arr);
+		json_object_put(arr);
+	}
+	if (!p->quiet)
+		fprintf(stderr, "checked %d namespace%s\n", n, n == 1 ? "" : "s");
 	return code;
 }
 
@@ -463,12 +577,14 @@ int cmd_check_btt(int argc, char **argv, struct cmd_ctx *cc)
 {
 	struct check_params p = { 0 };
 	struct opt opts[] = {
-		OPT_BOOLEAN(0, "repair", &p.repair,
+		OPT_BOOLEAN('R', "repair", &p.repair,
 			    "fix what can be fixed safely, then re-check"),
 		OPT_BOOLEAN(0, "dry-run", &p.dry_run,
 			    "with --repair: say what would change, write nothing"),
-		OPT_BOOLEAN(0, "rewrite-log", &p.rewrite_log,
+		OPT_BOOLEAN('L', "rewrite-log", &p.rewrite_log,
 			    "with --repair: convert a 0/2 flog to the 0/1 layout"),
+		OPT_BOOLEAN('f', "force", &p.force,
+			    "as ndctl; an offline target has nothing to force"),
 		OPT_BOOLEAN('j', "json", &p.json, "report as JSON"),
 		OPT_BOOLEAN('u', "human", &p.human,
 			    "JSON offsets and sizes as strings"),
@@ -484,17 +600,17 @@ int cmd_check_btt(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_STR_OF(0, "uuid", &p.uuid, "UUID",
 			   "namespace uuid the info blocks' parent_uuid must match",
 			   ARG_UUID),
-		OPT_OPERANDS(ARG_NAMESPACE | ARG_FILE),
+		OPT_OPERANDS(ARG_NAMESPACE | ARG_ALL | ARG_FILE),
 		OPT_LAST,
 	};
 	int rc = cmd_parse(cc, &argc, &argv, opts,
-			   "pmemctl check-btt <namespaceX.Y|FILE|BLOCKDEV> [<options>]");
+			   "pmemctl check-btt <namespaceX.Y|all|FILE|BLOCKDEV> [<options>]");
 
 	if (rc >= 0)
 		return rc == EXIT_USAGE ? FSCK_USAGE : rc;
 	cmd_set_verbose(cc, p.verbose);
 	if (argc != 1) {
-		cmd_error(cc, "expected one namespace, image file or block device");
+		cmd_error(cc, "expected one namespace (or all), image file or block device");
 		return FSCK_USAGE;
 	}
 	if (p.rewrite_log && !p.repair) {
@@ -504,5 +620,7 @@ int cmd_check_btt(int argc, char **argv, struct cmd_ctx *cc)
 	/* --dry-run alone: plan the repairs without making them */
 	if (p.dry_run)
 		p.repair = true;
+	if (!strcmp(argv[0], "all"))
+		return run_all(cc, &p);
 	return run(cc, &p, argv[0]);
 }

@@ -129,9 +129,11 @@ static bool is_pfn_mode(enum pmemctl_ns_mode mode)
 
 /*
  * Reconfigure keeps what was not asked to change, as ndctl does: the
- * mode, the sector size where the new mode supports it (sector 4096 ->
- * fsdax stays 4096; 520 does not exist outside sector mode), and the map
- * and alignment between fsdax and devdax.
+ * mode; the sector size where the new mode has one (sector 4096 -> fsdax
+ * stays 4096, and devdax -> sector keeps the 512 its label records; 520
+ * does not exist outside sector mode); the alignment only when the mode
+ * stays fsdax or stays devdax.  The map is never inherited: it is dev
+ * unless -M says otherwise.
  */
 static void inherit_settings(struct pmemctl_namespace *old,
 			     struct ns_params *p, struct pmemctl_ns_spec *s)
@@ -144,15 +146,10 @@ static void inherit_settings(struct pmemctl_namespace *old,
 	if (mode == PMEMCTL_NS_MODE_UNKNOWN)
 		return;
 	if (!p->sector_size && s->mode != PMEMCTL_NS_MODE_DEVDAX &&
-	    mode != PMEMCTL_NS_MODE_DEVDAX &&
 	    (s->mode == PMEMCTL_NS_MODE_SECTOR || ss == 512 || ss == 4096))
 		s->sector_size = ss;
-	if (is_pfn_mode(mode) && is_pfn_mode(s->mode)) {
-		if (!p->map)
-			s->map = pmemctl_namespace_get_map(old);
-		if (!p->align)
-			s->align = pmemctl_namespace_get_align(old);
-	}
+	if (!p->align && is_pfn_mode(s->mode) && s->mode == mode)
+		s->align = pmemctl_namespace_get_align(old);
 }
 
 int cmd_create_namespace(int argc, char **argv, struct cmd_ctx *cc)

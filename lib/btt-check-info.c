@@ -67,11 +67,7 @@ static bool has_sig(const struct btt_sb *sb)
 /* Where the kernel puts the backup of an arena starting at @off. */
 static uint64_t expected_info2(struct btt_chk *c, uint64_t off)
 {
-	uint64_t len = c->size - off;
-
-	if (len > BTT_ARENA_MAX_SIZE)
-		len = BTT_ARENA_MAX_SIZE;
-	return off + ALIGN_DOWN(len, BTT_PG_SIZE) - BTT_INFO_SIZE;
+	return btt_expected_info2(c->size, off);
 }
 
 /*
@@ -106,19 +102,45 @@ static bool find_backup(struct btt_chk *c, uint64_t off, unsigned major,
 	return false;
 }
 
+/*
+ * A valid info block of another kind where the kernel probes means the
+ * space was laid out as something else since: a BTT found beside it
+ * (@found: its version, 0 for none; @primary: through a valid primary)
+ * is not checked, let alone repaired over it.
+ */
+static int refuse_foreign(struct btt_chk *c, unsigned found, bool primary)
+{
+	const char *what;
+	uint64_t where;
+	int rc = infoblock_find_foreign(c->m, found, &what, &where);
+
+	if (rc <= 0)
+		return rc;
+	if (primary)
+		err(c->ctx, "%s holds %s info block at %#llx besides a BTT %u.%u at %#llx; the namespace label decides which one is live, so neither is checked",
+		    c->name, what, (unsigned long long)where, found,
+		    found == 1 ? 1 : 0,
+		    (unsigned long long)btt_start_offset(found));
+	else
+		err(c->ctx, "%s holds %s info block at %#llx, not a BTT",
+		    c->name, what, (unsigned long long)where);
+	return -ENODEV;
+}
+
 /* Locate the first arena: v1.1 at 4 KiB, v2.0 at 0, or via a backup. */
 int chk_detect_btt(struct btt_chk *c)
 {
 	static const unsigned majors[] = { 1, 2 };
 	struct btt_sb sb, tmp;
+	int rc;
 
 	/* valid primaries first, then valid backups, then signatures */
 	for (int pass = 0; pass < 3; pass++) {
 		for (int i = 0; i < 2; i++) {
 			uint64_t start = btt_start_offset(majors[i]);
-			int rc = read_sb(c, start, &sb);
 			bool hit;
 
+			rc = read_sb(c, start, &sb);
 			if (rc == -ERANGE)
 				continue;
 			if (rc)
@@ -135,10 +157,13 @@ int chk_detect_btt(struct btt_chk *c)
 				c->r->start = start;
 				c->r->version_major = majors[i];
 				c->r->version_minor = majors[i] == 1 ? 1 : 0;
-				return 0;
+				return refuse_foreign(c, majors[i], pass == 0);
 			}
 		}
 	}
+	rc = refuse_foreign(c, 0, false);
+	if (rc)
+		return rc;
 	err(c->ctx, "%s: no BTT found: no valid info block at 0x1000 (v1.1) or 0 (v2.0), nor a backup (not a sector-mode namespace?)",
 	    c->name);
 	return -ENODEV;

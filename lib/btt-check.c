@@ -267,7 +267,7 @@ static int chk_new(struct pmemctl_ctx *ctx, struct pmemctl_media *m,
 	c->ctx = ctx;
 	c->m = m;
 	c->o = *o;
-	c->name = pmemctl_media_name(m);
+	c->name = o->name ? o->name : pmemctl_media_name(m);
 	c->size = pmemctl_media_size(m);
 	c->max_listed = o->max_listed ? o->max_listed : CHK_DEFAULT_LISTED;
 	c->r = calloc(1, sizeof(*c->r));

@@ -121,6 +121,7 @@ struct btt_check_opts {
 	/* the namespace uuid: NULL = unknown (not checked); all-zero =
 	 * label-less namespace (parent_uuid must be zero) */
 	const uint8_t *parent_uuid;
+	const char *name;		/* for messages; NULL: the media's */
 	bool repair;
 	bool dry_run;			/* with repair: write nothing */
 	bool rewrite_log;		/* with repair: 0/2 flog -> 0/1 */
@@ -132,7 +133,8 @@ struct btt_check_opts {
 /*
  * Check (and with opts->repair, repair) the BTT on @media.  Returns 0 with
  * *@result set (findings may be present), -ENODEV if there is no BTT at
- * all, or another negative errno for an operational failure (I/O error,
+ * all (or a valid PFN, DAX or other-version BTT info block where the
+ * kernel probes: nothing is checked or written), or another negative errno for an operational failure (I/O error,
  * out of memory); a message has been logged for every error.
  */
 int pmemctl_btt_check(struct pmemctl_ctx *ctx, struct pmemctl_media *media,

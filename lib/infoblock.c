@@ -89,6 +89,89 @@ uint64_t pfn_sb_align(const struct nd_pfn_sb *sb)
 	return 1ULL << (63 - __builtin_clzll(dataoff));
 }
 
+int btt_find_backups(struct pmemctl_media *m, bool wipe, uint64_t *first)
+{
+	uint64_t size = pmemctl_media_size(m);
+	uint8_t sig[BTT_SIG_LEN];
+	int found = 0, rc;
+
+	for (unsigned major = 1; major <= 2; major++) {
+		for (uint64_t off = btt_start_offset(major);
+		     off <= size && size - off >= 2 * BTT_INFO_SIZE;
+		     off += BTT_ARENA_MAX_SIZE) {
+			uint64_t at = btt_expected_info2(size, off);
+
+			rc = pmemctl_media_read(m, at, sig, sizeof(sig));
+			if (rc)
+				return rc;
+			if (memcmp(sig, BTT_SIG, BTT_SIG_LEN) != 0)
+				continue;
+			if (!found++ && first)
+				*first = at;
+			rc = wipe ? pmemctl_media_zero(m, at, BTT_INFO_SIZE) : 0;
+			if (rc)
+				return rc;
+		}
+	}
+	return found;
+}
+
+int btt_wipe_backups(struct pmemctl_media *m)
+{
+	int rc = btt_find_backups(m, true, NULL);
+
+	if (rc > 0)
+		rc = pmemctl_media_flush(m);
+	return rc < 0 ? rc : 0;
+}
+
+static int read_block(struct pmemctl_media *m, uint64_t off, void *buf)
+{
+	if (pmemctl_media_size(m) < off + BTT_INFO_SIZE)
+		return -ERANGE;
+	return pmemctl_media_read(m, off, buf, BTT_INFO_SIZE);
+}
+
+int infoblock_find_foreign(struct pmemctl_media *m, unsigned major,
+			   const char **what, uint64_t *where)
+{
+	union {
+		struct btt_sb btt;
+		struct nd_pfn_sb pfn;
+	} b;
+	int rc = read_block(m, PFN_INFO_OFFSET, &b);
+
+	static_assert(sizeof(b.btt) == sizeof(b.pfn), "");
+	if (rc && rc != -ERANGE)
+		return rc;
+	*where = PFN_INFO_OFFSET;
+	/* compared with its own parent uuid: any parent is accepted */
+	if (!rc && !pfn_sb_invalid_reason(&b.pfn, PFN_SIG, b.pfn.parent_uuid)) {
+		*what = "an fsdax (PFN)";
+		return 1;
+	}
+	if (!rc && !pfn_sb_invalid_reason(&b.pfn, DAX_SIG, b.pfn.parent_uuid)) {
+		*what = "a devdax (DAX)";
+		return 1;
+	}
+	/* with no BTT expected (@major 0), both versions are foreign */
+	for (unsigned v = 1; v <= 2; v++) {
+		if (v == major)
+			continue;
+		*where = btt_start_offset(v);
+		rc = read_block(m, *where, &b);
+		if (rc == -ERANGE)
+			continue;
+		if (rc)
+			return rc;
+		if (!btt_sb_invalid_reason(&b.btt, v, b.btt.parent_uuid)) {
+			*what = v == 1 ? "a BTT 1.1" : "a BTT 2.0";
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * BTT and PFN info blocks share their first 56 bytes (signature, uuid,
  * parent uuid, flags, version) and end in the checksum; decode those.

@@ -27,6 +27,43 @@ int btt_summarize(struct pmemctl_media *media, uint64_t start,
 		  unsigned major, const uint8_t *ns_uuid,
 		  struct btt_summary *sum);
 
+/*
+ * Where a BTT arena starting at @off on @size bytes of media keeps its
+ * backup info block, as the kernel splits a namespace into arenas (up to
+ * 512 GiB each): the last 4 KiB of the arena.  @off + 8 KiB <= @size.
+ */
+static inline uint64_t btt_expected_info2(uint64_t size, uint64_t off)
+{
+	uint64_t len = size - off;
+
+	if (len > BTT_ARENA_MAX_SIZE)
+		len = BTT_ARENA_MAX_SIZE;
+	return off + ALIGN_DOWN(len, BTT_PG_SIZE) - BTT_INFO_SIZE;
+}
+
+/*
+ * The places a BTT's backup info blocks are looked for on @m (by check-btt,
+ * ndctl and the arena split of either version): count the 4 KiB blocks there
+ * that carry the BTT signature, and with @wipe zero them (not flushed).
+ * *@first (may be NULL) gets the first one's offset.  Returns the count or
+ * a negative errno.
+ */
+int btt_find_backups(struct pmemctl_media *m, bool wipe, uint64_t *first);
+/* Zero and flush those blocks: no BTT can be restored from @m after. */
+int btt_wipe_backups(struct pmemctl_media *m);
+
+/*
+ * A valid info block of another kind where the kernel probes: a PFN or DAX
+ * info block at 4 KiB, or a BTT of the version other than @major (1 or 2;
+ * 0 = none expected) at that version's start.  Valid means signature and
+ * checksum (and the BTT version); the parent uuid is not compared, since
+ * whichever namespace it names, the space was last laid out that way.
+ * Returns 1 with *@what ("an fsdax (PFN)", "a BTT 2.0", ...) and *@where
+ * set, 0 if there is none, or a negative errno.
+ */
+int infoblock_find_foreign(struct pmemctl_media *m, unsigned major,
+			   const char **what, uint64_t *where);
+
 /* OS-visible sector size for a BTT lbasize (512 or 4096). */
 static inline uint32_t btt_sector_size(uint32_t lbasize)
 {

@@ -333,7 +333,10 @@ int pmemctl_namespace_disable(struct pmemctl_namespace *ns);
  * handles of every other region, stay valid.  The label commands
  * (pmemctl_dimm_write_lsa, _init_labels, _zero_labels) rescan the regions
  * of their DIMM the same way.  Without @force nothing that holds a BTT/PFN/DAX
- * layout or non-zero data in its first 8 KiB is overwritten (-EBUSY).
+ * layout, non-zero data in its first 8 KiB or a BTT backup info block is
+ * overwritten (-EBUSY).  The old layout's info blocks and BTT backup info
+ * blocks are wiped (the backups first), so no BTT can be recovered from a
+ * namespace that was reconfigured, destroyed or created over it.
  */
 struct pmemctl_ns_spec {
 	uint64_t size;			/* 0: the largest free extent */
@@ -353,7 +356,10 @@ int pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
 				  const struct pmemctl_ns_spec *spec,
 				  struct pmemctl_namespace **out);
 int pmemctl_namespace_destroy(struct pmemctl_namespace *ns, bool force);
-/* true if the namespace holds a layout or data in its first 8 KiB */
+/*
+ * true if the namespace holds a layout, data in its first 8 KiB, or a BTT
+ * backup info block check-btt could restore a BTT from
+ */
 bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns);
 
 /* ---- info blocks ------------------------------------------------------- */

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <uuid/uuid.h>
 
-#include "btt.h"
+#include "infoblock.h"
 #include "model.h"
 
 #define NS_MIN_MODE_SIZE SZ_16M	/* BTT, PFN and DAX all need 16 MiB */
@@ -194,36 +194,68 @@ static int plan_identity(struct pmemctl_region *r,
 	return 0;
 }
 
-PMEMCTL_EXPORT bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns)
+enum ns_use {
+	NS_UNUSED,
+	NS_LAYOUT,		/* a BTT, PFN or DAX layout */
+	NS_DATA,		/* non-zero first 8 KiB, or unreadable */
+	NS_BTT_BACKUP,		/* raw, but a BTT backup could be recovered */
+};
+
+static enum ns_use namespace_use(struct pmemctl_namespace *ns,
+				 uint64_t *backup)
 {
+	enum ns_use use = NS_DATA;
 	struct pmemctl_media *m;
 	uint8_t head[INFO_RESERVE];
-	bool used = true;
+	int rc;
 
 	if (ns->is_seed)
-		return false;
+		return NS_UNUSED;
 	if (ns->mode != PMEMCTL_NS_MODE_RAW)
-		return true;
+		return NS_LAYOUT;
 	if (pmemctl_namespace_open_media(ns, &m))
-		return true;
-	if (pmemctl_media_size(m) < sizeof(head))
-		used = false;
-	else if (!pmemctl_media_read(m, 0, head, sizeof(head)))
-		used = !mem_is_zero(head, sizeof(head));
+		return NS_DATA;
+	if (pmemctl_media_size(m) >= sizeof(head) &&
+	    (pmemctl_media_read(m, 0, head, sizeof(head)) ||
+	     !mem_is_zero(head, sizeof(head))))
+		goto out;
+	rc = btt_find_backups(m, false, backup);
+	if (rc >= 0)
+		use = rc ? NS_BTT_BACKUP : NS_UNUSED;
+out:
 	pmemctl_media_close(m);
-	return used;
+	return use;
 }
 
-static int refuse_in_use(struct pmemctl_namespace *ns, const char *what)
+PMEMCTL_EXPORT bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns)
+{
+	uint64_t backup;
+
+	return namespace_use(ns, &backup) != NS_UNUSED;
+}
+
+/* -EBUSY with a message if @ns holds something and @force is not set. */
+static int refuse_in_use(struct pmemctl_namespace *ns, bool force,
+			 const char *what)
 {
 	struct pmemctl_ctx *ctx = region_ctx(ns->region);
+	uint64_t backup = 0;
 
-	if (ns->mode != PMEMCTL_NS_MODE_RAW)
+	switch (force ? NS_UNUSED : namespace_use(ns, &backup)) {
+	case NS_UNUSED:
+		return 0;
+	case NS_LAYOUT:
 		err(ctx, "%s holds a %s layout; use --force to %s it",
 		    ns->devname, pmemctl_ns_mode_name(ns->mode), what);
-	else
+		break;
+	case NS_BTT_BACKUP:
+		err(ctx, "%s holds a BTT backup info block at %#llx (a sector namespace that lost its first info block?); use --force to %s it",
+		    ns->devname, (unsigned long long)backup, what);
+		break;
+	default:
 		err(ctx, "%s holds data in its first 8 KiB; use --force to %s it",
 		    ns->devname, what);
+	}
 	return -EBUSY;
 }
 
@@ -240,10 +272,9 @@ static struct pmemctl_namespace *find_by_uuid(struct pmemctl_region *r,
 /* Labelling a label-less region replaces its namespace: refuse if used. */
 int region_refuse_relabel(struct pmemctl_region *r, bool force)
 {
-	if (r->labelled || force || !r->nnamespaces ||
-	    !pmemctl_namespace_in_use(r->namespaces[0]))
+	if (r->labelled || !r->nnamespaces)
 		return 0;
-	return refuse_in_use(r->namespaces[0], "replace");
+	return refuse_in_use(r->namespaces[0], force, "replace");
 }
 
 static int check_writable(struct pmemctl_region *r)
@@ -268,9 +299,7 @@ static int check_target(struct pmemctl_namespace *ns, bool force,
 		    seed_hint);
 		return -EINVAL;
 	}
-	if (pmemctl_namespace_in_use(ns) && !force)
-		return refuse_in_use(ns, what);
-	return 0;
+	return refuse_in_use(ns, force, what);
 }
 
 /* The platform carries the plan out; the new namespace is found afresh. */
@@ -434,12 +463,15 @@ pmemctl_namespace_write_pfn(struct pmemctl_namespace *ns,
 		rc = check_pfn_start(r, ns->devname, s.mode);
 	if (rc)
 		return rc;
-	if (!s.force && pmemctl_namespace_in_use(ns))
-		return refuse_in_use(ns, "overwrite");
+	rc = refuse_in_use(ns, s.force, "overwrite");
+	if (rc)
+		return rc;
 	rc = pmemctl_namespace_open_media(ns, &m);
 	if (rc)
 		return rc;
-	rc = pmemctl_media_write(m, 0, area, sizeof(area));
+	/* a BTT it replaces must not be restorable from its backups */
+	rc = btt_wipe_backups(m);
+	rc = rc ?: pmemctl_media_write(m, 0, area, sizeof(area));
 	rc = rc ?: pmemctl_media_flush(m);
 	pmemctl_media_close(m);
 	rc = rc ?: region_rescan(r);

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <uuid/uuid.h>
 
-#include "btt.h"
 #include "image.h"
+#include "infoblock.h"
 #include "pfnlayout.h"
 
 static struct pmemctl_ctx *region_ctx(struct pmemctl_region *r)
@@ -21,14 +21,30 @@ static struct pmemctl_ctx *region_ctx(struct pmemctl_region *r)
 	return r->bus->ctx;
 }
 
-/* Wipe [0, 8K) of the range and write the mode's layout. */
+/*
+ * Retire whatever layout the range holds, the BTT backup info blocks
+ * first (check-btt would restore a BTT from one): cut off in between, the
+ * old BTT is whole but without backups (check-btt --repair restores them),
+ * never a raw-looking range beside a backup that could be "recovered".
+ * Then [0, 8K), which holds every primary BTT, PFN and DAX info block.
+ */
+static int wipe_layout(struct pmemctl_media *m)
+{
+	uint64_t size = pmemctl_media_size(m);
+	int rc = btt_wipe_backups(m);
+
+	return rc ?: pmemctl_media_zero(m, 0, size < INFO_RESERVE ?
+					size : INFO_RESERVE);
+}
+
+/* Wipe the old layout of the range and write the mode's. */
 static int write_layout(struct pmemctl_media *m, const struct ns_plan *p,
 			enum pmemctl_label_version v, struct pmemctl_ctx *ctx)
 {
 	uint8_t claim_uuid[16];
 	int rc;
 
-	rc = pmemctl_media_zero(m, 0, INFO_RESERVE);
+	rc = wipe_layout(m);
 	if (rc)
 		return rc;
 	uuid_generate(claim_uuid);
@@ -166,17 +182,17 @@ int image_ns_destroy(struct pmemctl_namespace *ns)
 	if (rc)
 		return rc;
 	/*
-	 * Free the label first, then wipe the info blocks (ndctl does it the
-	 * other way round): interrupted, the namespace is either still whole
-	 * or gone, with stale metadata only in free space, which every create
-	 * wipes before use.  Label-less namespaces only get wiped.
+	 * Free the label first, then wipe the info blocks and BTT backups
+	 * (ndctl wipes first, and only the info blocks): interrupted, the
+	 * namespace is either still whole or gone, with stale metadata only
+	 * in free space, which every create wipes the same way before use.
+	 * Label-less namespaces only get wiped.
 	 */
 	if (r->labelled) {
 		lsa_stage_free(lsa, image_ns(ns)->label_slot);
 		rc = lsa_commit(lsa);
 	}
-	rc = rc ?: pmemctl_media_zero(m, 0, pmemctl_media_size(m) < INFO_RESERVE ?
-				      pmemctl_media_size(m) : INFO_RESERVE);
+	rc = rc ?: wipe_layout(m);
 	rc = rc ?: pmemctl_media_flush(m);
 	pmemctl_media_close(m);
 	return rc;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pmemctl check-btt / check-namespace: clean BTTs, each corruption's
 # finding and exit code, --repair, --dry-run, --rewrite-log, targets
-# (image file, --offset, namespace), not-a-BTT and usage errors.
+# (image file, --offset, namespace, all), info blocks of another kind,
+# ndctl's short options, not-a-BTT and usage errors.
 # Images come from test/btt-format.c (btt_write_layout, kernel-identical).
 . "$TEST_LIB"
 
@@ -195,6 +196,114 @@ if [ -f "$FIXTURES/kernel/ns-v1.2.img.xz" ]; then
 	  "clean 2.0 520" ] || fail "kernel BTT: $OUT"
 	pass "a BTT the kernel wrote (and used) checks clean"
 fi
+
+# ---- info blocks of another kind: refused, named, never written over ----------
+# an fsdax and a devdax info block as create-namespace lays them out
+pm platform create pfn --dimms 2 --dimm-size 64M >/dev/null 2>&1
+pm --platform pfn create-namespace -r region0 -m fsdax >/dev/null 2>&1
+pm --platform pfn create-namespace -r region1 -m devdax >/dev/null 2>&1
+# stale BTT 1.1 (backup intact, first 8 KiB rewritten) under each of them
+for kind in PFN DAX; do
+	src=pfn/nmem0.img; [ $kind = DAX ] && src=pfn/nmem1.img
+	rm -f s.img
+	fmt s.img 64M 4096 1
+	dd if=/dev/zero of=s.img bs=4096 count=2 conv=notrunc status=none
+	dd if=$src of=s.img bs=4096 skip=1 seek=1 count=1 conv=notrunc status=none
+	mode=fsdax; [ $kind = DAX ] && mode=devdax
+	before=$(sum s.img)
+	expect_exit 8 pm check-btt s.img
+	expect_err_line "s.img holds an? $mode \\($kind\\) info block at 0x1000, not a BTT"
+	expect_exit 8 pm check-btt -j s.img --repair
+	expect_exit 8 pm check-btt --dry-run s.img
+	[ "$(sum s.img)" = "$before" ] || fail "$kind info block written over"
+done
+pass "a PFN or DAX info block over a stale BTT backup: exit 8, named, untouched"
+
+# a valid BTT 2.0 at 0 beside a valid BTT 1.1 at 4 KiB: the label decides
+rm -f s.img v2.img
+fmt s.img 64M 4096 1
+fmt v2.img 64M 4096 2
+dd if=v2.img of=s.img bs=4096 count=1 conv=notrunc status=none
+before=$(sum s.img)
+expect_exit 8 pm check-btt --repair s.img
+expect_err_line "s.img holds a BTT 2.0 info block at 0 besides a BTT 1.1 at 0x1000"
+[ "$(sum s.img)" = "$before" ] || fail "two BTT versions: written"
+pass "BTTs of both versions where the kernel probes: exit 8, untouched"
+
+# still a damaged BTT, not another kind: ndctl's test zeroes the first 8 KiB
+rm -f s.img
+fmt s.img 64M 4096 1
+dd if=/dev/zero of=s.img bs=4096 count=2 conv=notrunc status=none
+expect_exit 4 pm check-btt -j s.img
+[ "$(kinds "$OUT")" = info_bad_signature ] || fail "zeroed primary: $(kinds "$OUT")"
+expect_exit 1 pm check-btt --repair s.img
+expect_exit 0 pm check-btt s.img
+pass "a zeroed primary (v1.1) is still restored from its backup"
+
+# the issue's case: sector on v1.1 labels, reconfigured to fsdax
+pm platform create rc --dimm-size 64M >/dev/null 2>&1
+pm --platform rc init-labels -V 1.1 nmem0 >/dev/null 2>&1
+pm --platform rc create-namespace -m sector >/dev/null 2>&1
+pm --platform rc create-namespace -e namespace0.0 -m fsdax -f >/dev/null 2>&1
+before=$(sum rc/*)
+expect_exit 8 pm check-btt rc/nmem0.img --size 64M --repair
+expect_err_line "rc/nmem0.img holds an fsdax \\(PFN\\) info block at 0x1000, not a BTT"
+expect_exit 8 pm --platform rc check-btt namespace0.0
+expect_err_line "^pmemctl check-btt: namespace0.0 holds an fsdax \\(PFN\\) info block at 0x1000, not a BTT$"
+expect_exit 8 pm --platform rc check-btt -R namespace0.0
+[ "$(sum rc/*)" = "$before" ] || fail "fsdax namespace written"
+[ "$(pm --platform rc list | jq -r '.[0].mode')" = fsdax ] || fail "not fsdax"
+pass "sector -> fsdax on v1.1 labels: check-btt refuses, PFN kept"
+
+# ---- ndctl's short options and "all" -----------------------------------------------
+rm -f o.img
+fmt o.img 32M 4096 2
+put_ent o.img 0 2 4 4 "$ENL" 2
+put_le32 o.img $((MAPOFF + 16)) $((0xC0000000 | ENL))
+expect_exit 16 pm check-namespace -L o.img
+expect_exit 1 pm check-namespace -R -L -f o.img
+expect_exit 0 pm check-btt -f -j o.img
+[ "$(jq -r '.arenas[0].log_layout' <<<"$OUT")" = 0/1 ] || fail "-R -L: $OUT"
+pass "-R, -L and -f as in ndctl check-namespace"
+
+pm platform create all --dimms 2 --dimm-size 96M >/dev/null 2>&1
+export PMEMCTL_PLATFORM=$PWD/all
+pm init-labels -V 1.2 nmem0 >/dev/null 2>&1
+for m in sector fsdax sector raw sector; do
+	pm create-namespace -r region0 -m $m -s 16M >/dev/null 2>&1
+done
+pm create-namespace -r region1 -m sector >/dev/null 2>&1	# label-less
+expect_exit 0 pm check-btt all
+[ "$(grep -c ': clean$' <<<"$OUT")" = 4 ] || fail "all: $OUT"
+grep -qx "checked 4 namespaces" <<<"$ERR" || fail "all: $ERR"
+expect_exit 0 pm check-namespace -j all
+[ "$(jq -c '[.[] | [.target, .result]]' <<<"$OUT")" = \
+  '[["namespace0.0","clean"],["namespace0.2","clean"],["namespace0.4","clean"],["namespace1.0","clean"]]' ] ||
+	fail "all -j: $OUT"
+# 0.2: backup damaged (repairable); 0.4: primary lost, so it lists as
+# raw; 1.0: a duplicate map entry (not repairable)
+mapoff=$(pm check-btt -j namespace1.0 | jq '.arenas[0].mapoff')
+put_le32 all/nmem1.img $((mapoff + 20)) $((0xC0000006))
+sigs=($(grep -obUaP 'BTT_ARENA_INFO\x00\x00' all/nmem0.img | cut -d: -f1))
+flip all/nmem0.img $((sigs[3] + 1000))
+flip all/nmem0.img $((sigs[4] + 1000))
+[ "$(pm list -n 0.4 | jq -r '.[0].mode')" = raw ] || fail "0.4 not raw"
+before=$(sum all/*)
+expect_exit 4 pm check-btt all
+grep -q "namespace0.4 is raw but holds BTT metadata" <<<"$ERR" || fail "$ERR"
+grep -qx "checked 3 namespaces" <<<"$ERR" || fail "all: $ERR"
+expect_exit 16 pm check-btt all --offset=1M
+expect_exit 16 pm check-btt all --uuid=11111111-2222-4333-8444-555555555555
+[ "$(sum all/*)" = "$before" ] || fail "check all without repair wrote"
+expect_exit 5 pm check-btt -R -j all
+[ "$(jq -c '[.[] | [.target, .exit_code]]' <<<"$OUT")" = \
+  '[["namespace0.0",0],["namespace0.2",1],["namespace1.0",4]]' ] ||
+	fail "all -R -j: $OUT"
+expect_exit 1 pm check-btt -R namespace0.4
+expect_exit 4 pm check-btt all
+grep -qx "checked 4 namespaces" <<<"$ERR" || fail "all: $ERR"
+unset PMEMCTL_PLATFORM
+pass "all: every sector namespace, exit codes OR'ed (0|1|4 = 5), raw ones with a BTT named"
 
 # ---- operational and usage errors -----------------------------------------------
 truncate -s 64M zero.img

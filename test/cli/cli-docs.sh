@@ -54,4 +54,8 @@ pm --platform p init-labels all 2>/dev/null
 pm --platform p create-namespace -m raw -s 16M >/dev/null 2>&1
 offers namespace0.0 "$(complete_words pmemctl --platform p destroy-namespace name)" ||
 	fail "completion does not offer namespaces"
+offers all "$(complete_words pmemctl --platform p check-namespace a)" ||
+	fail "completion does not offer check-namespace all"
+offers --force "$(complete_words pmemctl check-btt --fo)" ||
+	fail "completion lacks check-btt --force"
 pass "bash completion"

@@ -126,6 +126,32 @@ expect_exit 0 pm create-namespace -e $dev -m sector -u 11111111-2222-3333-4444-5
 	fail "-u on reconfigure: $OUT"
 pass "reconfigure keeps place, size and name; new uuid unless -u"
 
+# --- what reconfigure inherits, as ndctl: map never, align within a mode ---
+pm create-namespace -e $dev -m fsdax -M mem -a 4K -f >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e $dev -f
+[ "$(jq -c '[.mode, .map, .align]' <<<"$OUT")" = '["fsdax","dev",4096]' ] ||
+	fail "fsdax map=mem align=4K -> fsdax: $OUT"
+pm create-namespace -e $dev -m fsdax -M mem -a 4K -f >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e $dev -m devdax -f
+[ "$(jq -c '[.mode, .map, .align]' <<<"$OUT")" = '["devdax","dev",2097152]' ] ||
+	fail "fsdax map=mem align=4K -> devdax: $OUT"
+expect_exit 0 pm read-infoblock -j $dev
+[ "$(jq -c '[.[0].mode, .[0].align]' <<<"$OUT")" = '[2,2097152]' ] ||
+	fail "devdax info block: $OUT"
+pm create-namespace -e $dev -m devdax -M mem -f >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e $dev -m fsdax -f
+[ "$(jq -c '[.mode, .map]' <<<"$OUT")" = '["fsdax","dev"]' ] ||
+	fail "devdax map=mem -> fsdax: $OUT"
+# devdax keeps the namespace's 512-byte sector size in its label
+pm create-namespace -e $dev -m devdax -f >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e $dev -m sector -f
+[ "$(jq -c '[.mode, .sector_size]' <<<"$OUT")" = '["sector",512]' ] ||
+	fail "devdax -> sector: $OUT"
+expect_exit 0 pm create-namespace -e $dev -m fsdax -M mem -f
+[ "$(jq -c '[.mode, .map, .align]' <<<"$OUT")" = '["fsdax","mem",2097152]' ] ||
+	fail "-M on reconfigure: $OUT"
+pass "reconfigure: map resets to dev, align kept only within a mode, sector size carried"
+
 # --- destroy ----------------------------------------------------------------
 avail=$(pm list -r region0 | jq '.[0].available_size')
 expect_exit 0 pm destroy-namespace $dev -f
@@ -141,6 +167,44 @@ expect_exit 0 pm create-namespace -r region1 -s 16M -m raw
 expect_exit 0 pm read-labels -j nmem1
 [ "$(jq '.[0].label[0].dpa' <<<"$OUT")" = 0 ] || fail "not lowest extent"
 pass "destroy frees labels and capacity"
+
+# --- a retired BTT leaves no backup to "recover"; a lost primary needs -f ---
+pm platform create bk --dimm-size 128M 2>/dev/null
+export PMEMCTL_PLATFORM=$PWD/bk
+pm init-labels -V 1.1 nmem0 2>/dev/null
+pm create-namespace -m sector -s 32M >/dev/null 2>&1
+pm create-namespace -m sector -s 32M >/dev/null 2>&1
+expect_exit 0 pm create-namespace -e namespace0.0 -m raw -f
+before=$(sum bk/*)
+expect_exit 8 pm check-btt -R bk/nmem0.img --size 32M
+expect_err_line "no BTT found"
+expect_exit 0 pm destroy-namespace namespace0.1 -f
+expect_exit 8 pm check-btt -R bk/nmem0.img --offset 32M --size 32M
+expect_err_line "no BTT found"
+pass "reconfigure and destroy wipe the BTT backup info block too"
+# a sector namespace whose first 8 KiB were lost lists as raw: still data
+expect_exit 0 pm create-namespace -m sector -s 32M -n lost
+dev=$(jq -r .dev <<<"$OUT")
+dd if=/dev/zero of=bk/nmem0.img bs=4096 seek=$((32 * 256)) count=2 \
+	conv=notrunc status=none
+[ "$(pm list -n $dev | jq -r '.[0].mode')" = raw ] || fail "$dev not raw"
+before=$(sum bk/*)
+expect_exit 4 pm create-namespace -e $dev -m fsdax
+expect_err_line "$dev holds a BTT backup info block at 0x1fff000 .*; use --force to reconfigure it"
+expect_exit 4 pm destroy-namespace $dev
+grep -q "$dev holds a BTT backup info block at 0x1fff000" <<<"$ERR" || fail "$ERR"
+[ "$(sum bk/*)" = "$before" ] || fail "a lost-primary BTT was touched"
+expect_exit 1 pm check-btt -R $dev
+[ "$(pm list -n $dev | jq -r '.[0].mode')" = sector ] || fail "not restored"
+pass "a BTT that lost its primary counts as in use: refused without -f"
+# write-infoblock over a sector namespace retires its BTT the same way
+pm platform create wib --dimm-size 64M 2>/dev/null
+pm --platform wib init-labels -V 1.1 nmem0 2>/dev/null
+pm --platform wib create-namespace -m sector >/dev/null 2>&1
+expect_exit 0 pm --platform wib write-infoblock namespace0.0 -m fsdax -f
+! grep -qaP 'BTT_ARENA_INFO\x00\x00' wib/nmem0.img ||
+	fail "write-infoblock left a BTT info block"
+pass "write-infoblock --force over a BTT wipes its backup too"
 
 # --- label-less regions get v1.2 labels; their data needs --force ---------
 pm platform create l --dimm-size 64M 2>/dev/null
