@@ -32,8 +32,11 @@ typedef uint64_t le64;
 
 /*
  * Little-endian access to packed on-media fields, given the field's
- * address.  The address is taken as void * and copied bytewise, so the
- * access is alignment-safe on every architecture.
+ * address.  The field is copied bytewise, so the access is alignment-safe
+ * on every architecture.  The width is checked at compile time: the
+ * pointer must point at an object of exactly that many bytes, so
+ * get_le64(&sb->nfree) on a 32-bit field (or a void * or byte pointer)
+ * does not build.
  */
 static inline uint16_t load16(const void *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static inline uint32_t load32(const void *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -42,12 +45,17 @@ static inline void store16(void *p, uint16_t v) { memcpy(p, &v, 2); }
 static inline void store32(void *p, uint32_t v) { memcpy(p, &v, 4); }
 static inline void store64(void *p, uint64_t v) { memcpy(p, &v, 8); }
 
-#define get_le16(p) le16toh(load16((const void *)(p)))
-#define get_le32(p) le32toh(load32((const void *)(p)))
-#define get_le64(p) le64toh(load64((const void *)(p)))
-#define put_le16(p, v) store16((void *)(p), htole16(v))
-#define put_le32(p, v) store32((void *)(p), htole32(v))
-#define put_le64(p, v) store64((void *)(p), htole64(v))
+#define LE_FIELD(p, n) ({ \
+	_Static_assert(sizeof(*(p)) == (n), \
+		       "little-endian field of the wrong width"); \
+	(p); })
+
+#define get_le16(p) le16toh(load16(LE_FIELD(p, 2)))
+#define get_le32(p) le32toh(load32(LE_FIELD(p, 4)))
+#define get_le64(p) le64toh(load64(LE_FIELD(p, 8)))
+#define put_le16(p, v) store16(LE_FIELD(p, 2), htole16(v))
+#define put_le32(p, v) store32(LE_FIELD(p, 4), htole32(v))
+#define put_le64(p, v) store64(LE_FIELD(p, 8), htole64(v))
 
 struct pmemctl_ctx {
 	pmemctl_log_fn log_fn;
