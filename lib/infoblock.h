@@ -6,14 +6,6 @@
 #include "btt.h"
 #include "pfn.h"
 
-/*
- * Why @sb is not a valid BTT info block of version @major (1 or 2) for a
- * namespace whose uuid is @ns_uuid (NULL for label-less), or NULL if valid.
- * An all-zero parent_uuid is accepted anywhere, as in the kernel.
- */
-const char *btt_sb_invalid_reason(const struct btt_sb *sb, unsigned major,
-				  const uint8_t *ns_uuid);
-
 struct btt_summary {
 	unsigned narenas;
 	uint64_t external_nlba;		/* summed over the valid arenas */
@@ -22,16 +14,14 @@ struct btt_summary {
 	bool complete;			/* every arena in the chain is valid */
 };
 
-/* Walk the arena chain of a BTT starting at @start in @media. */
+/*
+ * Walk the arena chain of a BTT starting at @start in @media as the
+ * kernel's probe sees it: the arenas up to the first invalid one.
+ * -ENODEV if the first is not valid.
+ */
 int btt_summarize(struct pmemctl_media *media, uint64_t start,
 		  unsigned major, const uint8_t *ns_uuid,
 		  struct btt_summary *sum);
-
-/* OS-visible sector size for a BTT lbasize (512 or 4096). */
-static inline uint32_t btt_sector_size(uint32_t lbasize)
-{
-	return lbasize >= 4096 ? 4096 : 512;
-}
 
 /*
  * Why @sb is not a PFN (@sig == PFN_SIG) or DAX info block for a namespace

@@ -19,7 +19,6 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "btt-check.h"
 #include "private.h"
 #include "tap.h"
 
@@ -142,8 +141,8 @@ static int run_op(struct pmemctl_bus *bus, enum op op)
 /* A sector namespace is only acceptable with a clean BTT. */
 static bool btt_clean(struct pmemctl_ctx *ctx, struct pmemctl_namespace *ns)
 {
-	struct btt_check_opts opts = { 0 };
-	struct btt_check_result *res = NULL;
+	struct pmemctl_btt_check_opts opts = { 0 };
+	struct pmemctl_btt_check_result *res = NULL;
 	struct pmemctl_media *m;
 	uint8_t uu[16];
 	bool clean;
