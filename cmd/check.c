@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <uuid/uuid.h>
 
-#include "btt-check.h"
 #include "cmd.h"
 #include "util/json.h"
 #include "util/progress.h"
@@ -214,7 +213,7 @@ static void close_target(struct target *t)
 
 /* ---- output ------------------------------------------------------------- */
 
-static const char *tag(const struct btt_finding *f,
+static const char *tag(const struct pmemctl_btt_finding *f,
 		       const struct check_params *p)
 {
 	if (f->repaired)
@@ -226,12 +225,12 @@ static const char *tag(const struct btt_finding *f,
 	return p->repair ? " [not repaired]" : " [repairable]";
 }
 
-static void print_findings(const struct btt_check_result *r,
+static void print_findings(const struct pmemctl_btt_check_result *r,
 			   const struct check_params *p, const char *name,
 			   const char *prefix)
 {
 	for (unsigned i = 0; i < r->nfindings; i++) {
-		const struct btt_finding *f = &r->findings[i];
+		const struct pmemctl_btt_finding *f = &r->findings[i];
 
 		printf("%s: %sarena %u: %s: %s%s\n", name, prefix, f->arena,
 		       pmemctl_btt_finding_name(f->kind), f->detail,
@@ -242,7 +241,7 @@ static void print_findings(const struct btt_check_result *r,
 		       name, prefix, (unsigned long long)r->unlisted);
 }
 
-static void print_header(const struct btt_check_result *r, const char *name)
+static void print_header(const struct pmemctl_btt_check_result *r, const char *name)
 {
 	char uu[40];
 
@@ -260,7 +259,7 @@ static void print_header(const struct btt_check_result *r, const char *name)
 	       (unsigned long long)r->external_nlba, uu);
 }
 
-static void print_summary(const struct btt_check_result *r,
+static void print_summary(const struct pmemctl_btt_check_result *r,
 			  const struct check_params *p, const char *name)
 {
 	unsigned long long total = (unsigned long long)r->total;
@@ -284,7 +283,7 @@ static void print_summary(const struct btt_check_result *r,
 		printf("%s: %llu problem(s), none repairable\n", name, total);
 }
 
-static void print_text(const struct btt_check_result *r,
+static void print_text(const struct pmemctl_btt_check_result *r,
 		       const struct check_params *p, const char *name)
 {
 	if (!p->quiet)
@@ -296,24 +295,24 @@ static void print_text(const struct btt_check_result *r,
 		print_summary(r, p, name);
 }
 
-static struct json_object *loc_json(const struct btt_finding *f, bool human)
+static struct json_object *loc_json(const struct pmemctl_btt_finding *f, bool human)
 {
 	struct json_object *o = json_object_new_object();
 
-	if (f->has & BTT_LOC_OFFSET)
+	if (f->has & PMEMCTL_BTT_LOC_OFFSET)
 		json_add(o, "offset", json_hex(f->offset, human));
-	if (f->has & BTT_LOC_LBA)
+	if (f->has & PMEMCTL_BTT_LOC_LBA)
 		json_add(o, "lba", json_u64(f->lba));
-	if (f->has & BTT_LOC_LANE)
+	if (f->has & PMEMCTL_BTT_LOC_LANE)
 		json_add(o, "lane", json_u64(f->lane));
-	if (f->has & BTT_LOC_BLOCK)
+	if (f->has & PMEMCTL_BTT_LOC_BLOCK)
 		json_add(o, "block", json_u64(f->block));
-	if (f->has & BTT_LOC_COUNT)
+	if (f->has & PMEMCTL_BTT_LOC_COUNT)
 		json_add(o, "count", json_u64(f->count));
 	return o;
 }
 
-static struct json_object *finding_json(const struct btt_finding *f,
+static struct json_object *finding_json(const struct pmemctl_btt_finding *f,
 					bool human)
 {
 	struct json_object *o = json_object_new_object();
@@ -327,10 +326,10 @@ static struct json_object *finding_json(const struct btt_finding *f,
 	return o;
 }
 
-static struct json_object *arena_json(const struct btt_check_result *r,
+static struct json_object *arena_json(const struct pmemctl_btt_check_result *r,
 				      unsigned i, bool human)
 {
-	const struct btt_arena_info *a = &r->arenas[i];
+	const struct pmemctl_btt_arena_info *a = &r->arenas[i];
 	struct json_object *o = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
 	char layout[16];
@@ -366,7 +365,7 @@ static struct json_object *arena_json(const struct btt_check_result *r,
 	return o;
 }
 
-static struct json_object *result_json(const struct btt_check_result *r,
+static struct json_object *result_json(const struct pmemctl_btt_check_result *r,
 				       bool human, const char *name)
 {
 	struct json_object *o = json_object_new_object();
@@ -407,7 +406,7 @@ static const char *verdict_name(int code)
 	}
 }
 
-static struct json_object *report_json(const struct btt_check_result *r,
+static struct json_object *report_json(const struct pmemctl_btt_check_result *r,
 				       const struct check_params *p,
 				       const char *name, int code)
 {
@@ -421,7 +420,7 @@ static struct json_object *report_json(const struct btt_check_result *r,
 	return o;
 }
 
-static void print_json(const struct btt_check_result *r,
+static void print_json(const struct pmemctl_btt_check_result *r,
 		       const struct check_params *p, const char *name,
 		       int code)
 {
@@ -433,9 +432,9 @@ static void print_json(const struct btt_check_result *r,
 
 /* ---- the command -------------------------------------------------------- */
 
-static int verdict(const struct btt_check_result *r)
+static int verdict(const struct pmemctl_btt_check_result *r)
 {
-	const struct btt_check_result *last = r->recheck ? r->recheck : r;
+	const struct pmemctl_btt_check_result *last = r->recheck ? r->recheck : r;
 
 	return (r->repaired ? FSCK_CORRECTED : 0) |
 	       (last->total ? FSCK_UNCORRECTED : 0);
@@ -450,7 +449,7 @@ static void show_progress(void *arg, uint64_t done, uint64_t total)
 static int check_target(struct cmd_ctx *cc, struct check_params *p,
 			struct target *t, struct json_object *all)
 {
-	struct btt_check_opts o = {
+	struct pmemctl_btt_check_opts o = {
 		.parent_uuid = t->has_uuid ? t->uuid : NULL,
 		.name = t->name,
 		.repair = p->repair,
@@ -458,7 +457,7 @@ static int check_target(struct cmd_ctx *cc, struct check_params *p,
 		.rewrite_log = p->rewrite_log,
 		.progress = show_progress,
 	};
-	struct btt_check_result *r = NULL;
+	struct pmemctl_btt_check_result *r = NULL;
 	struct progress pg;
 	int rc, code;
 
@@ -499,9 +498,9 @@ static int run(struct cmd_ctx *cc, struct check_params *p, const char *name)
  */
 static int note_raw(struct cmd_ctx *cc, struct target *t)
 {
-	struct btt_check_opts o = { .parent_uuid = t->uuid, .max_listed = 1 };
+	struct pmemctl_btt_check_opts o = { .parent_uuid = t->uuid, .max_listed = 1 };
 	int prio = pmemctl_get_log_priority(cc->ctx);
-	struct btt_check_result *r = NULL;
+	struct pmemctl_btt_check_result *r = NULL;
 	int rc;
 
 	pmemctl_set_log_priority(cc->ctx, 0);

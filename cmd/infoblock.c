@@ -102,20 +102,20 @@ static struct json_object *pfn_json(const struct pmemctl_pfn_info *f,
 	return o;
 }
 
-/* BTT arenas from @start along nextoff, bounded and in range. */
+/*
+ * BTT arenas from @start along nextoff, as the library walks the chain
+ * (16 MiB..512 GiB forward, inside the media), at most MAX_ARENAS.
+ */
 static void add_btt_chain(struct pmemctl_media *m, uint64_t start,
 			  const char *dev, bool human, struct ib_found *f)
 {
 	struct pmemctl_btt_info b;
-	uint64_t off = start;
 	unsigned n = 0;
+	int rc = pmemctl_media_get_btt_info(m, start, &b);
 
-	while (n < MAX_ARENAS && pmemctl_media_get_btt_info(m, off, &b) == 0) {
-		found_add(f, off, btt_json(&b, dev, human));
-		n++;
-		if (!b.nextoff || b.nextoff > pmemctl_media_size(m) - off)
-			break;
-		off += b.nextoff;
+	while (rc == 0 && n++ < MAX_ARENAS) {
+		found_add(f, b.hdr.offset, btt_json(&b, dev, human));
+		rc = pmemctl_media_get_btt_next(m, &b, &b);
 	}
 }
 

@@ -8,10 +8,7 @@
 #include <stdlib.h>
 
 #include "btt-check-int.h"
-
-/* primary and backup kinds run in parallel */
-#define INFO2_DELTA (BTT_F_INFO2_BAD_SIGNATURE - BTT_F_INFO_BAD_SIGNATURE)
-static_assert(BTT_F_INFO2_INVALID - BTT_F_INFO_INVALID == INFO2_DELTA, "");
+#include "infoblock.h"
 
 /* ---- info blocks -------------------------------------------------------- */
 
@@ -29,45 +26,19 @@ static int read_sb(struct btt_chk *c, uint64_t off, struct btt_sb *sb)
 }
 
 /* The kernel's validity test; @lax ignores the parent uuid. */
-static const char *sb_check(struct btt_chk *c, const struct btt_sb *sb,
-			    unsigned major, bool lax)
+static enum btt_sb_status sb_check(struct btt_chk *c, const struct btt_sb *sb,
+				   unsigned major, bool lax)
 {
 	const uint8_t *parent = c->o.parent_uuid;
 
 	if (lax || !parent)
 		parent = sb->parent_uuid;
-	return btt_sb_invalid_reason(sb, major, parent);
-}
-
-static enum btt_finding_kind reason_kind(const char *why, bool backup)
-{
-	static const struct {
-		const char *why;
-		enum btt_finding_kind kind;
-	} map[] = {
-		{ "bad signature", BTT_F_INFO_BAD_SIGNATURE },
-		{ "parent uuid does not match the namespace",
-		  BTT_F_INFO_BAD_PARENT_UUID },
-		{ "bad checksum", BTT_F_INFO_BAD_CHECKSUM },
-		{ "unexpected version", BTT_F_INFO_BAD_VERSION },
-	};
-	enum btt_finding_kind k = BTT_F_INFO_INVALID;
-
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (strcmp(why, map[i].why) == 0)
-			k = map[i].kind;
-	return backup ? k + INFO2_DELTA : k;
+	return btt_sb_validate(sb, major, parent);
 }
 
 static bool has_sig(const struct btt_sb *sb)
 {
 	return memcmp(sb->signature, BTT_SIG, BTT_SIG_LEN) == 0;
-}
-
-/* Where the kernel puts the backup of an arena starting at @off. */
-static uint64_t expected_info2(struct btt_chk *c, uint64_t off)
-{
-	return btt_expected_info2(c->size, off);
 }
 
 /*
@@ -83,7 +54,7 @@ static bool find_backup(struct btt_chk *c, uint64_t off, unsigned major,
 	uint64_t cand[2] = { UINT64_MAX, UINT64_MAX };
 
 	if (c->size - off >= 2 * BTT_INFO_SIZE)
-		cand[0] = expected_info2(c, off);
+		cand[0] = btt_expected_info2(c->size, off);
 	if (bad && get_le64(&bad->info2off) >= BTT_INFO_SIZE &&
 	    get_le64(&bad->info2off) <= c->size - off)
 		cand[1] = off + get_le64(&bad->info2off);
@@ -194,9 +165,9 @@ static const char *sb_field_name(size_t off)
 static int check_backup(struct btt_chk *c, struct chk_arena *a)
 {
 	uint64_t i2 = get_le64(&a->sb.info2off), where = a->off + i2;
-	struct btt_finding *f;
+	struct pmemctl_btt_finding *f;
+	enum btt_sb_status why;
 	struct btt_sb b;
-	const char *why;
 	int rc;
 
 	if (i2 < BTT_INFO_SIZE || !fits(c, a->off, i2) ||
@@ -207,17 +178,14 @@ static int check_backup(struct btt_chk *c, struct chk_arena *a)
 		return rc;
 	why = sb_check(c, &b, c->major, false);
 	if (why) {
-		f = chk_add(c, a, reason_kind(why, true), true,
-			    "backup info block at %#llx: %s",
-			    (unsigned long long)where, why);
+		f = chk_report_sb(c, a, PR_SB_BACKUP, why, where);
 	} else if (memcmp(&b, &a->sb, sizeof(b)) != 0) {
 		size_t d = 0;
 
 		while (((uint8_t *)&b)[d] == ((uint8_t *)&a->sb)[d])
 			d++;
-		f = chk_add(c, a, BTT_F_INFO2_MISMATCH, true,
-			    "backup info block at %#llx is valid but differs from the primary (first in %s)",
-			    (unsigned long long)where, sb_field_name(d));
+		f = chk_report(c, a, PR_BACKUP_MISMATCH,
+			       (unsigned long long)where, sb_field_name(d));
 	} else {
 		return 0;
 	}
@@ -229,42 +197,45 @@ static int check_backup(struct btt_chk *c, struct chk_arena *a)
 /* Report the backup at its expected place when the primary is gone too. */
 static int report_lost_backup(struct btt_chk *c, struct chk_arena *a)
 {
-	uint64_t where;
-	struct btt_finding *f;
+	struct pmemctl_btt_finding *f;
+	enum btt_sb_status why;
 	struct btt_sb b;
-	const char *why;
+	uint64_t where;
 	int rc;
 
 	if (c->size - a->off < 2 * BTT_INFO_SIZE) {
-		f = chk_add(c, a, BTT_F_ARENA_TRUNCATED, false,
-			    "no room for an arena at %#llx: the media ends at %#llx",
-			    (unsigned long long)a->off,
-			    (unsigned long long)c->size);
+		f = chk_report(c, a, PR_ARENA_NO_ROOM,
+			       (unsigned long long)a->off,
+			       (unsigned long long)c->size);
 		loc_offset(f, a->off);
 		return 0;
 	}
-	where = expected_info2(c, a->off);
+	where = btt_expected_info2(c->size, a->off);
 	rc = read_sb(c, where, &b);
 	if (rc)
 		return rc;
 	why = sb_check(c, &b, c->major, false);
 	if (why)
-		f = chk_add(c, a, reason_kind(why, true), false,
-			    "backup info block at %#llx (its expected place): %s",
-			    (unsigned long long)where, why);
+		f = chk_report_sb(c, a, PR_SB_LOST, why, where);
 	else
-		f = chk_add(c, a, BTT_F_INFO2_INVALID, false,
-			    "info block at %#llx (expected backup place) belongs to another arena",
-			    (unsigned long long)where);
+		f = chk_report(c, a, PR_BACKUP_FOREIGN,
+			       (unsigned long long)where);
 	loc_offset(f, where);
 	return 0;
 }
 
+static void trust(struct chk_arena *a, const struct btt_sb *sb)
+{
+	a->sb = *sb;
+	a->have_sb = true;
+	btt_arena_decode(sb, a->off, &a->ba);
+}
+
 static int load_info(struct btt_chk *c, struct chk_arena *a)
 {
-	struct btt_finding *f;
-	struct btt_sb p;
-	const char *why;
+	struct pmemctl_btt_finding *f;
+	enum btt_sb_status why;
+	struct btt_sb p, b;
 	int rc;
 
 	rc = read_sb(c, a->off, &p);
@@ -272,19 +243,18 @@ static int load_info(struct btt_chk *c, struct chk_arena *a)
 		return rc;
 	why = sb_check(c, &p, c->major, false);
 	if (!why) {
-		a->sb = p;
-		a->have_sb = true;
+		trust(a, &p);
 		return 0;
 	}
-	f = chk_add(c, a, reason_kind(why, false), false,
-		    "primary info block at %#llx: %s",
-		    (unsigned long long)a->off, why);
+	f = chk_report_sb(c, a, PR_SB_PRIMARY, why, a->off);
 	loc_offset(f, a->off);
 	a->primary_finding = chk_index(c, f);
-	if (find_backup(c, a->off, c->major, &p, false, &a->sb)) {
-		a->have_sb = true;
+	if (find_backup(c, a->off, c->major, &p, false, &b)) {
+		trust(a, &b);
 		return 0;
 	}
+	/* nothing to restore it from */
+	chk_set_repairable(c, a->primary_finding, false);
 	return report_lost_backup(c, a);
 }
 
@@ -295,120 +265,92 @@ static bool sum_ok(uint64_t a, uint64_t b, uint64_t *sum)
 	return !__builtin_add_overflow(a, b, sum);
 }
 
-/* Offsets inside the arena and in order (formats.md C.3); NULL if fine. */
-static const char *bad_layout(const struct btt_sb *sb, char *buf, size_t len)
-{
-	uint64_t data = get_le64(&sb->dataoff), map = get_le64(&sb->mapoff);
-	uint64_t log = get_le64(&sb->logoff), i2 = get_le64(&sb->info2off);
-	uint64_t next = get_le64(&sb->nextoff), asize, end;
-	uint64_t dsize = (uint64_t)get_le32(&sb->internal_nlba) *
-			 get_le32(&sb->internal_lbasize);
-	uint64_t msize = (uint64_t)get_le32(&sb->external_nlba) *
-			 BTT_MAP_ENTRY_SIZE;
-
-	if (!sum_ok(i2, BTT_INFO_SIZE, &asize))
-		return "info2off is beyond any arena";
-	if (next)
-		asize = next;
-	if (data < BTT_INFO_SIZE)
-		snprintf(buf, len, "dataoff %#llx overlaps the info block",
-			 (unsigned long long)data);
-	else if (!sum_ok(data, dsize, &end) || end > map)
-		snprintf(buf, len, "mapoff %#llx overlaps the data area (%#llx + %#llx)",
-			 (unsigned long long)map, (unsigned long long)data,
-			 (unsigned long long)dsize);
-	else if (!sum_ok(map, msize, &end) || end > log)
-		snprintf(buf, len, "logoff %#llx overlaps the map (%#llx + %#llx)",
-			 (unsigned long long)log, (unsigned long long)map,
-			 (unsigned long long)msize);
-	else if (!sum_ok(log, (uint64_t)BTT_NFREE * BTT_LOG_GROUP_SIZE, &end) ||
-		 end > i2)
-		snprintf(buf, len, "info2off %#llx overlaps the flog at %#llx",
-			 (unsigned long long)i2, (unsigned long long)log);
-	else if (i2 + BTT_INFO_SIZE > asize)
-		snprintf(buf, len, "the backup info block at %#llx is outside the %#llx-byte arena (nextoff)",
-			 (unsigned long long)i2, (unsigned long long)asize);
-	else
-		return NULL;
-	return buf;
-}
-
-static uint64_t arena_size(const struct btt_sb *sb)
-{
-	uint64_t next = get_le64(&sb->nextoff);
-
-	return next ? next : get_le64(&sb->info2off) + BTT_INFO_SIZE;
-}
-
 static void check_fields(struct btt_chk *c, struct chk_arena *a)
 {
 	const struct btt_sb *sb = &a->sb;
-	uint32_t nfree = get_le32(&sb->nfree);
+	unsigned bad = btt_sb_check_fields(sb);
 	uint32_t elb = get_le32(&sb->external_lbasize);
 	uint32_t ilb = get_le32(&sb->internal_lbasize);
-	uint32_t enl = get_le32(&sb->external_nlba);
-	uint32_t inl = get_le32(&sb->internal_nlba);
-	struct btt_finding *f;
+	struct pmemctl_btt_finding *f = NULL;
+	char list[64];
 
-	if (nfree != BTT_NFREE) {
-		f = chk_add(c, a, BTT_F_INFO_BAD_NFREE, false,
-			    "nfree is %u, not %u", nfree, BTT_NFREE);
+	if (bad & BTT_FIELD_NFREE) {
+		f = chk_report(c, a, PR_NFREE, get_le32(&sb->nfree),
+			       BTT_NFREE);
 		loc_offset(f, a->off + offsetof(struct btt_sb, nfree));
-		a->fatal = true;
 	}
-	if (elb == 0 || ilb < elb) {
-		f = chk_add(c, a, BTT_F_INFO_BAD_LBASIZE, false,
-			    "internal lbasize %u is smaller than the external lbasize %u",
-			    ilb, elb);
-		a->fatal = true;
-	} else if (!btt_lbasize_supported(elb)) {
-		f = chk_add(c, a, BTT_F_INFO_BAD_LBASIZE, false,
-			    "external lbasize %u is not a BTT sector size (512, 520, 528, 4096, 4104, 4160, 4224)",
-			    elb);
-	} else {
-		f = NULL;
-	}
-	if (f)
+	if (bad & BTT_FIELD_LBASIZE)
+		f = chk_report(c, a, PR_LBASIZE, ilb, elb);
+	else if (bad & BTT_FIELD_LBASIZE_UNSUPPORTED)
+		f = chk_report(c, a, PR_LBASIZE_UNSUPPORTED, elb,
+			       btt_lbasize_list(list, sizeof(list), ", "));
+	if (bad & (BTT_FIELD_LBASIZE | BTT_FIELD_LBASIZE_UNSUPPORTED))
 		loc_offset(f, a->off +
 			   offsetof(struct btt_sb, external_lbasize));
-	if (enl == 0 || inl < enl || inl - enl != BTT_NFREE ||
-	    inl > BTT_MAX_INTERNAL_NLBA) {
-		f = chk_add(c, a, BTT_F_INFO_BAD_NLBA, false,
-			    "internal_nlba %u and external_nlba %u: expected external + %u internal blocks, at most 2^30",
-			    inl, enl, BTT_NFREE);
+	if (bad & BTT_FIELD_NLBA) {
+		f = chk_report(c, a, PR_NLBA,
+			       get_le32(&sb->internal_nlba),
+			       get_le32(&sb->external_nlba), BTT_NFREE);
 		loc_offset(f, a->off + offsetof(struct btt_sb, external_nlba));
-		a->fatal = true;
+	}
+}
+
+/* The core's verdict on the offsets, as a finding with the numbers. */
+static struct pmemctl_btt_finding *
+layout_finding(struct btt_chk *c, struct chk_arena *a,
+	       enum btt_sb_layout_status st)
+{
+	const struct btt_sb *sb = &a->sb;
+	unsigned long long data = get_le64(&sb->dataoff);
+	unsigned long long map = get_le64(&sb->mapoff);
+	unsigned long long log = get_le64(&sb->logoff);
+	unsigned long long i2 = get_le64(&sb->info2off);
+	unsigned long long dsize = (uint64_t)get_le32(&sb->internal_nlba) *
+				   get_le32(&sb->internal_lbasize);
+	unsigned long long msize = (uint64_t)get_le32(&sb->external_nlba) *
+				   BTT_MAP_ENTRY_SIZE;
+
+	switch (st) {
+	case BTT_LAYOUT_INFO2_WRAPS:
+		return chk_report(c, a, PR_LAYOUT_INFO2_WRAPS);
+	case BTT_LAYOUT_DATA_OVER_INFO:
+		return chk_report(c, a, PR_LAYOUT_DATA_OVER_INFO, data);
+	case BTT_LAYOUT_MAP_OVER_DATA:
+		return chk_report(c, a, PR_LAYOUT_MAP_OVER_DATA, map, data,
+				  dsize);
+	case BTT_LAYOUT_LOG_OVER_MAP:
+		return chk_report(c, a, PR_LAYOUT_LOG_OVER_MAP, log, map,
+				  msize);
+	case BTT_LAYOUT_INFO2_OVER_LOG:
+		return chk_report(c, a, PR_LAYOUT_INFO2_OVER_LOG, i2, log);
+	default:
+		return chk_report(c, a, PR_LAYOUT_INFO2_OUTSIDE, i2,
+				  (unsigned long long)btt_arena_size(sb));
 	}
 }
 
 static void check_geometry(struct btt_chk *c, struct chk_arena *a)
 {
 	const struct btt_sb *sb = &a->sb;
-	struct btt_finding *f;
-	const char *why;
+	enum btt_sb_layout_status st = btt_sb_check_layout(sb);
+	struct pmemctl_btt_finding *f;
 	uint64_t end;
-	char buf[160];
 
 	check_fields(c, a);
-	why = bad_layout(sb, buf, sizeof(buf));
-	if (why) {
-		f = chk_add(c, a, BTT_F_INFO_BAD_LAYOUT, false, "%s", why);
+	if (st != BTT_LAYOUT_OK) {
+		f = layout_finding(c, a, st);
 		loc_offset(f, a->off + offsetof(struct btt_sb, nextoff));
-		a->fatal = true;
 	} else if (!sum_ok(a->off, get_le64(&sb->info2off), &end) ||
 		   !sum_ok(end, BTT_INFO_SIZE, &end) || end > c->size) {
 		/* the metadata ends with info2; nextoff is next_arena()'s */
-		f = chk_add(c, a, BTT_F_ARENA_TRUNCATED, false,
-			    "arena at %#llx ends at %#llx (backup info block) but the media ends at %#llx",
-			    (unsigned long long)a->off,
-			    (unsigned long long)end,
-			    (unsigned long long)c->size);
+		f = chk_report(c, a, PR_ARENA_TRUNCATED,
+			       (unsigned long long)a->off,
+			       (unsigned long long)end,
+			       (unsigned long long)c->size);
 		loc_offset(f, a->off);
-		a->fatal = true;
 	}
 	if (get_le32(&sb->flags) & BTT_IB_FLAG_ERROR) {
-		f = chk_add(c, a, BTT_F_INFO_ERROR_FLAG, false,
-			    "the arena is flagged as in error (the kernel fails every write to it)");
+		f = chk_report(c, a, PR_ERROR_FLAG);
 		loc_offset(f, a->off + offsetof(struct btt_sb, flags));
 	}
 }
@@ -416,7 +358,7 @@ static void check_geometry(struct btt_chk *c, struct chk_arena *a)
 static void check_consistent(struct btt_chk *c, struct chk_arena *a)
 {
 	const struct btt_sb *s0 = &c->ca[0].sb, *sb = &a->sb;
-	struct btt_finding *f;
+	struct pmemctl_btt_finding *f;
 	const char *what = NULL;
 
 	if (a->idx == 0 || !c->ca[0].have_sb)
@@ -433,38 +375,38 @@ static void check_consistent(struct btt_chk *c, struct chk_arena *a)
 		what = "internal_lbasize";
 	if (!what)
 		return;
-	f = chk_add(c, a, BTT_F_ARENA_INCONSISTENT, false,
-		    "%s differs from arena 0's", what);
+	f = chk_report(c, a, PR_INCONSISTENT, what);
 	loc_offset(f, a->off);
 }
 
-static void fill_arena_info(struct chk_arena *a, struct btt_arena_info *ai)
+static void fill_arena_info(const struct chk_arena *a,
+			    struct pmemctl_btt_arena_info *ai)
 {
-	const struct btt_sb *sb = &a->sb;
+	const struct btt_arena *ba = &a->ba;
 
 	ai->valid = true;
-	ai->size = arena_size(sb);
-	ai->dataoff = sb_off(a, dataoff);
-	ai->mapoff = sb_off(a, mapoff);
-	ai->logoff = sb_off(a, logoff);
-	ai->info2off = sb_off(a, info2off);
-	ai->nextoff = get_le64(&sb->nextoff);
-	ai->external_lbasize = get_le32(&sb->external_lbasize);
-	ai->internal_lbasize = get_le32(&sb->internal_lbasize);
-	ai->external_nlba = get_le32(&sb->external_nlba);
-	ai->internal_nlba = get_le32(&sb->internal_nlba);
-	ai->nfree = get_le32(&sb->nfree);
-	ai->flags = get_le32(&sb->flags);
+	ai->size = ba->size;
+	ai->dataoff = ba->dataoff;
+	ai->mapoff = ba->mapoff;
+	ai->logoff = ba->logoff;
+	ai->info2off = ba->info2off;
+	ai->nextoff = ba->nextoff;
+	ai->external_lbasize = ba->external_lbasize;
+	ai->internal_lbasize = ba->internal_lbasize;
+	ai->external_nlba = ba->external_nlba;
+	ai->internal_nlba = ba->internal_nlba;
+	ai->nfree = ba->nfree;
+	ai->flags = ba->flags;
 }
 
 static struct chk_arena *new_arena(struct btt_chk *c, uint64_t off)
 {
-	struct btt_check_result *r = c->r;
+	struct pmemctl_btt_check_result *r = c->r;
 	struct chk_arena *a;
 
 	if (c->nca == c->acap) {
 		unsigned cap = c->acap ? 2 * c->acap : 4;
-		struct btt_arena_info *ai;
+		struct pmemctl_btt_arena_info *ai;
 
 		a = realloc(c->ca, cap * sizeof(*a));
 		if (!a)
@@ -483,7 +425,6 @@ static struct chk_arena *new_arena(struct btt_chk *c, uint64_t off)
 	a->off = off;
 	a->primary_finding = a->backup_finding = CHK_NO_FINDING;
 	a->rewrite_finding = CHK_NO_FINDING;
-	a->log_index[0] = a->log_index[1] = -1;
 	r->arenas[c->nca].offset = off;
 	r->arenas[c->nca].log_index[0] = r->arenas[c->nca].log_index[1] = -1;
 	r->narenas = ++c->nca;
@@ -493,37 +434,32 @@ static struct chk_arena *new_arena(struct btt_chk *c, uint64_t off)
 /* Follow nextoff; false when the chain ends (or cannot be followed). */
 static bool next_arena(struct btt_chk *c, struct chk_arena *a, uint64_t *off)
 {
-	uint64_t next = get_le64(&a->sb.nextoff), to;
-	struct btt_finding *f;
+	unsigned long long next = get_le64(&a->sb.nextoff);
+	struct pmemctl_btt_finding *f;
 
-	if (!next)
+	switch (btt_arena_next(a->off, next, c->size, off)) {
+	case BTT_NEXT_OK:
+		return true;
+	case BTT_NEXT_END:
 		return false;
-	if (next < BTT_ARENA_MIN_SIZE || next > BTT_ARENA_MAX_SIZE) {
-		if (sum_ok(a->off, next, &to))
-			f = chk_add(c, a, BTT_F_ARENA_BAD_NEXTOFF, false,
-				    "nextoff %#llx is outside 16 MiB..512 GiB",
-				    (unsigned long long)next);
-		else
-			f = chk_add(c, a, BTT_F_ARENA_BAD_NEXTOFF, false,
-				    "nextoff %#llx wraps around to %#llx (a loop)",
-				    (unsigned long long)next,
-				    (unsigned long long)(a->off + next));
-		loc_offset(f, a->off + offsetof(struct btt_sb, nextoff));
-		return false;
-	}
-	to = a->off + next;
-	if (!fits(c, to, BTT_INFO_SIZE)) {
-		if (!a->counts[BTT_F_ARENA_TRUNCATED]) {
-			f = chk_add(c, a, BTT_F_ARENA_TRUNCATED, false,
-				    "the next arena at %#llx is beyond the end of the media (%#llx)",
-				    (unsigned long long)to,
-				    (unsigned long long)c->size);
-			loc_offset(f, to);
-		}
+	case BTT_NEXT_RANGE:
+		f = chk_report(c, a, PR_NEXTOFF_RANGE, next);
+		break;
+	case BTT_NEXT_WRAP:
+		f = chk_report(c, a, PR_NEXTOFF_WRAPS, next,
+			       (unsigned long long)(a->off + next));
+		break;
+	default:
+		if (a->counts[PMEMCTL_BTT_F_ARENA_TRUNCATED])
+			return false;
+		f = chk_report(c, a, PR_NEXT_BEYOND,
+			       (unsigned long long)(a->off + next),
+			       (unsigned long long)c->size);
+		loc_offset(f, a->off + next);
 		return false;
 	}
-	*off = to;
-	return true;
+	loc_offset(f, a->off + offsetof(struct btt_sb, nextoff));
+	return false;
 }
 
 static bool probe_next(struct btt_chk *c, struct chk_arena *a, uint64_t *off)
@@ -575,7 +511,7 @@ int chk_walk_arenas(struct btt_chk *c)
 		     a->fatal ? " (unusable)" : "");
 		check_consistent(c, a);
 		if (!a->fatal)
-			c->total += (uint64_t)get_le32(&a->sb.external_nlba) *
+			c->total += (uint64_t)a->ba.external_nlba *
 				    BTT_MAP_ENTRY_SIZE;
 		if (a->primary_finding == CHK_NO_FINDING) {
 			rc = check_backup(c, a);

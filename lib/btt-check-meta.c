@@ -15,9 +15,7 @@
 #define DUP_REFS 4		/* referencers named per duplicate block */
 
 struct lane {
-	struct btt_log_entry e;	/* the newer entry, as on media */
-	uint32_t lba, old, new;	/* old/new without the Z and E flags */
-	int slot;		/* slot of the newer entry, -1 if unknown */
+	struct btt_lane l;	/* the newer entry, decoded (if seq_ok) */
 	bool seq_ok;
 };
 
@@ -43,8 +41,8 @@ struct dup_pass {
 struct meta {
 	struct btt_chk *c;
 	struct chk_arena *a;
+	const struct btt_arena *ba;	/* &a->ba */
 	uint32_t enl, inl;
-	uint64_t mapoff, logoff;
 	struct btt_log_group log[BTT_NFREE];
 	struct lane lanes[BTT_NFREE];
 	unsigned nover;
@@ -97,155 +95,96 @@ static int set_range(struct meta *m, uint32_t b, uint32_t n)
 
 /* ---- flog --------------------------------------------------------------- */
 
-static bool ent_is_pad(const struct btt_log_entry *e)
+static void chk_progress(struct btt_chk *c, uint64_t bytes)
 {
-	return mem_is_zero(e, sizeof(*e));
+	c->done += bytes;
+	if (c->o.progress)
+		c->o.progress(c->o.progress_arg, c->done, c->total);
 }
 
 static uint64_t slot_offset(struct meta *m, unsigned lane, int slot)
 {
-	return m->logoff + (uint64_t)lane * BTT_LOG_GROUP_SIZE +
-	       (uint64_t)slot * BTT_LOG_ENTRY_SIZE;
+	return btt_log_slot_off(m->ba, lane, slot);
 }
 
-static void layout_finding(struct meta *m, unsigned lane, int slot,
-			   const char *why)
-{
-	struct btt_finding *f;
-
-	f = chk_add(m->c, m->a, BTT_F_FLOG_BAD_LAYOUT, false,
-		    "lane %u slot %d: %s", lane, slot, why);
-	loc_lane(f, lane);
-	loc_offset(f, slot_offset(m, lane, slot));
-	m->a->flog_bad = true;
-}
-
-/*
- * The kernel's log_set_indices(): which two of the four slots of a lane
- * hold entries, (0, 1) or the pre-4.15 (0, 2).  Lanes with three padding
- * (all-zero) slots are in their initial state and say nothing.
- */
+/* The core's log_set_indices(); a broken layout is a finding. */
 static void detect_layout(struct meta *m)
 {
-	int li[2] = { -1, -1 }, *out = m->a->log_index;
-	bool set = false, initial = true;
-	unsigned next = 0;
+	int *idx = m->a->ba.log_index, slot;
+	struct pmemctl_btt_finding *f;
+	unsigned lane;
 
-	for (unsigned i = 0; i < BTT_NFREE; i++) {
-		unsigned pad = 0;
-
-		for (int j = 0; j < 4; j++) {
-			const struct btt_log_entry *e = &m->log[i].ent[j];
-
-			if (!set) {
-				if (ent_is_pad(e)) {
-					pad++;
-					continue;
-				}
-				if (next == 1 && j == li[0])
-					continue;
-				li[next++] = j;
-				set = next == 2;
-			} else if (j == li[0] && ent_is_pad(e)) {
-				layout_finding(m, i, j, "holds no entry (all zero)");
-				goto out;
-			} else if (j != li[0] && j != li[1] && !ent_is_pad(e)) {
-				layout_finding(m, i, j,
-					       "should be padding (all zero) in a log using slots 0 and 1 or 0 and 2");
-				goto out;
-			}
-		}
-		if (pad < 3)
-			initial = false;
+	switch (btt_log_detect(m->log, idx, &lane, &slot)) {
+	case BTT_LOG_OK:
+		f = NULL;
+		break;
+	case BTT_LOG_SLOT_EMPTY:
+		f = chk_report(m->c, m->a, PR_FLOG_SLOT_EMPTY, lane, slot);
+		break;
+	case BTT_LOG_SLOT_NOT_PAD:
+		f = chk_report(m->c, m->a, PR_FLOG_SLOT_NOT_PAD, lane, slot);
+		break;
+	default:
+		f = chk_report(m->c, m->a, PR_FLOG_UNKNOWN, lane, slot);
+		break;
 	}
-	if (initial)
-		li[1] = 1;
-	if (li[0] != 0 || (li[1] != 1 && li[1] != 2))
-		layout_finding(m, 0, li[0] < 0 ? 0 : li[0],
-			       "unknown slot layout: no lane holds a valid entry pair in slots 0/1 or 0/2");
-out:
-	if (li[0] == 0 && (li[1] == 1 || li[1] == 2)) {
-		out[0] = li[0];
-		out[1] = li[1];
-	} else {
-		out[0] = 0;	/* best guess for the per-lane checks */
-		out[1] = 1;
+	if (f) {
+		loc_lane(f, lane);
+		loc_offset(f, slot_offset(m, lane, slot));
 	}
 	info(m->c->ctx, "%s: arena %u: flog slots %d/%d%s", m->c->name,
-	     m->a->idx, out[0], out[1], m->a->flog_bad ? " (guessed)" : "");
+	     m->a->idx, idx[0], idx[1], m->a->flog_bad ? " (guessed)" : "");
 }
 
-/* btt_log_get_old(): the newer of the two entries, -1 if undecidable. */
-static int newer_slot(struct meta *m, unsigned lane, uint32_t s0, uint32_t s1)
+/* The core's btt_log_get_old(); an undecidable lane is a finding. */
+static void seq_finding(struct meta *m, unsigned lane)
 {
-	struct btt_finding *f;
-	int *li = m->a->log_index;
+	const struct btt_log_group *g = &m->log[lane];
+	const int *li = m->ba->log_index;
+	uint32_t s0 = get_le32(&g->ent[li[0]].seq);
+	uint32_t s1 = get_le32(&g->ent[li[1]].seq);
+	struct pmemctl_btt_finding *f;
 
-	if (s0 > 3 || s1 > 3 || s0 == s1) {
-		f = chk_add(m->c, m->a, BTT_F_FLOG_BAD_SEQ, false,
-			    "lane %u: sequence numbers %u (slot %d) and %u (slot %d) are %s",
-			    lane, s0, li[0], s1, li[1],
-			    s0 == s1 ? "equal" : "out of range (1..3)");
-		loc_lane(f, lane);
-		loc_offset(f, slot_offset(m, lane, li[0]));
-		m->a->flog_bad = true;
-		return -1;
-	}
-	if (s0 == 0)
-		return li[1];
-	if (s0 < s1)
-		return s1 - s0 == 1 ? li[1] : li[0];
-	return s0 - s1 == 1 ? li[0] : li[1];
-}
-
-static void range_finding(struct meta *m, unsigned lane,
-			  enum btt_finding_kind kind, const char *what,
-			  uint32_t v, uint32_t limit)
-{
-	struct btt_finding *f;
-
-	f = chk_add(m->c, m->a, kind, false,
-		    "lane %u: the newer entry's %s %#x is not below %#x",
-		    lane, what, v, limit);
+	f = chk_report(m->c, m->a, PR_FLOG_SEQ, lane, s0, li[0], s1, li[1],
+		       s0 == s1 ? "equal" : "out of range (1..3)");
 	loc_lane(f, lane);
-	loc_offset(f, slot_offset(m, lane, m->lanes[lane].slot));
-	m->a->flog_bad = true;
+	loc_offset(f, slot_offset(m, lane, li[0]));
+}
+
+/* Where a lane's out-of-range entry is. */
+static void range_loc(struct meta *m, unsigned lane,
+		      struct pmemctl_btt_finding *f)
+{
+	loc_lane(f, lane);
+	loc_offset(f, slot_offset(m, lane, m->lanes[lane].l.slot));
 }
 
 static void check_lanes(struct meta *m)
 {
-	for (unsigned i = 0; i < BTT_NFREE; i++) {
-		struct lane *l = &m->lanes[i];
-		struct btt_log_group *g = &m->log[i];
-		int *li = m->a->log_index;
+	struct btt_chk *c = m->c;
 
-		l->slot = newer_slot(m, i, get_le32(&g->ent[li[0]].seq),
-				     get_le32(&g->ent[li[1]].seq));
-		if (l->slot < 0)
+	for (unsigned i = 0; i < BTT_NFREE; i++) {
+		struct lane *ln = &m->lanes[i];
+		struct btt_lane *l = &ln->l;
+
+		ln->seq_ok = btt_lane_decode(&m->log[i], m->ba->log_index, l);
+		if (!ln->seq_ok) {
+			seq_finding(m, i);
 			continue;
-		l->seq_ok = true;
-		l->e = g->ent[l->slot];
-		l->lba = get_le32(&l->e.lba);
-		l->old = get_le32(&l->e.old_map) & BTT_MAP_LBA_MASK;
-		l->new = get_le32(&l->e.new_map) & BTT_MAP_LBA_MASK;
+		}
 		if (l->lba >= m->enl)
-			range_finding(m, i, BTT_F_FLOG_LBA_OUT_OF_RANGE, "lba",
-				      l->lba, m->enl);
+			range_loc(m, i, chk_report(c, m->a, PR_FLOG_LBA_RANGE,
+						   i, l->lba, m->enl));
 		if (l->old >= m->inl)
-			range_finding(m, i, BTT_F_FLOG_OLD_OUT_OF_RANGE,
-				      "old_map", l->old, m->inl);
+			range_loc(m, i, chk_report(c, m->a, PR_FLOG_OLD_RANGE,
+						   i, l->old, m->inl));
 		if (l->new >= m->inl)
-			range_finding(m, i, BTT_F_FLOG_NEW_OUT_OF_RANGE,
-				      "new_map", l->new, m->inl);
+			range_loc(m, i, chk_report(c, m->a, PR_FLOG_NEW_RANGE,
+						   i, l->new, m->inl));
 	}
 }
 
 /* ---- pending map updates (the kernel's btt_freelist_init recovery) ------ */
-
-static uint32_t postmap(uint32_t raw, uint32_t lba)
-{
-	return raw & BTT_MAP_NORMAL ? raw & BTT_MAP_LBA_MASK : lba;
-}
 
 static int cmp_override(const void *x, const void *y)
 {
@@ -262,58 +201,71 @@ static struct override *find_override(struct meta *m, uint32_t lba)
 	return NULL;
 }
 
-static void mismatch_finding(struct meta *m, unsigned lane, struct lane *l)
+static void mismatch_finding(struct meta *m, unsigned lane,
+			     const struct btt_lane *l, uint32_t fix)
 {
 	struct chk_mapfix *x = &m->a->mapfix[m->a->nmapfix++];
-	struct btt_finding *f;
+	struct pmemctl_btt_finding *f;
 
-	f = chk_add(m->c, m->a, BTT_F_FLOG_MAP_MISMATCH, true,
-		    "lane %u: map[%#x] still points at the old block %#x; the flog committed block %#x (interrupted map write)",
-		    lane, l->lba, l->old, l->new);
+	f = chk_report(m->c, m->a, PR_MAP_MISMATCH, lane, l->lba, l->old,
+		       l->new);
 	loc_lane(f, lane);
 	loc_lba(f, l->lba);
 	loc_block(f, l->new);
-	loc_offset(f, m->mapoff + (uint64_t)l->lba * BTT_MAP_ENTRY_SIZE);
+	loc_offset(f, btt_map_off(m->ba, l->lba));
+	x->lane = lane;
 	x->lba = l->lba;
-	x->value = l->new | BTT_MAP_NORMAL;
+	x->value = fix;
 	x->finding = chk_index(m->c, f);
 }
 
+/* The map entry of @lba as recovery has left it so far. */
+static int map_entry(struct meta *m, uint32_t lba, struct override **out)
+{
+	struct override *o = find_override(m, lba);
+	le32 raw;
+	int rc;
+
+	if (!o) {
+		rc = pmemctl_media_read(m->c->m, btt_map_off(m->ba, lba),
+					&raw, sizeof(raw));
+		if (rc)
+			return rc;
+		o = &m->over[m->nover++];
+		o->lba = lba;
+		o->raw = get_le32(&raw);
+	}
+	*out = o;
+	return 0;
+}
+
+/*
+ * The core's attach-time recovery, lane by lane as the kernel runs it,
+ * on a copy of the entries it touches: what --repair will write.
+ */
 static int check_pending(struct meta *m)
 {
 	for (unsigned i = 0; i < BTT_NFREE; i++) {
-		struct lane *l = &m->lanes[i];
+		const struct btt_lane *l = &m->lanes[i].l;
 		struct override *o;
-		uint32_t post;
+		uint32_t fix;
+		int rc;
 
-		if (!l->seq_ok || l->old == l->new || l->lba >= m->enl ||
-		    l->old >= m->inl || l->new >= m->inl)
+		if (!m->lanes[i].seq_ok || !btt_lane_moves(m->ba, l))
 			continue;
-		o = find_override(m, l->lba);
-		if (!o) {
-			le32 raw;
-			int rc = pmemctl_media_read(m->c->m, m->mapoff +
-					(uint64_t)l->lba * BTT_MAP_ENTRY_SIZE,
-					&raw, sizeof(raw));
-
-			if (rc)
-				return rc;
-			o = &m->over[m->nover++];
-			o->lba = l->lba;
-			o->raw = le32toh(raw);
-		}
-		post = postmap(o->raw, l->lba);
-		if (post == l->new || post != l->old)
+		rc = map_entry(m, l->lba, &o);
+		if (rc)
+			return rc;
+		if (!btt_lane_map_fix(l, o->raw, &fix))
 			continue;
-		mismatch_finding(m, i, l);
-		o->raw = l->new | BTT_MAP_NORMAL;
+		mismatch_finding(m, i, l, fix);
+		o->raw = fix;
 	}
 	qsort(m->over, m->nover, sizeof(m->over[0]), cmp_override);
 	/* only a sound flog is trusted to move map entries */
 	for (unsigned i = 0; i < m->a->nmapfix; i++)
-		if (m->a->mapfix[i].finding != CHK_NO_FINDING)
-			m->c->r->findings[m->a->mapfix[i].finding].repairable =
-				!m->a->flog_bad;
+		chk_set_repairable(m->c, m->a->mapfix[i].finding,
+				   !m->a->flog_bad);
 	return 0;
 }
 
@@ -339,12 +291,12 @@ static int walk_map(struct meta *m, map_visit_fn visit, bool runs,
 	const uint32_t per = CHK_MAP_WINDOW / BTT_MAP_ENTRY_SIZE;
 	const le32 *ent = (const le32 *)m->c->buf;
 	unsigned ov = 0;
-	int rc;
+	int rc = 0;
 
 	for (uint32_t lba0 = 0; lba0 < m->enl; lba0 += per) {
 		uint32_t n = m->enl - lba0 < per ? m->enl - lba0 : per;
 		size_t bytes = (size_t)n * BTT_MAP_ENTRY_SIZE;
-		uint64_t off = m->mapoff + (uint64_t)lba0 * BTT_MAP_ENTRY_SIZE;
+		uint64_t off = btt_map_off(m->ba, lba0);
 		bool hole, pending;
 
 		while (ov < m->nover && m->over[ov].lba < lba0)
@@ -363,11 +315,14 @@ static int walk_map(struct meta *m, map_visit_fn visit, bool runs,
 			rc = set_range(m, lba0, n);
 		} else {
 			for (uint32_t i = 0; i < n && !rc; i++) {
-				uint32_t lba = lba0 + i, raw = le32toh(ent[i]);
+				uint32_t lba = lba0 + i;
+				uint32_t raw = get_le32(&ent[i]);
 
 				if (ov < m->nover && m->over[ov].lba == lba)
 					raw = m->over[ov++].raw;
-				rc = visit(m, lba, postmap(raw, lba), raw);
+				rc = visit(m, lba,
+					   btt_map_decode(raw, lba).postmap,
+					   raw);
 			}
 		}
 		if (rc)
@@ -381,16 +336,14 @@ static int walk_map(struct meta *m, map_visit_fn visit, bool runs,
 static int visit_account(struct meta *m, uint32_t lba, uint32_t post,
 			 uint32_t raw)
 {
-	struct btt_finding *f;
+	struct pmemctl_btt_finding *f;
 
 	if (post < m->inl)
 		return set_range(m, post, 1);
-	f = chk_add(m->c, m->a, BTT_F_MAP_OUT_OF_RANGE, false,
-		    "map[%#x] = %#x points at block %#x, beyond the %#x internal blocks",
-		    lba, raw, post, m->inl);
+	f = chk_report(m->c, m->a, PR_MAP_RANGE, lba, raw, post, m->inl);
 	loc_lba(f, lba);
 	loc_block(f, post);
-	loc_offset(f, m->mapoff + (uint64_t)lba * BTT_MAP_ENTRY_SIZE);
+	loc_offset(f, btt_map_off(m->ba, lba));
 	return 0;
 }
 
@@ -398,17 +351,17 @@ static int visit_account(struct meta *m, uint32_t lba, uint32_t post,
 
 static int free_blocks(struct meta *m)
 {
-	int *li = m->a->log_index;
+	const int *li = m->ba->log_index;
 
 	for (unsigned i = 0; i < BTT_NFREE; i++) {
-		struct lane *l = &m->lanes[i];
+		struct lane *ln = &m->lanes[i];
 
-		if (l->seq_ok && l->old < m->inl) {
-			if (set_range(m, l->old, 1))
+		if (ln->seq_ok && ln->l.old < m->inl) {
+			if (set_range(m, ln->l.old, 1))
 				return -ENOMEM;
 			continue;
 		}
-		if (l->seq_ok)
+		if (ln->seq_ok)
 			continue;
 		/* undecidable lane: its free block is one of its two
 		 * entries' old_map; don't also call that block lost */
@@ -430,7 +383,7 @@ static void unreferenced(struct meta *m)
 	uint32_t b = 0;
 
 	while (b < m->inl) {
-		struct btt_finding *f;
+		struct pmemctl_btt_finding *f;
 		uint32_t start;
 
 		if (m->bm[b / 64] == ~0ULL) {
@@ -444,11 +397,11 @@ static void unreferenced(struct meta *m)
 		start = b;
 		while (b < m->inl && !test_bit(m->bm, b))
 			b++;
-		f = chk_add(m->c, m->a, BTT_F_BLOCK_UNREFERENCED, false,
-			    b - start == 1 ?
-			    "internal block %#x is neither mapped nor free (lost)" :
-			    "internal blocks %#x-%#x are neither mapped nor free (lost)",
-			    start, b - 1);
+		if (b - start == 1)
+			f = chk_report(m->c, m->a, PR_BLOCK_LOST, start);
+		else
+			f = chk_report(m->c, m->a, PR_BLOCKS_LOST, start,
+				       b - 1);
 		loc_block(f, start);
 		loc_count(f, b - start);
 	}
@@ -496,16 +449,15 @@ static void dup_finding(struct meta *m, const struct dup_block *d)
 {
 	char refs[160] = "";
 	size_t len = 0;
-	struct btt_finding *f;
+	struct pmemctl_btt_finding *f;
 
 	for (uint32_t i = 0; i < d->nref && i < DUP_REFS; i++)
 		len += (size_t)snprintf(refs + len, sizeof(refs) - len,
 					d->ref[i].lane ? "%sflog lane %u" :
 					"%smap[%#x]", i ? ", " : "",
 					d->ref[i].who);
-	f = chk_add(m->c, m->a, BTT_F_BLOCK_DUPLICATE, false,
-		    "internal block %#x is referenced %u times: %s%s",
-		    d->block, d->nref, refs, d->nref > DUP_REFS ? ", ..." : "");
+	f = chk_report(m->c, m->a, PR_BLOCK_DUP, d->block, d->nref, refs,
+		       d->nref > DUP_REFS ? ", ..." : "");
 	loc_block(f, d->block);
 	loc_count(f, d->nref);
 	if (!d->ref[0].lane)
@@ -527,18 +479,20 @@ static int dup_refs(struct meta *m)
 			d->blk[d->n++].block = b;
 	rc = walk_map(m, visit_dup, false, false);
 	for (unsigned i = 0; !rc && i < BTT_NFREE; i++) {
-		struct lane *l = &m->lanes[i];
+		struct lane *ln = &m->lanes[i];
 		struct dup_block *x;
 
-		if (l->seq_ok && l->old < m->inl && test_bit(m->dup, l->old) &&
-		    (x = find_dup(d, l->old)))
+		if (ln->seq_ok && ln->l.old < m->inl &&
+		    test_bit(m->dup, ln->l.old) &&
+		    (x = find_dup(d, ln->l.old)))
 			add_ref(x, i, true);
 	}
 	for (unsigned i = 0; !rc && i < d->n; i++)
 		dup_finding(m, &d->blk[i]);
 	/* beyond the listing limit: counted, not described */
 	if (!rc)
-		chk_count(m->c, m->a, BTT_F_BLOCK_DUPLICATE, m->ndup - d->n);
+		chk_count(m->c, m->a, PMEMCTL_BTT_F_BLOCK_DUPLICATE,
+			  m->ndup - d->n);
 	free(d->blk);
 	d->blk = NULL;
 	return rc;
@@ -568,14 +522,13 @@ static int account_blocks(struct meta *m)
 
 static void old_layout_finding(struct meta *m)
 {
-	struct btt_finding *f;
+	struct pmemctl_btt_finding *f;
 
-	if (!m->c->o.rewrite_log || m->a->log_index[1] != 2 ||
+	if (!m->c->o.rewrite_log || m->ba->log_index[1] != 2 ||
 	    m->a->flog_bad)
 		return;
-	f = chk_add(m->c, m->a, BTT_F_FLOG_OLD_LAYOUT, true,
-		    "the flog uses the pre-4.15 slot layout 0/2; --rewrite-log converts it to 0/1");
-	loc_offset(f, m->logoff);
+	f = chk_report(m->c, m->a, PR_OLD_LAYOUT);
+	loc_offset(f, m->ba->logoff);
 	m->a->rewrite_finding = chk_index(m->c, f);
 }
 
@@ -590,11 +543,10 @@ static int meta_load(struct btt_chk *c, struct chk_arena *a,
 		return -ENOMEM;
 	m->c = c;
 	m->a = a;
-	m->enl = get_le32(&a->sb.external_nlba);
-	m->inl = get_le32(&a->sb.internal_nlba);
-	m->mapoff = sb_off(a, mapoff);
-	m->logoff = sb_off(a, logoff);
-	rc = pmemctl_media_read(c->m, m->logoff, m->log, sizeof(m->log));
+	m->ba = &a->ba;
+	m->enl = a->ba.external_nlba;
+	m->inl = a->ba.internal_nlba;
+	rc = btt_log_read(c->m, m->ba, m->log);
 	if (rc) {
 		free(m);
 		return rc;
@@ -624,23 +576,20 @@ int chk_arena_meta(struct btt_chk *c, struct chk_arena *a)
 
 /* ---- --rewrite-log ------------------------------------------------------ */
 
-static int write_half(struct btt_chk *c, uint64_t off, const void *src)
-{
-	return pmemctl_media_write(c->m, off, src, BTT_LOG_ENTRY_SIZE / 2);
-}
-
-/* Like the kernel's __btt_log_write(): {lba, old_map}, then {new, seq}. */
+/* The kernel's __btt_log_write(), through the core. */
 static int put_entry(struct meta *m, unsigned lane, int slot,
 		     const struct btt_log_entry *src, uint32_t seq)
 {
 	struct btt_log_entry *e = &m->log[lane].ent[slot];
-	uint64_t off = slot_offset(m, lane, slot);
-	int rc;
 
 	*e = *src;
 	put_le32(&e->seq, seq);
-	rc = write_half(m->c, off, e);
-	return rc ? rc : write_half(m->c, off + 8, (uint8_t *)e + 8);
+	return btt_log_write(m->c->m, m->ba, lane, slot, e);
+}
+
+static int write_half(struct btt_chk *c, uint64_t off, const void *src)
+{
+	return pmemctl_media_write(c->m, off, src, BTT_LOG_ENTRY_SIZE / 2);
 }
 
 /* Zero a slot, {new, seq} first so a torn write reads as seq 0. */
@@ -670,25 +619,25 @@ static uint32_t seq_next(uint32_t s)
  */
 static int rewrite_step(struct meta *m, int step)
 {
-	int i1 = m->a->log_index[1], rc = 0;
+	int i1 = m->ba->log_index[1], rc = 0;
 
 	for (unsigned i = 0; i < BTT_NFREE && !rc; i++) {
-		struct lane *l = &m->lanes[i];
+		struct btt_lane *l = &m->lanes[i].l;
 		uint32_t s = get_le32(&m->log[i].ent[l->slot].seq);
 
 		if (step == 0 && l->slot == 0 && s != 1) {
-			rc = put_entry(m, i, i1, &l->e, seq_next(s));
+			rc = put_entry(m, i, i1, &l->ent, seq_next(s));
 			l->slot = i1;
 		} else if (step == 1 && l->slot == i1 && s == 1) {
-			rc = put_entry(m, i, 0, &l->e, 2);
+			rc = put_entry(m, i, 0, &l->ent, 2);
 		} else if (step == 2 && l->slot == i1 && s == 1) {
-			rc = put_entry(m, i, i1, &l->e, 3);
+			rc = put_entry(m, i, i1, &l->ent, 3);
 		} else if (step == 3 && l->slot == i1) {
-			rc = put_entry(m, i, 0, &l->e, 1);
+			rc = put_entry(m, i, 0, &l->ent, 1);
 			l->slot = 0;
 		} else if (step == 4) {
 			for (int j = 1; j < 4 && !rc; j++)
-				if (!ent_is_pad(&m->log[i].ent[j]))
+				if (!btt_log_ent_is_pad(&m->log[i].ent[j]))
 					rc = zero_entry(m, i, j);
 		}
 	}

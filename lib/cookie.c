@@ -27,10 +27,13 @@ static int cmp_region_offset(const void *a, const void *b)
 static void fill_record(struct cookie_record *rec,
 			const struct pmemctl_dimm *dimm, uint64_t region_offset)
 {
-	le64 off = htole64(region_offset);
-	le32 serial = htole32(dimm->serial);
-	le16 vendor = htole16(dimm->vendor);
+	le64 off;
+	le32 serial;
+	le16 vendor;
 
+	put_le64(&off, region_offset);
+	put_le32(&serial, dimm->serial);
+	put_le16(&vendor, dimm->vendor);
 	memset(rec, 0, sizeof(*rec));
 	rec->region_offset = region_offset;
 	memcpy(rec->bytes, &off, 8);

@@ -4,65 +4,40 @@
 
 static const uint8_t zero_uuid[16];
 
-const char *btt_sb_invalid_reason(const struct btt_sb *sb, unsigned major,
-				  const uint8_t *ns_uuid)
+static void summary_add(struct btt_summary *sum, const struct btt_sb *sb)
 {
-	if (memcmp(sb->signature, BTT_SIG, BTT_SIG_LEN) != 0)
-		return "bad signature";
-	if (memcmp(sb->parent_uuid, zero_uuid, 16) != 0 &&
-	    (!ns_uuid || memcmp(sb->parent_uuid, ns_uuid, 16) != 0))
-		return "parent uuid does not match the namespace";
-	if (pmemctl_sb_checksum(sb) != get_le64(&sb->checksum))
-		return "bad checksum";
-	if (get_le16(&sb->version_major) != major ||
-	    get_le16(&sb->version_minor) != (major == 1 ? 1 : 0))
-		return "unexpected version";
-	return NULL;
-}
-
-/* Size of the arena at @off as the kernel derives it when reading back. */
-static uint64_t arena_size(const struct btt_sb *sb)
-{
-	uint64_t nextoff = get_le64(&sb->nextoff);
-
-	return nextoff ? nextoff : get_le64(&sb->info2off) + BTT_INFO_SIZE;
+	if (sum->narenas == 0) {
+		memcpy(sum->uuid, sb->uuid, 16);
+		sum->external_lbasize = get_le32(&sb->external_lbasize);
+	}
+	sum->narenas++;
+	sum->external_nlba += get_le32(&sb->external_nlba);
 }
 
 int btt_summarize(struct pmemctl_media *media, uint64_t start,
 		  unsigned major, const uint8_t *ns_uuid,
 		  struct btt_summary *sum)
 {
-	uint64_t size = pmemctl_media_size(media), off = start;
+	struct btt_walk w;
 	struct btt_sb sb;
 	int rc;
 
 	memset(sum, 0, sizeof(*sum));
-	/* at most one arena per 16 MiB: bounds the walk on hostile chains */
-	for (uint64_t n = 0; n <= size / BTT_ARENA_MIN_SIZE; n++) {
-		uint64_t asize;
-
-		if (off > size || size - off < BTT_INFO_SIZE)
-			return n ? 0 : -ENODEV;
-		rc = pmemctl_media_read(media, off, &sb, sizeof(sb));
+	/* the core's walk is bounded: every step goes 16 MiB forward */
+	btt_walk_start(&w, media, start);
+	do {
+		rc = btt_walk_read(&w, &sb);
+		if (rc == -ERANGE)
+			break;
 		if (rc)
 			return rc;
-		if (btt_sb_invalid_reason(&sb, major, ns_uuid))
-			return n ? 0 : -ENODEV;
-		if (n == 0) {
-			memcpy(sum->uuid, sb.uuid, 16);
-			sum->external_lbasize = get_le32(&sb.external_lbasize);
-		}
-		sum->narenas++;
-		sum->external_nlba += get_le32(&sb.external_nlba);
-		asize = arena_size(&sb);
-		if (get_le64(&sb.nextoff) == 0) {
-			sum->complete = true;
-			return 0;
-		}
-		if (asize < BTT_ARENA_MIN_SIZE || asize > BTT_ARENA_MAX_SIZE)
-			return 0;
-		off += asize;
-	}
+		if (btt_sb_validate(&sb, major, ns_uuid) != BTT_SB_VALID)
+			break;
+		summary_add(sum, &sb);
+	} while (btt_walk_next(&w, &sb));
+	if (!sum->narenas)
+		return -ENODEV;
+	sum->complete = w.end == BTT_NEXT_END;
 	return 0;
 }
 
@@ -164,7 +139,7 @@ int infoblock_find_foreign(struct pmemctl_media *m, unsigned major,
 			continue;
 		if (rc)
 			return rc;
-		if (!btt_sb_invalid_reason(&b.btt, v, b.btt.parent_uuid)) {
+		if (btt_sb_validate(&b.btt, v, b.btt.parent_uuid) == BTT_SB_VALID) {
 			*what = v == 1 ? "a BTT 1.1" : "a BTT 2.0";
 			return 1;
 		}
@@ -226,6 +201,23 @@ PMEMCTL_EXPORT int pmemctl_media_get_btt_info(struct pmemctl_media *media,
 	info->logoff = get_le64(&sb.logoff);
 	info->info2off = get_le64(&sb.info2off);
 	return 0;
+}
+
+PMEMCTL_EXPORT int pmemctl_media_get_btt_next(struct pmemctl_media *media,
+					      const struct pmemctl_btt_info *cur,
+					      struct pmemctl_btt_info *next)
+{
+	uint64_t off;
+
+	switch (btt_arena_next(cur->hdr.offset, cur->nextoff,
+			       pmemctl_media_size(media), &off)) {
+	case BTT_NEXT_OK:
+		return pmemctl_media_get_btt_info(media, off, next);
+	case BTT_NEXT_END:
+		return -ENOENT;
+	default:
+		return -ERANGE;
+	}
 }
 
 PMEMCTL_EXPORT int pmemctl_media_get_pfn_info(struct pmemctl_media *media,

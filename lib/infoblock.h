@@ -6,14 +6,6 @@
 #include "btt.h"
 #include "pfn.h"
 
-/*
- * Why @sb is not a valid BTT info block of version @major (1 or 2) for a
- * namespace whose uuid is @ns_uuid (NULL for label-less), or NULL if valid.
- * An all-zero parent_uuid is accepted anywhere, as in the kernel.
- */
-const char *btt_sb_invalid_reason(const struct btt_sb *sb, unsigned major,
-				  const uint8_t *ns_uuid);
-
 struct btt_summary {
 	unsigned narenas;
 	uint64_t external_nlba;		/* summed over the valid arenas */
@@ -22,24 +14,14 @@ struct btt_summary {
 	bool complete;			/* every arena in the chain is valid */
 };
 
-/* Walk the arena chain of a BTT starting at @start in @media. */
+/*
+ * Walk the arena chain of a BTT starting at @start in @media as the
+ * kernel's probe sees it: the arenas up to the first invalid one.
+ * -ENODEV if the first is not valid.
+ */
 int btt_summarize(struct pmemctl_media *media, uint64_t start,
 		  unsigned major, const uint8_t *ns_uuid,
 		  struct btt_summary *sum);
-
-/*
- * Where a BTT arena starting at @off on @size bytes of media keeps its
- * backup info block, as the kernel splits a namespace into arenas (up to
- * 512 GiB each): the last 4 KiB of the arena.  @off + 8 KiB <= @size.
- */
-static inline uint64_t btt_expected_info2(uint64_t size, uint64_t off)
-{
-	uint64_t len = size - off;
-
-	if (len > BTT_ARENA_MAX_SIZE)
-		len = BTT_ARENA_MAX_SIZE;
-	return off + ALIGN_DOWN(len, BTT_PG_SIZE) - BTT_INFO_SIZE;
-}
 
 /*
  * The places a BTT's backup info blocks are looked for on @m (by check-btt,
@@ -63,12 +45,6 @@ int btt_wipe_backups(struct pmemctl_media *m);
  */
 int infoblock_find_foreign(struct pmemctl_media *m, unsigned major,
 			   const char **what, uint64_t *where);
-
-/* OS-visible sector size for a BTT lbasize (512 or 4096). */
-static inline uint32_t btt_sector_size(uint32_t lbasize)
-{
-	return lbasize >= 4096 ? 4096 : 512;
-}
 
 /*
  * Why @sb is not a PFN (@sig == PFN_SIG) or DAX info block for a namespace

@@ -394,6 +394,16 @@ struct pmemctl_pfn_info {
 /* Decode a BTT info block at @offset; -ENODEV without a BTT signature. */
 int pmemctl_media_get_btt_info(struct pmemctl_media *media, uint64_t offset,
 			       struct pmemctl_btt_info *info);
+/*
+ * The next arena of the chain @cur is in, as the BTT walks it: nextoff
+ * 16 MiB..512 GiB forward, the info block inside the media (so every walk
+ * ends).  0 and *@next decoded (its signature checked only, as by
+ * pmemctl_media_get_btt_info()), -ENOENT after the last arena (nextoff 0),
+ * -ERANGE when nextoff cannot be followed, -ENODEV without a signature.
+ */
+int pmemctl_media_get_btt_next(struct pmemctl_media *media,
+			       const struct pmemctl_btt_info *cur,
+			       struct pmemctl_btt_info *next);
 /* Decode the PFN/DAX info block at 4 KiB; -ENODEV without a signature. */
 int pmemctl_media_get_pfn_info(struct pmemctl_media *media,
 			       struct pmemctl_pfn_info *info);
@@ -435,6 +445,146 @@ int pmemctl_media_write_pfn(struct pmemctl_media *media,
 int pmemctl_namespace_write_pfn(struct pmemctl_namespace *ns,
 				const struct pmemctl_pfn_spec *spec,
 				struct pmemctl_namespace **out);
+
+/* ---- check-btt: offline BTT checker and repairer ----------------------- */
+
+/*
+ * pmemctl_btt_check() finds the BTT on a media (v1.1 at 4 KiB, v2.0 at 0,
+ * or a damaged one through its backup info block), walks the arena chain
+ * and checks every arena's info blocks, geometry, flog, map and block
+ * accounting.  Every problem becomes a finding; nothing stops at the
+ * first one.  Cost is linear in the metadata (map and flog), the data
+ * area is never read, and memory is one bit per internal block plus a
+ * 1 MiB map window.
+ *
+ * With @repair (and without @dry_run) the repairable findings are fixed
+ * through the media, each write followed by a flush, and the whole check
+ * is run again; its result is in ->recheck.
+ */
+
+/*
+ * Stable identifiers; pmemctl_btt_finding_name() gives the snake_case
+ * name (check-btt's JSON "kind").  Values and names never change.
+ */
+enum pmemctl_btt_finding_kind {
+	/* primary info block (offset 0 of the arena) */
+	PMEMCTL_BTT_F_INFO_BAD_SIGNATURE,
+	PMEMCTL_BTT_F_INFO_BAD_PARENT_UUID,
+	PMEMCTL_BTT_F_INFO_BAD_CHECKSUM,
+	PMEMCTL_BTT_F_INFO_BAD_VERSION,
+	PMEMCTL_BTT_F_INFO_INVALID,
+	/* backup info block (info2off) */
+	PMEMCTL_BTT_F_INFO2_BAD_SIGNATURE,
+	PMEMCTL_BTT_F_INFO2_BAD_PARENT_UUID,
+	PMEMCTL_BTT_F_INFO2_BAD_CHECKSUM,
+	PMEMCTL_BTT_F_INFO2_BAD_VERSION,
+	PMEMCTL_BTT_F_INFO2_INVALID,
+	PMEMCTL_BTT_F_INFO2_MISMATCH,
+	/* info block fields */
+	PMEMCTL_BTT_F_INFO_ERROR_FLAG,
+	PMEMCTL_BTT_F_INFO_BAD_NFREE,
+	PMEMCTL_BTT_F_INFO_BAD_NLBA,
+	PMEMCTL_BTT_F_INFO_BAD_LBASIZE,
+	PMEMCTL_BTT_F_INFO_BAD_LAYOUT,
+	/* arena chain */
+	PMEMCTL_BTT_F_ARENA_TRUNCATED,
+	PMEMCTL_BTT_F_ARENA_BAD_NEXTOFF,
+	PMEMCTL_BTT_F_ARENA_INCONSISTENT,
+	/* flog */
+	PMEMCTL_BTT_F_FLOG_BAD_LAYOUT,
+	PMEMCTL_BTT_F_FLOG_BAD_SEQ,
+	PMEMCTL_BTT_F_FLOG_LBA_OUT_OF_RANGE,
+	PMEMCTL_BTT_F_FLOG_OLD_OUT_OF_RANGE,
+	PMEMCTL_BTT_F_FLOG_NEW_OUT_OF_RANGE,
+	PMEMCTL_BTT_F_FLOG_MAP_MISMATCH,
+	PMEMCTL_BTT_F_FLOG_OLD_LAYOUT,
+	/* map and block accounting */
+	PMEMCTL_BTT_F_MAP_OUT_OF_RANGE,
+	PMEMCTL_BTT_F_BLOCK_DUPLICATE,
+	PMEMCTL_BTT_F_BLOCK_UNREFERENCED,
+	PMEMCTL_BTT_F_NR
+};
+
+/* Which location fields of a finding are meaningful. */
+enum pmemctl_btt_loc_flags {
+	PMEMCTL_BTT_LOC_OFFSET = 1 << 0,	/* byte offset in the media */
+	PMEMCTL_BTT_LOC_LBA = 1 << 1,		/* pre-map LBA in the arena */
+	PMEMCTL_BTT_LOC_LANE = 1 << 2,		/* flog lane */
+	PMEMCTL_BTT_LOC_BLOCK = 1 << 3,		/* internal (post-map) block */
+	PMEMCTL_BTT_LOC_COUNT = 1 << 4,		/* range length, references */
+};
+
+struct pmemctl_btt_finding {
+	enum pmemctl_btt_finding_kind kind;
+	unsigned arena;
+	unsigned has;			/* enum pmemctl_btt_loc_flags */
+	uint64_t offset, lba, lane, block, count;
+	bool repairable;
+	bool repaired;
+	char detail[224];
+};
+
+struct pmemctl_btt_arena_info {
+	uint64_t offset;		/* media offset of the primary info */
+	uint64_t size;
+	uint64_t dataoff, mapoff, logoff, info2off;	/* media offsets */
+	uint64_t nextoff;		/* as stored (relative) */
+	uint32_t external_lbasize, internal_lbasize;
+	uint32_t external_nlba, internal_nlba, nfree, flags;
+	int log_index[2];		/* flog slots in use; -1 if unknown */
+	bool valid;			/* a trusted info block was found */
+	bool checked;			/* the flog and map were checked */
+	uint64_t nfindings;		/* including unlisted ones */
+};
+
+struct pmemctl_btt_check_result {
+	unsigned version_major, version_minor;
+	uint64_t start;			/* media offset of arena 0 */
+	uint64_t media_size;
+	uint8_t uuid[16];
+	uint8_t parent_uuid[16];
+	uint32_t external_lbasize;
+	uint64_t external_nlba;		/* arenas with valid info */
+	unsigned narenas;
+	struct pmemctl_btt_arena_info *arenas;
+	unsigned nfindings;		/* listed in ->findings */
+	struct pmemctl_btt_finding *findings;
+	uint64_t total;			/* all findings, listed or not */
+	uint64_t unlisted;		/* total - nfindings */
+	unsigned repairable, repaired;
+	struct pmemctl_btt_check_result *recheck;	/* after repairs, or NULL */
+};
+
+typedef void (*pmemctl_btt_progress_fn)(void *arg, uint64_t done,
+					uint64_t total);
+
+struct pmemctl_btt_check_opts {
+	/* the namespace uuid: NULL = unknown (not checked); all-zero =
+	 * label-less namespace (parent_uuid must be zero) */
+	const uint8_t *parent_uuid;
+	const char *name;		/* for messages; NULL: the media's */
+	bool repair;
+	bool dry_run;			/* with repair: write nothing */
+	bool rewrite_log;		/* with repair: 0/2 flog -> 0/1 */
+	unsigned max_listed;		/* per kind and arena; 0 = 1000 */
+	pmemctl_btt_progress_fn progress;
+	void *progress_arg;
+};
+
+/*
+ * Check (and with opts->repair, repair) the BTT on @media.  Returns 0 with
+ * *@result set (findings may be present), -ENODEV if there is no BTT at
+ * all (or a valid PFN, DAX or other-version BTT info block where the kernel
+ * probes: then nothing is checked or written), or another negative errno
+ * for an operational failure (I/O error, out of memory); a message has been
+ * logged for every error.
+ */
+int pmemctl_btt_check(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+		      const struct pmemctl_btt_check_opts *opts,
+		      struct pmemctl_btt_check_result **result);
+void pmemctl_btt_check_free(struct pmemctl_btt_check_result *result);
+/* "info_bad_checksum" and so on; "unknown" out of range */
+const char *pmemctl_btt_finding_name(enum pmemctl_btt_finding_kind kind);
 
 const char *pmemctl_ns_mode_name(enum pmemctl_ns_mode mode);
 int pmemctl_ns_mode_parse(const char *name, enum pmemctl_ns_mode *mode);

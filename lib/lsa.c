@@ -225,7 +225,7 @@ bool lsa_slot_active(struct pmemctl_lsa *lsa, unsigned slot)
 		struct nd_namespace_label copy = *label;
 
 		label_set_checksum(&copy);
-		return copy.checksum == label->checksum;
+		return get_le64(&copy.checksum) == get_le64(&label->checksum);
 	}
 	return true;
 }
@@ -434,7 +434,7 @@ void label_decode(const struct pmemctl_lsa *lsa,
 		memcpy(info->type_guid, label->type_guid, 16);
 		memcpy(info->abstraction_guid, label->abstraction_guid, 16);
 		label_set_checksum(&copy);
-		info->checksum_ok = copy.checksum == label->checksum;
+		info->checksum_ok = get_le64(&copy.checksum) == get_le64(&label->checksum);
 	}
 }
 

@@ -64,6 +64,7 @@ static int plan_mode(struct pmemctl_region *r, const struct pmemctl_ns_spec *s,
 	struct pmemctl_ctx *ctx = region_ctx(r);
 	bool pfn = s->mode == PMEMCTL_NS_MODE_FSDAX ||
 		   s->mode == PMEMCTL_NS_MODE_DEVDAX;
+	char sizes[64];
 
 	if (s->mode >= PMEMCTL_NS_MODE_UNKNOWN) {
 		err(ctx, "%s: unknown namespace mode", r->devname);
@@ -86,7 +87,8 @@ static int plan_mode(struct pmemctl_region *r, const struct pmemctl_ns_spec *s,
 		err(ctx, "%s: sector size %u is not supported in %s mode (%s)",
 		    r->devname, p->sector_size, pmemctl_ns_mode_name(s->mode),
 		    s->mode == PMEMCTL_NS_MODE_SECTOR ?
-		    "512, 520, 528, 4096, 4104, 4160 or 4224" : "512 or 4096");
+		    btt_lbasize_list(sizes, sizeof(sizes), " or ") :
+		    "512 or 4096");
 		return -EINVAL;
 	}
 	/* the namespace's own sector_size: only 512 and 4096 exist there */

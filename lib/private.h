@@ -24,30 +24,39 @@
 #define SZ_16M 0x1000000ULL
 #define SZ_128K 0x20000ULL
 
-/* Packed on-media integers: the struct fields are plain integers holding
- * little-endian bytes; these read and write them. */
-typedef uint16_t le16;
-typedef uint32_t le32;
-typedef uint64_t le64;
-
 /*
- * Little-endian access to packed on-media fields, given the field's
- * address.  The address is taken as void * and copied bytewise, so the
- * access is alignment-safe on every architecture.
+ * Packed on-media integers, little-endian.  Each width is its own type of
+ * alignment 1: a field's address is always safe to take, and the
+ * accessors below take only a field of exactly their width.  A field of
+ * another width, a void * or a byte pointer does not build, and neither
+ * does a write to a const field:
+ *
+ *	get_le64(&sb->nfree)	on a le32 field: no _Generic association
  */
-static inline uint16_t load16(const void *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static inline uint32_t load32(const void *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static inline uint64_t load64(const void *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static inline void store16(void *p, uint16_t v) { memcpy(p, &v, 2); }
-static inline void store32(void *p, uint32_t v) { memcpy(p, &v, 4); }
-static inline void store64(void *p, uint64_t v) { memcpy(p, &v, 8); }
+typedef struct { uint16_t v; } __attribute__((packed)) le16;
+typedef struct { uint32_t v; } __attribute__((packed)) le32;
+typedef struct { uint64_t v; } __attribute__((packed)) le64;
 
-#define get_le16(p) le16toh(load16((const void *)(p)))
-#define get_le32(p) le32toh(load32((const void *)(p)))
-#define get_le64(p) le64toh(load64((const void *)(p)))
-#define put_le16(p, v) store16((void *)(p), htole16(v))
-#define put_le32(p, v) store32((void *)(p), htole32(v))
-#define put_le64(p, v) store64((void *)(p), htole64(v))
+static_assert(sizeof(le16) == 2 && _Alignof(le16) == 1, "le16");
+static_assert(sizeof(le32) == 4 && _Alignof(le32) == 1, "le32");
+static_assert(sizeof(le64) == 8 && _Alignof(le64) == 1, "le64");
+
+static inline uint16_t le16_get(const le16 *p) { return le16toh(p->v); }
+static inline uint32_t le32_get(const le32 *p) { return le32toh(p->v); }
+static inline uint64_t le64_get(const le64 *p) { return le64toh(p->v); }
+static inline void le16_put(le16 *p, uint16_t v) { p->v = htole16(v); }
+static inline void le32_put(le32 *p, uint32_t v) { p->v = htole32(v); }
+static inline void le64_put(le64 *p, uint64_t v) { p->v = htole64(v); }
+
+#define get_le16(p) \
+	_Generic((p), le16 *: le16_get, const le16 *: le16_get)(p)
+#define get_le32(p) \
+	_Generic((p), le32 *: le32_get, const le32 *: le32_get)(p)
+#define get_le64(p) \
+	_Generic((p), le64 *: le64_get, const le64 *: le64_get)(p)
+#define put_le16(p, v) _Generic((p), le16 *: le16_put)(p, v)
+#define put_le32(p, v) _Generic((p), le32 *: le32_put)(p, v)
+#define put_le64(p, v) _Generic((p), le64 *: le64_put)(p, v)
 
 struct pmemctl_ctx {
 	pmemctl_log_fn log_fn;

@@ -51,7 +51,7 @@ void namespace_set_names(struct pmemctl_namespace *ns)
 static bool probe_btt(struct pmemctl_namespace *ns, struct pmemctl_media *m,
 		      unsigned major)
 {
-	uint64_t start = major == 2 ? BTT2_START_OFFSET : BTT1_START_OFFSET;
+	uint64_t start = btt_start_offset(major);
 	struct btt_summary sum;
 
 	if (ns->raw_size < BTT_MIN_SIZE ||

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Fuzz info block recognition: the input is a namespace's first bytes
- * (BTT 2.0 at 0, BTT 1.1 / PFN / DAX at 4 KiB, arena chains via nextoff).
+ * (BTT 2.0 at 0, BTT 1.1 / PFN / DAX at 4 KiB, arena chains via nextoff,
+ * walked as btt_summarize() and read-infoblock walk them).
  */
 #include <stdlib.h>
 
@@ -28,8 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		btt_summarize(m, 0, 2, NULL, &sum);
 		btt_summarize(m, 4096, 1, NULL, &sum);
 		btt_summarize(m, 4096, 1, copy, &sum);
-		pmemctl_media_get_btt_info(m, 0, &b);
-		pmemctl_media_get_btt_info(m, 4096, &b);
+		for (int rc = pmemctl_media_get_btt_info(m, 0, &b); !rc;)
+			rc = pmemctl_media_get_btt_next(m, &b, &b);
+		for (int rc = pmemctl_media_get_btt_info(m, 4096, &b); !rc;)
+			rc = pmemctl_media_get_btt_next(m, &b, &b);
 		pmemctl_media_get_pfn_info(m, &f);
 		pmemctl_media_close(m);
 	}

@@ -32,13 +32,16 @@ int main(void)
 	};
 	static uint8_t area[PMEMCTL_INFOBLOCK_AREA_SIZE], big[16 << 20];
 	struct pmemctl_namespace *ns = NULL;
+	struct pmemctl_btt_check_result *res = NULL;
+	struct pmemctl_btt_check_opts opts = { 0 };
 	struct pmemctl_btt_info btt;
-	struct pmemctl_media *m;
+	struct pmemctl_media *m = NULL;
 	struct pmemctl_region *r;
 	struct pmemctl_dimm *d;
 	struct pmemctl_ctx *ctx;
 	struct pmemctl_bus *bus;
 	struct tap t = { 0 };
+	uint8_t uu[16];
 	unsigned n = 0;
 
 	if (!mkdtemp(dir) || rmdir(dir) || pmemctl_new(&ctx))
@@ -68,6 +71,17 @@ int main(void)
 	       pmemctl_media_get_btt_info(m, 0, &btt) == 0 &&
 	       btt.hdr.major == 2 && btt.hdr.checksum_ok,
 	       "BTT 2.0 at offset 0 with a valid checksum");
+	tap_ok(&t, ns && pmemctl_media_get_btt_next(m, &btt, &btt) == -ENOENT,
+	       "its arena chain ends after one arena");
+	if (ns)
+		pmemctl_namespace_get_uuid(ns, uu);
+	opts.parent_uuid = uu;
+	tap_ok(&t, ns && pmemctl_btt_check(ctx, m, &opts, &res) == 0 &&
+	       res->narenas == 1 && res->total == 0 &&
+	       !strcmp(pmemctl_btt_finding_name(PMEMCTL_BTT_F_FLOG_MAP_MISMATCH),
+		       "flog_map_mismatch"),
+	       "check-btt through the public header: the BTT is clean");
+	pmemctl_btt_check_free(res);
 	pmemctl_media_close(m);
 	tap_ok(&t, pmemctl_region_get_available_size(r) == 32 << 20,
 	       "32 MiB left");

@@ -11,7 +11,6 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "btt-check.h"
 #include "btt.h"
 #include "tap.h"
 #include "fixture.h"
@@ -118,9 +117,9 @@ static struct btt_sb *sb_at(struct img *im, uint64_t off)
 }
 
 static int run(struct img *im, uint64_t size, bool repair, bool dry,
-	       bool rewrite, struct btt_check_result **r)
+	       bool rewrite, struct pmemctl_btt_check_result **r)
 {
-	struct btt_check_opts o = {
+	struct pmemctl_btt_check_opts o = {
 		.parent_uuid = parent, .repair = repair, .dry_run = dry,
 		.rewrite_log = rewrite,
 	};
@@ -134,15 +133,15 @@ static int run(struct img *im, uint64_t size, bool repair, bool dry,
 	return rc;
 }
 
-static int verdict(const struct btt_check_result *r)
+static int verdict(const struct pmemctl_btt_check_result *r)
 {
-	const struct btt_check_result *last = r->recheck ? r->recheck : r;
+	const struct pmemctl_btt_check_result *last = r->recheck ? r->recheck : r;
 
 	return (r->repaired ? 1 : 0) | (last->total ? 4 : 0);
 }
 
 /* "kind,kind" of the listed findings, in order */
-static const char *kinds(const struct btt_check_result *r)
+static const char *kinds(const struct pmemctl_btt_check_result *r)
 {
 	static char buf[512];
 	size_t n = 0;
@@ -155,8 +154,8 @@ static const char *kinds(const struct btt_check_result *r)
 	return buf;
 }
 
-static bool find(const struct btt_check_result *r, enum btt_finding_kind k,
-		 const struct btt_finding **out)
+static bool find(const struct pmemctl_btt_check_result *r, enum pmemctl_btt_finding_kind k,
+		 const struct pmemctl_btt_finding **out)
 {
 	for (unsigned i = 0; i < r->nfindings; i++)
 		if (r->findings[i].kind == k) {
@@ -282,7 +281,7 @@ static const struct kase matrix[] = {
 
 static void run_case(struct tap *t, const struct kase *k)
 {
-	struct btt_check_result *r;
+	struct pmemctl_btt_check_result *r;
 	uint64_t size, before;
 	struct img im;
 	int rc;
@@ -315,8 +314,8 @@ static void run_case(struct tap *t, const struct kase *k)
 
 static void test_details(struct tap *t)
 {
-	const struct btt_finding *f = NULL;
-	struct btt_check_result *r;
+	const struct pmemctl_btt_finding *f = NULL;
+	struct pmemctl_btt_check_result *r;
 	struct img im;
 	uint64_t size;
 
@@ -324,12 +323,12 @@ static void test_details(struct tap *t)
 	size = im.size;
 	c_map_dup(&im, &size);
 	run(&im, size, false, false, false, &r);
-	find(r, BTT_F_BLOCK_DUPLICATE, &f);
+	find(r, PMEMCTL_BTT_F_BLOCK_DUPLICATE, &f);
 	tap_ok(t, f && f->block == 6 && f->count == 2 &&
 	       strstr(f->detail, "map[0x5]") && strstr(f->detail, "map[0x6]"),
 	       "duplicate names block 6 and both map entries: %s",
 	       f ? f->detail : "");
-	tap_ok(t, find(r, BTT_F_BLOCK_UNREFERENCED, &f) && f->block == 5 &&
+	tap_ok(t, find(r, PMEMCTL_BTT_F_BLOCK_UNREFERENCED, &f) && f->block == 5 &&
 	       f->count == 1, "lost block 5 is named");
 	pmemctl_btt_check_free(r);
 	img_free(&im);
@@ -337,7 +336,7 @@ static void test_details(struct tap *t)
 	img_init(&im, 4096);
 	c_interrupted(&im, &size);
 	run(&im, size, true, false, false, &r);
-	tap_ok(t, find(r, BTT_F_FLOG_MAP_MISMATCH, &f) && f->lane == 0 &&
+	tap_ok(t, find(r, PMEMCTL_BTT_F_FLOG_MAP_MISMATCH, &f) && f->lane == 0 &&
 	       f->lba == 4 && f->repaired &&
 	       get32(&im, map_off(&im, 4)) == (NORMAL | im.a.external_nlba),
 	       "interrupted write: map[4] = 0xC0000000 | new_map, as the kernel's recovery");
@@ -347,7 +346,7 @@ static void test_details(struct tap *t)
 
 static void test_dry_run(struct tap *t)
 {
-	struct btt_check_result *r;
+	struct pmemctl_btt_check_result *r;
 	struct img im;
 	uint64_t size, before;
 	int rc;
@@ -394,7 +393,7 @@ static void old_layout(struct img *im)
 static void test_rewrite_log(struct tap *t)
 {
 	static const uint32_t want_lba[] = { 4, 6, 9, 14 };
-	struct btt_check_result *r;
+	struct pmemctl_btt_check_result *r;
 	struct img im;
 	bool ok = true;
 	int rc;
@@ -427,8 +426,8 @@ static void test_nextoff_loop(struct tap *t)
 {
 	char path[] = "/tmp/pmemctl-btt-check-XXXXXX";
 	uint64_t size = 512 * GiB + 32 * MiB, a1 = 512 * GiB;
-	struct btt_check_opts o = { .parent_uuid = parent };
-	struct btt_check_result *r = NULL;
+	struct pmemctl_btt_check_opts o = { .parent_uuid = parent };
+	struct pmemctl_btt_check_result *r = NULL;
 	struct btt_arena_layout *a;
 	struct pmemctl_media *m;
 	struct pmemctl_ctx *ctx;
@@ -480,7 +479,7 @@ out:
 
 static void test_not_btt(struct tap *t)
 {
-	struct btt_check_result *r;
+	struct pmemctl_btt_check_result *r;
 	struct img im;
 
 	img_init(&im, 4096);
@@ -516,8 +515,8 @@ static void test_fixture(struct tap *t, const char *name)
 	}
 	pmemctl_new(&ctx);
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		struct btt_check_opts o = { 0 };
-		struct btt_check_result *r = NULL;
+		struct pmemctl_btt_check_opts o = { 0 };
+		struct pmemctl_btt_check_result *r = NULL;
 		struct pmemctl_media *m;
 		uint8_t p[16];
 		int rc;
@@ -629,7 +628,7 @@ static void test_hostile(struct tap *t, uint32_t lbasize, unsigned seeds)
 	memcpy(pristine, im.buf, im.size);
 	for (unsigned seed = 1; seed <= seeds; seed++) {
 		uint64_t s = 0x9e3779b97f4a7c15ULL * seed, size = im.size;
-		struct btt_check_result *r = NULL;
+		struct pmemctl_btt_check_result *r = NULL;
 		int rc;
 
 		mutate(&im, &s);
@@ -654,7 +653,7 @@ static void test_hostile(struct tap *t, uint32_t lbasize, unsigned seeds)
 		pmemctl_btt_check_free(r);
 	}
 	printf("# finding kinds produced:");
-	for (int k = 0; k < BTT_F_NR; k++)
+	for (int k = 0; k < PMEMCTL_BTT_F_NR; k++)
 		if (seen >> k & 1)
 			printf(" %s", pmemctl_btt_finding_name(k));
 	printf("\n");

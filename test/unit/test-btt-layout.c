@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "btt-check.h"
 #include "btt.h"
 #include "infoblock.h"
 #include "tap.h"
@@ -156,7 +155,7 @@ static bool arena_ok(struct pmemctl_media *m, uint64_t base,
 		return false;
 	ok &= memcmp(&p, &want, sizeof(p)) == 0;
 	ok &= memcmp(&b, &want, sizeof(b)) == 0;
-	ok &= btt_sb_invalid_reason(&p, major, test_parent) == NULL;
+	ok &= btt_sb_validate(&p, major, test_parent) == BTT_SB_VALID;
 	for (uint32_t lane = 0; lane < BTT_NFREE; lane += 85) {
 		if (pmemctl_media_read(m, base + a->offset + a->logoff +
 				       lane * 64ULL, &g, sizeof(g)))
@@ -177,8 +176,8 @@ static void test_big_sparse(struct tap *t)
 {
 	char path[] = "/tmp/pmemctl-btt-layout-XXXXXX";
 	uint64_t size = 1126 * GiB + 4096;	/* v1.1: raw = 1.1 TiB */
-	struct btt_check_opts o = { 0 };
-	struct btt_check_result *r = NULL;
+	struct pmemctl_btt_check_opts o = { 0 };
+	struct pmemctl_btt_check_result *r = NULL;
 	struct btt_arena_layout *a;
 	struct pmemctl_media *m;
 	struct pmemctl_ctx *ctx;
@@ -229,8 +228,8 @@ static void test_odd_sectors(struct tap *t)
 
 	pmemctl_new(&ctx);
 	for (size_t i = 0; i < 2; i++) {
-		struct btt_check_opts o = { .parent_uuid = test_parent };
-		struct btt_check_result *r = NULL;
+		struct pmemctl_btt_check_opts o = { .parent_uuid = test_parent };
+		struct pmemctl_btt_check_result *r = NULL;
 		struct btt_sb sb;
 
 		memset(buf, 0xa5, size);	/* data area is left alone */

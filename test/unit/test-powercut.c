@@ -30,7 +30,6 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "btt-check.h"
 #include "btt.h"
 #include "private.h"
 #include "tap.h"
@@ -193,8 +192,8 @@ enum btt_state { BTT_CLEAN, BTT_BACKUP_LOST, BTT_BAD };
 static enum btt_state btt_state(struct pmemctl_ctx *ctx,
 				struct pmemctl_namespace *ns)
 {
-	struct btt_check_opts opts = { 0 };
-	struct btt_check_result *res = NULL;
+	struct pmemctl_btt_check_opts opts = { 0 };
+	struct pmemctl_btt_check_result *res = NULL;
 	enum btt_state st = BTT_BAD;
 	struct pmemctl_media *m;
 	uint8_t uu[16];
@@ -206,8 +205,8 @@ static enum btt_state btt_state(struct pmemctl_ctx *ctx,
 	if (pmemctl_btt_check(ctx, m, &opts, &res) == 0) {
 		st = res->total ? BTT_BACKUP_LOST : BTT_CLEAN;
 		for (unsigned i = 0; i < res->nfindings; i++)
-			if (res->findings[i].kind < BTT_F_INFO2_BAD_SIGNATURE ||
-			    res->findings[i].kind > BTT_F_INFO2_MISMATCH ||
+			if (res->findings[i].kind < PMEMCTL_BTT_F_INFO2_BAD_SIGNATURE ||
+			    res->findings[i].kind > PMEMCTL_BTT_F_INFO2_MISMATCH ||
 			    !res->findings[i].repairable)
 				st = BTT_BAD;
 		if (res->unlisted)
@@ -228,8 +227,8 @@ static enum btt_state btt_state(struct pmemctl_ctx *ctx,
 static bool stale_btt(struct pmemctl_ctx *ctx, struct pmemctl_media *m,
 		      const uint8_t *coming)
 {
-	struct btt_check_opts opts = { .max_listed = 1 };
-	struct btt_check_result *res = NULL;
+	struct pmemctl_btt_check_opts opts = { .max_listed = 1 };
+	struct pmemctl_btt_check_result *res = NULL;
 	uint64_t size = pmemctl_media_size(m);
 	struct btt_sb sb;
 	int rc;
