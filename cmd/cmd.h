@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
-#include "libpmemctl.h"
+#include <pmemctl/libpmemctl.h>
 #include "util/options.h"
 
 /*

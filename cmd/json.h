@@ -3,7 +3,7 @@
 #ifndef PMEMCTL_CMD_JSON_H
 #define PMEMCTL_CMD_JSON_H
 
-#include "libpmemctl.h"
+#include <pmemctl/libpmemctl.h>
 #include "util/json.h"
 
 struct json_object *dimm_to_json(struct pmemctl_dimm *dimm, bool human);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Compile-time width check of the little-endian accessors (lib/private.h):
+ * Compile-time width check of the little-endian accessors (lib/base/private.h):
  * built as is, every access has the field's width and this compiles;
  * with -DWRONG_WIDTH=N one access is wrong and must not.
  */

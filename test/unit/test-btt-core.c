@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The BTT core (lib/btt-core.c) piece by piece: the arena walk on hostile
+ * The BTT core (lib/format/btt-core.c) piece by piece: the arena walk on hostile
  * chains, info-block validation codes, log-slot layout detection,
  * newer-entry selection, map entry decoding, the attach-time log
  * recovery on media, the sector-size table; and the checker's problem
- * table (lib/btt-problem.c), whose kind names are an ABI.
+ * table (lib/format/btt-problem.c), whose kind names are an ABI.
  */
 #include <stdlib.h>
 

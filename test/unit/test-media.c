@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "format.h"
 #include "tap.h"
 
 static void test_memory(struct tap *t, struct pmemctl_ctx *ctx)

@@ -31,7 +31,7 @@
 #include <uuid/uuid.h>
 
 #include "btt.h"
-#include "private.h"
+#include "format.h"
 #include "tap.h"
 
 #define MIB (1ULL << 20)

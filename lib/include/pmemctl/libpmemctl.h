@@ -1,1 +1,597 @@
-../../libpmemctl.h
+/* SPDX-License-Identifier: LGPL-2.1-only */
+/*
+ * libpmemctl: persistent memory (NVDIMM) administration library.
+ *
+ * Object model: ctx -> bus (one platform: an image directory or the live
+ * kernel) -> dimm / region -> namespace.  Handles are opaque and owned by
+ * their parent; they stay valid until the bus is closed, except that a
+ * change to a region's labels replaces that region's namespace handles
+ * (see Provisioning).
+ * Every function that can fail returns 0 or a negative errno and logs one
+ * message naming the object and the problem through the context's logger.
+ */
+#ifndef LIBPMEMCTL_H
+#define LIBPMEMCTL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pmemctl_ctx;
+struct pmemctl_media;
+struct pmemctl_bus;
+struct pmemctl_dimm;
+struct pmemctl_region;
+struct pmemctl_namespace;
+
+/* ---- context and logging ---------------------------------------------- */
+
+typedef void (*pmemctl_log_fn)(struct pmemctl_ctx *ctx, int priority,
+			       const char *file, int line, const char *fn,
+			       const char *format, va_list args);
+
+int pmemctl_new(struct pmemctl_ctx **ctx);
+void pmemctl_free(struct pmemctl_ctx *ctx);
+void pmemctl_set_log_fn(struct pmemctl_ctx *ctx, pmemctl_log_fn log_fn);
+/* syslog-style priority: LOG_ERR (3) .. LOG_DEBUG (7); default LOG_ERR */
+void pmemctl_set_log_priority(struct pmemctl_ctx *ctx, int priority);
+int pmemctl_get_log_priority(struct pmemctl_ctx *ctx);
+void pmemctl_set_userdata(struct pmemctl_ctx *ctx, void *userdata);
+void *pmemctl_get_userdata(struct pmemctl_ctx *ctx);
+
+/* ---- media: byte-addressed, bounds-checked access (rw_bytes) ----------- */
+
+enum pmemctl_media_flags {
+	PMEMCTL_MEDIA_WRITE = 1 << 0,	/* open for writing */
+	/* exclude writers: O_EXCL on block devices; on files opened
+	 * read-only, a shared flock(2) */
+	PMEMCTL_MEDIA_EXCL = 1 << 1,
+};
+
+/*
+ * A byte range [offset, offset + length) of a regular file.  Writers take
+ * an exclusive flock(2) on the file (-EBUSY while another process holds
+ * one); see PMEMCTL_MEDIA_EXCL for readers.
+ */
+int pmemctl_media_open_file(struct pmemctl_ctx *ctx, const char *path,
+			    uint64_t offset, uint64_t length, unsigned flags,
+			    struct pmemctl_media **media);
+/* A whole block device (e.g. /dev/pmem0); writers get O_EXCL. */
+int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx, const char *path,
+				unsigned flags, struct pmemctl_media **media);
+/* A caller-owned memory buffer (tests, fuzzing). */
+int pmemctl_media_new_memory(struct pmemctl_ctx *ctx, void *buf,
+			     uint64_t length, bool writable,
+			     struct pmemctl_media **media);
+/* A sub-range view of another media; holds a reference on the parent. */
+int pmemctl_media_new_slice(struct pmemctl_media *parent, uint64_t offset,
+			    uint64_t length, struct pmemctl_media **media);
+void pmemctl_media_close(struct pmemctl_media *media);
+
+int pmemctl_media_read(struct pmemctl_media *media, uint64_t offset,
+		       void *buf, size_t len);
+int pmemctl_media_write(struct pmemctl_media *media, uint64_t offset,
+			const void *buf, size_t len);
+/* Make [offset, offset+len) read back as zeroes; punches holes on files. */
+int pmemctl_media_zero(struct pmemctl_media *media, uint64_t offset,
+		       uint64_t len);
+int pmemctl_media_flush(struct pmemctl_media *media);
+uint64_t pmemctl_media_size(struct pmemctl_media *media);
+const char *pmemctl_media_name(struct pmemctl_media *media);
+
+/* ---- checksums --------------------------------------------------------- */
+
+/* libnvdimm's Fletcher-64; @le selects little-endian words (on-media). */
+uint64_t pmemctl_fletcher64(const void *buf, size_t len, bool le);
+
+/* ---- image platforms --------------------------------------------------- */
+
+struct pmemctl_platform_spec {
+	unsigned ndimms;		/* DIMMs to create */
+	uint64_t dimm_size;		/* media bytes per DIMM */
+	uint64_t label_size;		/* label area bytes (>= 128 KiB) */
+	uint64_t align;			/* backend alignment, 0 = 2 MiB */
+};
+
+int pmemctl_platform_create(struct pmemctl_ctx *ctx, const char *dir,
+			    const struct pmemctl_platform_spec *spec);
+/* Describe existing QEMU nvdimm backing files in a new platform DIR. */
+int pmemctl_platform_adopt(struct pmemctl_ctx *ctx, const char *dir,
+			   const char *const *images, unsigned nimages,
+			   uint64_t label_size, uint64_t align);
+
+/*
+ * A writer that reaches an image by its path alone takes its platform's
+ * lock: when @file is one of the images of the platform in @dir (the same
+ * device and inode), lock the platform as its writers do and return 1 and
+ * *lock (release it with pmemctl_platform_unlock()); 0 when it is not, or
+ * @dir holds no platform; -EBUSY while another process holds the lock.
+ */
+struct pmemctl_platform_lock;
+int pmemctl_platform_lock_image(struct pmemctl_ctx *ctx, const char *dir,
+				const char *file,
+				struct pmemctl_platform_lock **lock);
+void pmemctl_platform_unlock(struct pmemctl_platform_lock *lock);
+
+/* ---- bus (platform) ---------------------------------------------------- */
+
+/* Open an image platform directory. */
+int pmemctl_bus_open_image(struct pmemctl_ctx *ctx, const char *dir,
+			   bool writable, struct pmemctl_bus **bus);
+/* Open the live kernel's /sys/bus/nd. */
+int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx, bool writable,
+			    struct pmemctl_bus **bus);
+void pmemctl_bus_close(struct pmemctl_bus *bus);
+const char *pmemctl_bus_get_devname(struct pmemctl_bus *bus);
+const char *pmemctl_bus_get_provider(struct pmemctl_bus *bus);
+/* The image platform's directory; NULL on other platforms. */
+const char *pmemctl_bus_get_platform_path(struct pmemctl_bus *bus);
+bool pmemctl_bus_is_image(struct pmemctl_bus *bus);
+/*
+ * The QEMU arguments that boot this image platform, one per entry;
+ * -EOPNOTSUPP on other platforms.
+ */
+int pmemctl_bus_get_qemu_args(struct pmemctl_bus *bus, uint64_t ram_size,
+			      char ***argv, unsigned *argc);
+
+/* ---- dimms ------------------------------------------------------------- */
+
+struct pmemctl_dimm *pmemctl_dimm_get_first(struct pmemctl_bus *bus);
+struct pmemctl_dimm *pmemctl_dimm_get_next(struct pmemctl_dimm *dimm);
+#define pmemctl_dimm_foreach(bus, dimm) \
+	for (dimm = pmemctl_dimm_get_first(bus); dimm != NULL; \
+	     dimm = pmemctl_dimm_get_next(dimm))
+
+struct pmemctl_bus *pmemctl_dimm_get_bus(struct pmemctl_dimm *dimm);
+unsigned pmemctl_dimm_get_id(struct pmemctl_dimm *dimm);
+const char *pmemctl_dimm_get_devname(struct pmemctl_dimm *dimm);
+/* NFIT representation: "vvvv-ssssssss" as the kernel prints it */
+const char *pmemctl_dimm_get_unique_id(struct pmemctl_dimm *dimm);
+uint32_t pmemctl_dimm_get_handle(struct pmemctl_dimm *dimm);
+uint16_t pmemctl_dimm_get_phys_id(struct pmemctl_dimm *dimm);
+uint32_t pmemctl_dimm_get_serial(struct pmemctl_dimm *dimm);
+uint16_t pmemctl_dimm_get_vendor(struct pmemctl_dimm *dimm);
+uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *dimm);
+/* The DIMM's backing file on an image platform; NULL on other platforms. */
+const char *pmemctl_dimm_get_image_path(struct pmemctl_dimm *dimm);
+
+/*
+ * Bind and unbind the DIMM's driver (live kernel).  On an image platform
+ * there are no drivers: -EOPNOTSUPP, saying so.
+ */
+int pmemctl_dimm_enable(struct pmemctl_dimm *dimm);
+int pmemctl_dimm_disable(struct pmemctl_dimm *dimm);
+
+/* Raw label storage area access, bounds-checked against its size. */
+int pmemctl_dimm_read_lsa(struct pmemctl_dimm *dimm, uint64_t offset,
+			  void *buf, size_t len);
+int pmemctl_dimm_write_lsa(struct pmemctl_dimm *dimm, uint64_t offset,
+			   const void *buf, size_t len);
+
+/* ---- label storage area ------------------------------------------------ */
+
+enum pmemctl_label_version {
+	PMEMCTL_LABEL_V1_1 = 11,
+	PMEMCTL_LABEL_V1_2 = 12,
+};
+
+struct pmemctl_lsa;	/* a validated, decoded copy of one DIMM's LSA */
+
+/* Read and validate: -ENODATA if no valid index block exists. */
+int pmemctl_lsa_load(struct pmemctl_dimm *dimm, struct pmemctl_lsa **lsa);
+void pmemctl_lsa_free(struct pmemctl_lsa *lsa);
+/* Write two fresh index blocks; -EEXIST on a valid index without @force. */
+int pmemctl_dimm_init_labels(struct pmemctl_dimm *dimm,
+			     enum pmemctl_label_version version, bool force);
+int pmemctl_dimm_zero_labels(struct pmemctl_dimm *dimm);
+/*
+ * Labels written to a label-less DIMM replace its namespace with an empty
+ * labelled region: -EBUSY (with a message) when that namespace holds data,
+ * unless @force.  0 when labels would hide nothing.
+ */
+int pmemctl_dimm_refuse_relabel(struct pmemctl_dimm *dimm, bool force);
+
+enum pmemctl_label_version pmemctl_lsa_get_version(struct pmemctl_lsa *lsa);
+unsigned pmemctl_lsa_get_nslot(struct pmemctl_lsa *lsa);
+unsigned pmemctl_lsa_get_nfree(struct pmemctl_lsa *lsa);
+int pmemctl_lsa_get_current_index(struct pmemctl_lsa *lsa);
+
+/* Index block @i (0 or 1) as decoded; valid == false if it failed checks. */
+struct pmemctl_index_info {
+	bool valid;
+	const char *invalid_reason;
+	char signature[17];
+	unsigned major, minor;
+	unsigned labelsize;		/* bytes */
+	uint32_t seq;
+	uint64_t myoff, mysize, otheroff, labeloff;
+	uint32_t nslot;
+	uint64_t checksum;
+};
+int pmemctl_lsa_get_index(struct pmemctl_lsa *lsa, int i,
+			  struct pmemctl_index_info *info);
+
+struct pmemctl_label_info {
+	unsigned slot;
+	uint8_t uuid[16];
+	char name[65];
+	uint32_t flags;
+	uint16_t nlabel, position;
+	uint64_t isetcookie;
+	uint64_t lbasize;
+	uint64_t dpa, rawsize;
+	uint8_t type_guid[16];		/* v1.2 only, EFI byte order */
+	uint8_t abstraction_guid[16];	/* v1.2 only, EFI byte order */
+	bool checksum_ok;		/* always true for v1.1 */
+};
+/* Active labels (bitmap-allocated, slot field matching). */
+unsigned pmemctl_lsa_get_nlabels(struct pmemctl_lsa *lsa);
+int pmemctl_lsa_get_label(struct pmemctl_lsa *lsa, unsigned n,
+			  struct pmemctl_label_info *info);
+
+/* Check both index blocks; returns 0 if at least one is valid. */
+int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
+			      struct pmemctl_index_info info[2]);
+
+/* ---- regions ----------------------------------------------------------- */
+
+struct pmemctl_region *pmemctl_region_get_first(struct pmemctl_bus *bus);
+struct pmemctl_region *pmemctl_region_get_next(struct pmemctl_region *region);
+#define pmemctl_region_foreach(bus, region) \
+	for (region = pmemctl_region_get_first(bus); region != NULL; \
+	     region = pmemctl_region_get_next(region))
+
+unsigned pmemctl_region_get_id(struct pmemctl_region *region);
+const char *pmemctl_region_get_devname(struct pmemctl_region *region);
+uint64_t pmemctl_region_get_size(struct pmemctl_region *region);
+uint64_t pmemctl_region_get_align(struct pmemctl_region *region);
+uint64_t pmemctl_region_get_available_size(struct pmemctl_region *region);
+uint64_t pmemctl_region_get_max_available_extent(struct pmemctl_region *region);
+const char *pmemctl_region_get_type_name(struct pmemctl_region *region);
+/* interleave-set cookie for the region's current label version */
+uint64_t pmemctl_region_get_iset_cookie(struct pmemctl_region *region);
+/* true when the DIMMs carry a valid label index ("pmem" namespaces) */
+bool pmemctl_region_is_labelled(struct pmemctl_region *region);
+unsigned pmemctl_region_get_nmappings(struct pmemctl_region *region);
+struct pmemctl_dimm *pmemctl_region_get_mapping_dimm(struct pmemctl_region *r,
+						     unsigned i);
+uint64_t pmemctl_region_get_mapping_offset(struct pmemctl_region *r, unsigned i);
+uint64_t pmemctl_region_get_mapping_length(struct pmemctl_region *r, unsigned i);
+
+/* Bind and unbind the region's driver (live kernel; see the DIMM's). */
+int pmemctl_region_enable(struct pmemctl_region *region);
+int pmemctl_region_disable(struct pmemctl_region *region);
+
+/* Compute the interleave-set cookie for a label version (formats B.5). */
+uint64_t pmemctl_region_compute_cookie(struct pmemctl_region *region,
+				       enum pmemctl_label_version version);
+
+/* ---- namespaces -------------------------------------------------------- */
+
+enum pmemctl_ns_mode {
+	PMEMCTL_NS_MODE_RAW,
+	PMEMCTL_NS_MODE_SECTOR,
+	PMEMCTL_NS_MODE_FSDAX,
+	PMEMCTL_NS_MODE_DEVDAX,
+	PMEMCTL_NS_MODE_UNKNOWN,
+};
+
+enum pmemctl_pfn_map {
+	PMEMCTL_MAP_NONE = 0,
+	PMEMCTL_MAP_MEM = 1,	/* struct pages in DRAM (PFN_MODE_RAM) */
+	PMEMCTL_MAP_DEV = 2,	/* struct pages on the device (PFN_MODE_PMEM) */
+};
+
+struct pmemctl_namespace *pmemctl_namespace_get_first(struct pmemctl_region *r);
+struct pmemctl_namespace *pmemctl_namespace_get_next(struct pmemctl_namespace *n);
+#define pmemctl_namespace_foreach(region, ns) \
+	for (ns = pmemctl_namespace_get_first(region); ns != NULL; \
+	     ns = pmemctl_namespace_get_next(ns))
+
+struct pmemctl_region *pmemctl_namespace_get_region(struct pmemctl_namespace *ns);
+const char *pmemctl_namespace_get_devname(struct pmemctl_namespace *ns);
+unsigned pmemctl_namespace_get_id(struct pmemctl_namespace *ns);
+/* raw capacity of the namespace (sum of label rawsize) */
+uint64_t pmemctl_namespace_get_raw_size(struct pmemctl_namespace *ns);
+/* capacity usable by the OS after BTT / PFN metadata */
+uint64_t pmemctl_namespace_get_size(struct pmemctl_namespace *ns);
+enum pmemctl_ns_mode pmemctl_namespace_get_mode(struct pmemctl_namespace *ns);
+enum pmemctl_pfn_map pmemctl_namespace_get_map(struct pmemctl_namespace *ns);
+/* false for label-less (io) namespaces */
+bool pmemctl_namespace_has_uuid(struct pmemctl_namespace *ns);
+void pmemctl_namespace_get_uuid(struct pmemctl_namespace *ns, uint8_t uu[16]);
+/* btt/pfn/dax instance uuid when claimed, else the namespace uuid */
+bool pmemctl_namespace_get_claim_uuid(struct pmemctl_namespace *ns,
+				      uint8_t uu[16]);
+const char *pmemctl_namespace_get_name(struct pmemctl_namespace *ns);
+uint32_t pmemctl_namespace_get_sector_size(struct pmemctl_namespace *ns);
+uint64_t pmemctl_namespace_get_align(struct pmemctl_namespace *ns);
+/* block device name the kernel would give: pmem0, pmem0.1, pmem0s */
+const char *pmemctl_namespace_get_blockdev(struct pmemctl_namespace *ns);
+/* char device for devdax: dax0.0 */
+const char *pmemctl_namespace_get_chardev(struct pmemctl_namespace *ns);
+/* a zero-size idle seed namespace */
+bool pmemctl_namespace_is_seed(struct pmemctl_namespace *ns);
+/* media view of the namespace's raw capacity (single-mapping regions) */
+int pmemctl_namespace_open_media(struct pmemctl_namespace *ns,
+				 struct pmemctl_media **media);
+/* Bind and unbind the namespace's driver (live kernel; see the DIMM's). */
+int pmemctl_namespace_enable(struct pmemctl_namespace *ns);
+int pmemctl_namespace_disable(struct pmemctl_namespace *ns);
+
+/*
+ * Provisioning.  Each call writes the mode's layout into the namespace's
+ * range first and commits the label last, so an interruption leaves either
+ * the old namespace or the new one.  Label changes rescan the region:
+ * its namespace handles from before the call are invalid afterwards (the
+ * call returns the new one); DIMM and region handles, and the namespace
+ * handles of every other region, stay valid.  The label commands
+ * (pmemctl_dimm_write_lsa, _init_labels, _zero_labels) rescan the regions
+ * of their DIMM the same way.  Without @force nothing that holds a BTT/PFN/DAX
+ * layout, non-zero data in its first 8 KiB or a BTT backup info block is
+ * overwritten (-EBUSY).  The old layout's info blocks and BTT backup info
+ * blocks are wiped (the backups first), so no BTT can be recovered from a
+ * namespace that was reconfigured, destroyed or created over it.
+ */
+struct pmemctl_ns_spec {
+	uint64_t size;			/* 0: the largest free extent */
+	enum pmemctl_ns_mode mode;
+	enum pmemctl_pfn_map map;	/* fsdax/devdax; NONE means dev */
+	uint32_t sector_size;		/* 0: 4096 for sector, else 512 */
+	uint64_t align;			/* fsdax/devdax; 0 means 2 MiB */
+	const char *name;		/* NULL: none (reconfigure: keep) */
+	const uint8_t *uuid;		/* NULL: generate */
+	bool force;
+};
+
+int pmemctl_region_create_namespace(struct pmemctl_region *region,
+				    const struct pmemctl_ns_spec *spec,
+				    struct pmemctl_namespace **ns);
+int pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
+				  const struct pmemctl_ns_spec *spec,
+				  struct pmemctl_namespace **out);
+int pmemctl_namespace_destroy(struct pmemctl_namespace *ns, bool force);
+/*
+ * true if the namespace holds a layout, data in its first 8 KiB, or a BTT
+ * backup info block check-btt could restore a BTT from
+ */
+bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns);
+
+/* ---- info blocks ------------------------------------------------------- */
+
+/* What BTT and PFN/DAX info blocks share: the first 56 and last 8 bytes. */
+struct pmemctl_infoblock_header {
+	uint64_t offset;		/* of this info block in the media */
+	bool checksum_ok;
+	char signature[17];
+	uint8_t uuid[16], parent_uuid[16];
+	uint32_t flags;
+	uint16_t major, minor;
+	uint64_t checksum;
+};
+
+struct pmemctl_btt_info {
+	struct pmemctl_infoblock_header hdr;
+	uint32_t external_lbasize, external_nlba;
+	uint32_t internal_lbasize, internal_nlba;
+	uint32_t nfree, infosize;
+	uint64_t nextoff, dataoff, mapoff, logoff, info2off;
+};
+
+struct pmemctl_pfn_info {
+	struct pmemctl_infoblock_header hdr;
+	bool dax;
+	uint64_t dataoff, npfns;
+	uint32_t mode, start_pad, end_trunc, align, page_size;
+	uint16_t page_struct_size;
+};
+
+/* Decode a BTT info block at @offset; -ENODEV without a BTT signature. */
+int pmemctl_media_get_btt_info(struct pmemctl_media *media, uint64_t offset,
+			       struct pmemctl_btt_info *info);
+/*
+ * The next arena of the chain @cur is in, as the BTT walks it: nextoff
+ * 16 MiB..512 GiB forward, the info block inside the media (so every walk
+ * ends).  0 and *@next decoded (its signature checked only, as by
+ * pmemctl_media_get_btt_info()), -ENOENT after the last arena (nextoff 0),
+ * -ERANGE when nextoff cannot be followed, -ENODEV without a signature.
+ */
+int pmemctl_media_get_btt_next(struct pmemctl_media *media,
+			       const struct pmemctl_btt_info *cur,
+			       struct pmemctl_btt_info *next);
+/* Decode the PFN/DAX info block at 4 KiB; -ENODEV without a signature. */
+int pmemctl_media_get_pfn_info(struct pmemctl_media *media,
+			       struct pmemctl_pfn_info *info);
+
+/*
+ * Writing a PFN (fsdax) or DAX (devdax) info block, as the kernel lays it
+ * out for a namespace of @size bytes (ndctl write-infoblock).  The block
+ * is written as the 8 KiB info block area: 4 KiB of zeroes, then the
+ * block at 4 KiB.  Everything is validated before the first write:
+ * -EINVAL for a spec the kernel would refuse, -ENOSPC if the alignment
+ * leaves no room for data, -EBUSY (without @force) if the first 8 KiB of
+ * the target hold anything (an info block, data).
+ */
+#define PMEMCTL_INFOBLOCK_AREA_SIZE 8192
+
+struct pmemctl_pfn_spec {
+	enum pmemctl_ns_mode mode;	/* FSDAX or DEVDAX */
+	enum pmemctl_pfn_map map;	/* NONE means dev */
+	uint64_t size;			/* namespace bytes; 0: the target's */
+	uint64_t align;			/* 0 means 2 MiB; 1 GiB needs phys_start */
+	bool has_phys_start;		/* phys_start is known */
+	uint64_t phys_start;		/* guest-physical start, 2 MiB-aligned */
+	const uint8_t *uuid;		/* NULL: generate */
+	const uint8_t *parent_uuid;	/* NULL: the namespace's, else zero */
+	bool force;
+};
+
+/* Build the info block area (@area: PMEMCTL_INFOBLOCK_AREA_SIZE bytes). */
+int pmemctl_pfn_build(struct pmemctl_ctx *ctx, const char *dev,
+		      const struct pmemctl_pfn_spec *spec, void *area);
+/* Write it at offset 0 of a file, block device or other media. */
+int pmemctl_media_write_pfn(struct pmemctl_media *media,
+			    const struct pmemctl_pfn_spec *spec);
+/*
+ * Write it into a namespace: the size is the namespace's, the parent uuid
+ * must be the namespace uuid (zero when label-less) and the label's claim
+ * must allow the mode.  Rescans the region: @out is the namespace after.
+ */
+int pmemctl_namespace_write_pfn(struct pmemctl_namespace *ns,
+				const struct pmemctl_pfn_spec *spec,
+				struct pmemctl_namespace **out);
+
+/* ---- check-btt: offline BTT checker and repairer ----------------------- */
+
+/*
+ * pmemctl_btt_check() finds the BTT on a media (v1.1 at 4 KiB, v2.0 at 0,
+ * or a damaged one through its backup info block), walks the arena chain
+ * and checks every arena's info blocks, geometry, flog, map and block
+ * accounting.  Every problem becomes a finding; nothing stops at the
+ * first one.  Cost is linear in the metadata (map and flog), the data
+ * area is never read, and memory is one bit per internal block plus a
+ * 1 MiB map window.
+ *
+ * With @repair (and without @dry_run) the repairable findings are fixed
+ * through the media, each write followed by a flush, and the whole check
+ * is run again; its result is in ->recheck.
+ */
+
+/*
+ * Stable identifiers; pmemctl_btt_finding_name() gives the snake_case
+ * name (check-btt's JSON "kind").  Values and names never change.
+ */
+enum pmemctl_btt_finding_kind {
+	/* primary info block (offset 0 of the arena) */
+	PMEMCTL_BTT_F_INFO_BAD_SIGNATURE,
+	PMEMCTL_BTT_F_INFO_BAD_PARENT_UUID,
+	PMEMCTL_BTT_F_INFO_BAD_CHECKSUM,
+	PMEMCTL_BTT_F_INFO_BAD_VERSION,
+	PMEMCTL_BTT_F_INFO_INVALID,
+	/* backup info block (info2off) */
+	PMEMCTL_BTT_F_INFO2_BAD_SIGNATURE,
+	PMEMCTL_BTT_F_INFO2_BAD_PARENT_UUID,
+	PMEMCTL_BTT_F_INFO2_BAD_CHECKSUM,
+	PMEMCTL_BTT_F_INFO2_BAD_VERSION,
+	PMEMCTL_BTT_F_INFO2_INVALID,
+	PMEMCTL_BTT_F_INFO2_MISMATCH,
+	/* info block fields */
+	PMEMCTL_BTT_F_INFO_ERROR_FLAG,
+	PMEMCTL_BTT_F_INFO_BAD_NFREE,
+	PMEMCTL_BTT_F_INFO_BAD_NLBA,
+	PMEMCTL_BTT_F_INFO_BAD_LBASIZE,
+	PMEMCTL_BTT_F_INFO_BAD_LAYOUT,
+	/* arena chain */
+	PMEMCTL_BTT_F_ARENA_TRUNCATED,
+	PMEMCTL_BTT_F_ARENA_BAD_NEXTOFF,
+	PMEMCTL_BTT_F_ARENA_INCONSISTENT,
+	/* flog */
+	PMEMCTL_BTT_F_FLOG_BAD_LAYOUT,
+	PMEMCTL_BTT_F_FLOG_BAD_SEQ,
+	PMEMCTL_BTT_F_FLOG_LBA_OUT_OF_RANGE,
+	PMEMCTL_BTT_F_FLOG_OLD_OUT_OF_RANGE,
+	PMEMCTL_BTT_F_FLOG_NEW_OUT_OF_RANGE,
+	PMEMCTL_BTT_F_FLOG_MAP_MISMATCH,
+	PMEMCTL_BTT_F_FLOG_OLD_LAYOUT,
+	/* map and block accounting */
+	PMEMCTL_BTT_F_MAP_OUT_OF_RANGE,
+	PMEMCTL_BTT_F_BLOCK_DUPLICATE,
+	PMEMCTL_BTT_F_BLOCK_UNREFERENCED,
+	PMEMCTL_BTT_F_NR
+};
+
+/* Which location fields of a finding are meaningful. */
+enum pmemctl_btt_loc_flags {
+	PMEMCTL_BTT_LOC_OFFSET = 1 << 0,	/* byte offset in the media */
+	PMEMCTL_BTT_LOC_LBA = 1 << 1,		/* pre-map LBA in the arena */
+	PMEMCTL_BTT_LOC_LANE = 1 << 2,		/* flog lane */
+	PMEMCTL_BTT_LOC_BLOCK = 1 << 3,		/* internal (post-map) block */
+	PMEMCTL_BTT_LOC_COUNT = 1 << 4,		/* range length, references */
+};
+
+struct pmemctl_btt_finding {
+	enum pmemctl_btt_finding_kind kind;
+	unsigned arena;
+	unsigned has;			/* enum pmemctl_btt_loc_flags */
+	uint64_t offset, lba, lane, block, count;
+	bool repairable;
+	bool repaired;
+	char detail[224];
+};
+
+struct pmemctl_btt_arena_info {
+	uint64_t offset;		/* media offset of the primary info */
+	uint64_t size;
+	uint64_t dataoff, mapoff, logoff, info2off;	/* media offsets */
+	uint64_t nextoff;		/* as stored (relative) */
+	uint32_t external_lbasize, internal_lbasize;
+	uint32_t external_nlba, internal_nlba, nfree, flags;
+	int log_index[2];		/* flog slots in use; -1 if unknown */
+	bool valid;			/* a trusted info block was found */
+	bool checked;			/* the flog and map were checked */
+	uint64_t nfindings;		/* including unlisted ones */
+};
+
+struct pmemctl_btt_check_result {
+	unsigned version_major, version_minor;
+	uint64_t start;			/* media offset of arena 0 */
+	uint64_t media_size;
+	uint8_t uuid[16];
+	uint8_t parent_uuid[16];
+	uint32_t external_lbasize;
+	uint64_t external_nlba;		/* arenas with valid info */
+	unsigned narenas;
+	struct pmemctl_btt_arena_info *arenas;
+	unsigned nfindings;		/* listed in ->findings */
+	struct pmemctl_btt_finding *findings;
+	uint64_t total;			/* all findings, listed or not */
+	uint64_t unlisted;		/* total - nfindings */
+	unsigned repairable, repaired;
+	struct pmemctl_btt_check_result *recheck;	/* after repairs, or NULL */
+};
+
+typedef void (*pmemctl_btt_progress_fn)(void *arg, uint64_t done,
+					uint64_t total);
+
+struct pmemctl_btt_check_opts {
+	/* the namespace uuid: NULL = unknown (not checked); all-zero =
+	 * label-less namespace (parent_uuid must be zero) */
+	const uint8_t *parent_uuid;
+	const char *name;		/* for messages; NULL: the media's */
+	bool repair;
+	bool dry_run;			/* with repair: write nothing */
+	bool rewrite_log;		/* with repair: 0/2 flog -> 0/1 */
+	unsigned max_listed;		/* per kind and arena; 0 = 1000 */
+	pmemctl_btt_progress_fn progress;
+	void *progress_arg;
+};
+
+/*
+ * Check (and with opts->repair, repair) the BTT on @media.  Returns 0 with
+ * *@result set (findings may be present), -ENODEV if there is no BTT at
+ * all (or a valid PFN, DAX or other-version BTT info block where the kernel
+ * probes: then nothing is checked or written), or another negative errno
+ * for an operational failure (I/O error, out of memory); a message has been
+ * logged for every error.
+ */
+int pmemctl_btt_check(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+		      const struct pmemctl_btt_check_opts *opts,
+		      struct pmemctl_btt_check_result **result);
+void pmemctl_btt_check_free(struct pmemctl_btt_check_result *result);
+/* "info_bad_checksum" and so on; "unknown" out of range */
+const char *pmemctl_btt_finding_name(enum pmemctl_btt_finding_kind kind);
+
+const char *pmemctl_ns_mode_name(enum pmemctl_ns_mode mode);
+int pmemctl_ns_mode_parse(const char *name, enum pmemctl_ns_mode *mode);
+const char *pmemctl_map_name(enum pmemctl_pfn_map map);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBPMEMCTL_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-only
 /* Fletcher-64 as libnvdimm computes it (formats.md A). */
-#include "private.h"
+#include "format.h"
 
 PMEMCTL_EXPORT uint64_t pmemctl_fletcher64(const void *buf, size_t len, bool le)
 {

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "private.h"
+#include "format.h"
 
 #define BTT_SIG "BTT_ARENA_INFO\0\0"
 #define BTT_SIG_LEN 16

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "private.h"
+#include "format.h"
 
 #define NSINDEX_SIGNATURE "NAMESPACE_INDEX\0"
 #define NSINDEX_SIG_LEN 16

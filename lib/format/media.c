@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "format.h"
 
 struct media_ops {
 	int (*read)(struct pmemctl_media *m, uint64_t off, void *buf,

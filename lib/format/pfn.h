@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "private.h"
+#include "format.h"
 
 #define PFN_SIG "NVDIMM_PFN_INFO\0"
 #define DAX_SIG "NVDIMM_DAX_INFO\0"

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-only */
-/* Internal declarations shared by libpmemctl's source files. */
+/*
+ * The base of libpmemctl's layers, shared by every source file: compiler
+ * helpers, little-endian on-media integers, the context and its logger.
+ */
 #ifndef PMEMCTL_PRIVATE_H
 #define PMEMCTL_PRIVATE_H
 
@@ -71,24 +74,6 @@ struct pmemctl_ctx {
 	void *media_wrap_arg;
 };
 
-/*
- * Power-cut injection: a media that passes the first @budget write, zero
- * and flush operations through, then loses power: the operation at the
- * cut reaches the media only in part (its first half, 8-byte aligned) when
- * @tear is set, and nothing after it does.  Writes after the cut still
- * "succeed", as they would to a caller that cannot see the power go.
- * One media_fault may be shared by several media: one power domain.
- */
-struct media_fault {
-	uint64_t budget;
-	uint64_t ops;		/* operations seen so far */
-	bool tear;
-	bool cut;
-};
-
-int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
-		     struct pmemctl_media **out);
-
 void pmemctl_log(struct pmemctl_ctx *ctx, int priority, const char *file,
 		 int line, const char *fn, const char *format, ...)
 	__attribute__((format(printf, 6, 7)));
@@ -106,17 +91,6 @@ void pmemctl_log(struct pmemctl_ctx *ctx, int priority, const char *file,
 #define info(ctx, ...) pmemctl_log_cond(ctx, LOG_INFO, __VA_ARGS__)
 #define dbg(ctx, ...) pmemctl_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
 
-struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
-
-/*
- * The first offset at or after @off (below @end) that may hold data: on a
- * sparse file everything before it is a hole and reads as zeroes.  Media
- * that cannot tell (memory, block devices) answer @off.  Never an error:
- * when in doubt, there is data.
- */
-uint64_t media_data_from(struct pmemctl_media *media, uint64_t off,
-			 uint64_t end);
-
 /* Sorted-insertion-free helpers for fixed strings */
 static inline bool mem_is_zero(const void *buf, size_t len)
 {
@@ -127,8 +101,5 @@ static inline bool mem_is_zero(const void *buf, size_t len)
 			return false;
 	return true;
 }
-
-/* fsync-free checksum for 4 KiB info blocks: checksum in the last 8 bytes */
-uint64_t pmemctl_sb_checksum(const void *block4k);
 
 #endif /* PMEMCTL_PRIVATE_H */

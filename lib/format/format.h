@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
+/*
+ * Shared by the format layer (media shim, labels, BTT, PFN): the media
+ * shim's internal calls and the info-block checksum.  Knows nothing of
+ * buses, regions or backends.
+ */
+#ifndef PMEMCTL_FORMAT_H
+#define PMEMCTL_FORMAT_H
+
+#include "private.h"
+
+/*
+ * Power-cut injection: a media that passes the first @budget write, zero
+ * and flush operations through, then loses power: the operation at the
+ * cut reaches the media only in part (its first half, 8-byte aligned) when
+ * @tear is set, and nothing after it does.  Writes after the cut still
+ * "succeed", as they would to a caller that cannot see the power go.
+ * One media_fault may be shared by several media: one power domain.
+ */
+struct media_fault {
+	uint64_t budget;
+	uint64_t ops;		/* operations seen so far */
+	bool tear;
+	bool cut;
+};
+
+int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
+		     struct pmemctl_media **out);
+
+struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
+
+/*
+ * The first offset at or after @off (below @end) that may hold data: on a
+ * sparse file everything before it is a hole and reads as zeroes.  Media
+ * that cannot tell (memory, block devices) answer @off.  Never an error:
+ * when in doubt, there is data.
+ */
+uint64_t media_data_from(struct pmemctl_media *media, uint64_t off,
+			 uint64_t end);
+
+/* fsync-free checksum for 4 KiB info blocks: checksum in the last 8 bytes */
+uint64_t pmemctl_sb_checksum(const void *block4k);
+
+#endif /* PMEMCTL_FORMAT_H */
