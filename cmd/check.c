@@ -112,6 +112,7 @@ static int lock_platform_of(struct cmd_ctx *cc, struct target *t)
 	if (!name || (!real && errno == ENOMEM)) {
 		free(name);
 		free(real);
+		cmd_error(cc, "out of memory");
 		return -ENOMEM;
 	}
 	dirs[0] = cc->platform;
@@ -358,7 +359,7 @@ static struct json_object *arena_json(const struct pmemctl_btt_check_result *r,
 	}
 	for (unsigned k = 0; k < r->nfindings; k++)
 		if (r->findings[k].arena == i)
-			json_object_array_add(arr,
+			json_append(arr,
 				finding_json(&r->findings[k], human));
 	json_add(o, "problems", json_u64(a->nfindings));
 	json_add(o, "findings", arr);
@@ -383,7 +384,7 @@ static struct json_object *result_json(const struct pmemctl_btt_check_result *r,
 	json_add(o, "sector_size", json_u64(r->external_lbasize));
 	json_add(o, "blocks", json_u64(r->external_nlba));
 	for (unsigned i = 0; i < r->narenas; i++)
-		json_object_array_add(arr, arena_json(r, i, human));
+		json_append(arr, arena_json(r, i, human));
 	json_add(o, "arenas", arr);
 	json_add(o, "problems", json_u64(r->total));
 	json_add(o, "unlisted", json_u64(r->unlisted));
@@ -420,14 +421,15 @@ static struct json_object *report_json(const struct pmemctl_btt_check_result *r,
 	return o;
 }
 
-static void print_json(const struct pmemctl_btt_check_result *r,
-		       const struct check_params *p, const char *name,
-		       int code)
+static int print_json(const struct pmemctl_btt_check_result *r,
+		      const struct check_params *p, const char *name,
+		      int code)
 {
 	struct json_object *o = report_json(r, p, name, code);
+	int rc = json_print(stdout, o);
 
-	json_print(stdout, o);
 	json_object_put(o);
+	return rc;
 }
 
 /* ---- the command -------------------------------------------------------- */
@@ -468,12 +470,15 @@ static int check_target(struct cmd_ctx *cc, struct check_params *p,
 	if (rc)
 		return FSCK_OPERATIONAL;
 	code = verdict(r);
-	if (all)
-		json_object_array_add(all, report_json(r, p, t->name, code));
-	else if (p->json)
-		print_json(r, p, t->name, code);
-	else
+	if (all) {
+		json_append(all, report_json(r, p, t->name, code));
+	} else if (p->json && print_json(r, p, t->name, code)) {
+		cmd_error(cc, "out of memory printing the result%s",
+			  r->repaired ? " (the repairs are on the media)" : "");
+		code |= FSCK_OPERATIONAL;
+	} else if (!p->json) {
 		print_text(r, p, t->name);
+	}
 	pmemctl_btt_check_free(r);
 	return code;
 }
@@ -509,7 +514,8 @@ static int note_raw(struct cmd_ctx *cc, struct target *t)
 	if (rc == -ENODEV)
 		return FSCK_OK;
 	if (rc) {
-		cmd_error(cc, "%s: %s", t->name, strerror(-rc));
+		cmd_error(cc, "%s: %s", t->name, rc == -ENOMEM ? "out of memory"
+							       : strerror(-rc));
 		return FSCK_OPERATIONAL;
 	}
 	cmd_error(cc, "%s is raw but holds BTT metadata (%llu problem(s); a sector namespace that lost its first info block?): not checked; name it to check it",
@@ -545,7 +551,7 @@ static int check_one(struct cmd_ctx *cc, struct check_params *p,
 /* "all": every sector namespace, as ndctl check-namespace all. */
 static int run_all(struct cmd_ctx *cc, struct check_params *p)
 {
-	struct json_object *arr = p->json ? json_object_new_array() : NULL;
+	struct json_object *arr = NULL;
 	struct pmemctl_namespace *ns;
 	struct pmemctl_region *r;
 	struct pmemctl_bus *bus;
@@ -557,16 +563,23 @@ static int run_all(struct cmd_ctx *cc, struct check_params *p)
 		cmd_error(cc, "--uuid applies to a single target, not all");
 		return FSCK_USAGE;
 	}
-	if (cmd_open_bus(cc, p->repair && !p->dry_run, &bus))
+	if (p->json && !(arr = json_object_new_array())) {
+		cmd_error(cc, "out of memory");
 		return FSCK_OPERATIONAL;
+	}
+	if (cmd_open_bus(cc, p->repair && !p->dry_run, &bus)) {
+		json_object_put(arr);
+		return FSCK_OPERATIONAL;
+	}
 	pmemctl_region_foreach(bus, r)
 		pmemctl_namespace_foreach(r, ns)
 			code |= check_one(cc, p, ns, arr, &n);
 	pmemctl_bus_close(bus);
-	if (arr) {
-		json_print(stdout, arr);
-		json_object_put(arr);
+	if (arr && json_print(stdout, arr)) {
+		cmd_error(cc, "out of memory printing the results");
+		code |= FSCK_OPERATIONAL;
 	}
+	json_object_put(arr);
 	if (!p->quiet)
 		fprintf(stderr, "checked %d namespace%s\n", n, n == 1 ? "" : "s");
 	return code;

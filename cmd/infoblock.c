@@ -36,7 +36,7 @@ struct ib_found {
 
 static void found_add(struct ib_found *f, uint64_t off, struct json_object *o)
 {
-	json_object_array_add(f->arr, o);
+	json_append(f->arr, o);	/* a failure shows before printing */
 	f->off[f->n++] = off;
 }
 
@@ -201,8 +201,11 @@ static void print_text(struct json_object *arr)
 
 		if (i)
 			printf("\n");
-		json_object_object_foreach(o, key, val)
-			printf("%-18s %s\n", key, json_object_get_string(val));
+		json_object_object_foreach(o, key, val) {
+			printf("%-18s ", key);
+			json_print_text(stdout, val);
+			printf("\n");
+		}
 	}
 }
 
@@ -322,6 +325,9 @@ int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc)
 	if (!f->n) {
 		cmd_error(cc, "%s: no BTT, PFN or DAX info block found", argv[0]);
 		rc = -ENODEV;
+	} else if (json_incomplete(f->arr)) {
+		cmd_error(cc, "out of memory");
+		rc = -ENOMEM;
 	} else if (p.output) {
 		rc = save_blocks(cc, m, f, &p);
 	}

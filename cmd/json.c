@@ -34,7 +34,7 @@ static struct json_object *mappings_to_json(struct pmemctl_region *r,
 		json_add(m, "length",
 			 json_size(pmemctl_region_get_mapping_length(r, i), human));
 		json_add(m, "position", json_object_new_int((int)i));
-		json_object_array_add(arr, m);
+		json_append(arr, m);
 	}
 	return arr;
 }

@@ -69,6 +69,9 @@ static int dimm_action(int argc, char **argv, struct cmd_ctx *cc,
 		if (rc && !first_rc)
 			first_rc = rc;
 		done += !rc;
+		/* out of memory ends the command, not just this DIMM */
+		if (rc == -ENOMEM)
+			break;
 	}
 	pmemctl_bus_close(bus);
 	if (verb && done)
@@ -83,9 +86,14 @@ static int refuse_active_labels(struct pmemctl_dimm *dimm,
 {
 	struct pmemctl_lsa *lsa;
 	unsigned n;
+	int rc;
 
-	if (p->force || pmemctl_lsa_load(dimm, &lsa))
+	if (p->force)
 		return 0;
+	/* only "no valid index" means no labels; out of memory is an error */
+	rc = pmemctl_lsa_load(dimm, &lsa);
+	if (rc)
+		return rc == -ENODATA ? 0 : rc;
 	n = pmemctl_lsa_get_nlabels(lsa);
 	pmemctl_lsa_free(lsa);
 	if (!n)
@@ -273,23 +281,25 @@ static int read_json_one(struct pmemctl_dimm *dimm, struct label_params *p,
 
 	json_add(o, "dev", json_object_new_string(pmemctl_dimm_get_devname(dimm)));
 	rc = pmemctl_dimm_check_labels(dimm, info);
+	if (!rc)
+		rc = pmemctl_lsa_load(dimm, &lsa);
 	if (rc && rc != -EBADMSG) {
 		json_object_put(o);
 		json_object_put(idx);
 		json_object_put(labels);
 		return rc;
 	}
-	if (!rc && pmemctl_lsa_load(dimm, &lsa) == 0)
+	if (lsa)
 		cur = pmemctl_lsa_get_current_index(lsa);
 	for (int i = 0; i < 2; i++)
-		json_object_array_add(idx, index_to_json(&info[i], i, i == cur));
+		json_append(idx, index_to_json(&info[i], i, i == cur));
 	json_add(o, "index", idx);
 	for (unsigned n = 0; !p->index_only && lsa &&
 	     n < pmemctl_lsa_get_nlabels(lsa); n++) {
 		struct pmemctl_label_info l;
 
 		if (pmemctl_lsa_get_label(lsa, n, &l) == 0)
-			json_object_array_add(labels, label_to_json(&l,
+			json_append(labels, label_to_json(&l,
 				pmemctl_lsa_get_version(lsa) == PMEMCTL_LABEL_V1_2,
 				p->human));
 	}
@@ -298,7 +308,7 @@ static int read_json_one(struct pmemctl_dimm *dimm, struct label_params *p,
 	else
 		json_object_put(labels);
 	pmemctl_lsa_free(lsa);
-	json_object_array_add(arr, o);
+	json_append(arr, o);	/* a failure shows when printing */
 	return 0;
 }
 
@@ -337,11 +347,18 @@ static int read_raw_one(struct pmemctl_dimm *dimm, struct label_params *p,
 		return rc;
 	len = p->size ? p->size : area - p->offset;
 	buf = malloc(len ? len : 1);
-	if (!buf)
+	if (!buf) {
+		cmd_error(cc, "%s: out of memory",
+			  pmemctl_dimm_get_devname(dimm));
 		return -ENOMEM;
+	}
 	rc = pmemctl_dimm_read_lsa(dimm, p->offset, buf, len);
-	if (!rc && fwrite(buf, 1, len, out) != len)
-		rc = -EIO;
+	if (!rc && fwrite(buf, 1, len, out) != len) {
+		/* -o FILE buffers in memory until everything is read */
+		rc = errno == ENOMEM ? -ENOMEM : -EIO;
+		cmd_error(cc, "%s: %s", pmemctl_dimm_get_devname(dimm),
+			  rc == -ENOMEM ? "out of memory" : "write failed");
+	}
 	free(buf);
 	return rc;
 }
@@ -372,7 +389,7 @@ static int save_output(struct cmd_ctx *cc, const char *path,
 
 	if (!f) {
 		cmd_error(cc, "%s: cannot open for writing: %s", path,
-			  strerror(errno));
+			  errno == ENOMEM ? "out of memory" : strerror(errno));
 		return EXIT_FAIL;
 	}
 	if (fwrite(buf, 1, len, f) != len) {
@@ -439,8 +456,10 @@ int cmd_read_labels(int argc, char **argv, struct cmd_ctx *cc)
 		rc = dimm_action(argc, argv, cc, &p, false, read_one, &st,
 				 NULL);
 	}
-	if (rc == EXIT_OK && p.json)
-		json_print(st.out, st.arr);
+	if (rc == EXIT_OK && p.json && json_print(st.out, st.arr)) {
+		cmd_error(cc, "out of memory");
+		rc = EXIT_FAIL;
+	}
 	json_object_put(st.arr);
 	if (st.out != stdout && fclose(st.out) != 0 && rc == EXIT_OK) {
 		cmd_error(cc, "out of memory");
@@ -492,7 +511,7 @@ static int slurp(FILE *in, uint8_t **data, size_t *len)
 
 			if (!nb) {
 				free(buf);
-				return -E2BIG;
+				return cap >= LABEL_INPUT_MAX ? -E2BIG : -ENOMEM;
 			}
 			buf = nb;
 			cap *= 2;
@@ -540,16 +559,19 @@ int cmd_write_labels(int argc, char **argv, struct cmd_ctx *cc)
 	if (p.input && strcmp(p.input, "-") != 0) {
 		in = fopen(p.input, "rb");
 		if (!in) {
+			int err = errno;
+
 			cmd_error(cc, "%s: cannot open: %s", p.input,
-				  strerror(errno));
-			return EXIT_NOT_FOUND;
+				  err == ENOMEM ? "out of memory" : strerror(err));
+			return err == ENOMEM ? EXIT_FAIL : EXIT_NOT_FOUND;
 		}
 	}
 	rc = slurp(in, &st.data, &st.len);
 	if (in != stdin)
 		fclose(in);
 	if (rc) {
-		cmd_error(cc, "cannot read the input: %s", strerror(-rc));
+		cmd_error(cc, "cannot read the input: %s",
+			  rc == -ENOMEM ? "out of memory" : strerror(-rc));
 		return cmd_exit_code(rc);
 	}
 	if (p.size) {

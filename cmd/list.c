@@ -150,7 +150,7 @@ static struct json_object *list_namespaces(struct pmemctl_region *r,
 		if (!match_list(p->ns, m_ns, ns) ||
 		    !match_list(p->mode, m_mode, ns))
 			continue;
-		json_object_array_add(arr, namespace_to_json(ns, p->human));
+		json_append(arr, namespace_to_json(ns, p->human));
 		p->listed++;
 	}
 	return arr;
@@ -158,9 +158,11 @@ static struct json_object *list_namespaces(struct pmemctl_region *r,
 
 static void append_all(struct json_object *dst, struct json_object *src)
 {
-	for (size_t i = 0; i < json_object_array_length(src); i++)
-		json_object_array_add(dst, json_object_get(
-					      json_object_array_get_idx(src, i)));
+	if (json_incomplete(src))
+		json_append(dst, NULL);		/* marks @dst incomplete */
+	for (size_t i = 0; src && i < json_object_array_length(src); i++)
+		json_append(dst, json_object_get(
+				    json_object_array_get_idx(src, i)));
 	json_object_put(src);
 }
 
@@ -178,7 +180,7 @@ static struct json_object *list_bus(struct pmemctl_bus *bus,
 	pmemctl_dimm_foreach(bus, d)
 		if (p->dimms && match_list(p->dimm, m_dimm, d) &&
 		    dimm_in_region_filter(bus, d, p->region)) {
-			json_object_array_add(dimms, dimm_to_json(d, p->human));
+			json_append(dimms, dimm_to_json(d, p->human));
 			p->listed++;
 		}
 	pmemctl_region_foreach(bus, r) {
@@ -189,15 +191,15 @@ static struct json_object *list_bus(struct pmemctl_bus *bus,
 			continue;
 		nss = p->namespaces ? list_namespaces(r, p) : NULL;
 		if (!p->regions) {
-			if (nss)
+			if (p->namespaces)
 				append_all(namespaces, nss);
 			continue;
 		}
 		ro = region_to_json(r, p->dimms, p->human);
 		p->listed++;
-		if (nss)
+		if (p->namespaces)
 			json_add(ro, "namespaces", nss);
-		json_object_array_add(regions, ro);
+		json_append(regions, ro);
 	}
 	if (kinds == 1 && !p->buses) {
 		json_object_put(o);
@@ -322,16 +324,18 @@ int cmd_list(int argc, char **argv, struct cmd_ctx *cc)
 	}
 	if (p.buses) {
 		out = json_object_new_array();
-		json_object_array_add(out, list_bus(bus, &p, kinds));
+		json_append(out, list_bus(bus, &p, kinds));
 		p.listed++;
 	} else {
 		out = list_bus(bus, &p, kinds);
 	}
 	/* as ndctl: filters that select nothing say so, the listing is [] */
-	if (!p.listed && (p.bus || p.region || p.dimm || p.ns || p.mode))
+	if (json_incomplete(out))
+		cmd_error(cc, "out of memory");
+	else if (!p.listed && (p.bus || p.region || p.dimm || p.ns || p.mode))
 		cmd_error(cc, "no matching devices found");
-	json_print(stdout, out);
+	rc = json_print(stdout, out);
 	json_object_put(out);
 	pmemctl_bus_close(bus);
-	return EXIT_OK;
+	return cmd_exit_code(rc);
 }

@@ -92,13 +92,17 @@ static int parse_spec(struct cmd_ctx *cc, struct ns_params *p,
 	return 0;
 }
 
-static int print_namespace(struct pmemctl_namespace *ns, bool human)
+static int print_namespace(struct cmd_ctx *cc, struct pmemctl_namespace *ns,
+			   bool human)
 {
 	struct json_object *o = namespace_to_json(ns, human);
+	int rc = json_print(stdout, o);
 
-	json_print(stdout, o);
 	json_object_put(o);
-	return EXIT_OK;
+	if (rc)
+		cmd_error(cc, "out of memory printing %s, which is on the media: see 'pmemctl list'",
+			  pmemctl_namespace_get_devname(ns));
+	return rc;
 }
 
 /* The first region, in order, whose largest free extent fits the size. */
@@ -231,7 +235,7 @@ int cmd_create_namespace(int argc, char **argv, struct cmd_ctx *cc)
 		rc = pmemctl_region_create_namespace(r, &spec, &ns);
 	}
 	if (!rc && ns)
-		print_namespace(ns, p.human);
+		rc = print_namespace(cc, ns, p.human);
 	if (!rc)
 		fprintf(stderr, "%s 1 namespace\n",
 			p.reconfig ? "reconfigured" : "created");
@@ -256,7 +260,7 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
 	struct pmemctl_region *r;
 	struct pmemctl_bus *bus;
 	int rc, first = 0, done = 0;
-	bool all;
+	bool all, oom = false;
 
 	rc = cmd_parse(cc, &argc, &argv, opts,
 		       "pmemctl destroy-namespace <namespaceX.Y|all> [<options>]");
@@ -288,6 +292,9 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
 	pmemctl_region_foreach(bus, r) {
 		bool again = true;
 
+		/* out of memory ends the command, not just this namespace */
+		if (oom)
+			break;
 		if (p.region && !cmd_match_region(r, p.region))
 			continue;
 		while (again) {
@@ -304,14 +311,17 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
 					first = rc;
 				done += !rc;
 				again = !rc && pmemctl_region_is_labelled(r);
+				oom = rc == -ENOMEM;
 				break;
 			}
-			if (!all)
+			if (!all || oom)
 				break;
 		}
 	}
 	pmemctl_bus_close(bus);
-	fprintf(stderr, "destroyed %d namespace%s\n", done, done == 1 ? "" : "s");
+	if (!oom)
+		fprintf(stderr, "destroyed %d namespace%s\n", done,
+			done == 1 ? "" : "s");
 	return cmd_exit_code(first);
 }
 

@@ -113,7 +113,8 @@ static int platform_qemu_args(int argc, char **argv, struct cmd_ctx *cc)
 		return cmd_exit_code(rc);
 	rc = pmemctl_bus_get_qemu_args(bus, memory, &args, &nargs);
 	for (unsigned i = 0; i < nargs; i++) {
-		printf("%s\n", args[i]);
+		if (!rc)
+			printf("%s\n", args[i]);
 		free(args[i]);
 	}
 	free(args);

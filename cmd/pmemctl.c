@@ -262,8 +262,9 @@ int main(int argc, char **argv)
 	cc.globals = global_opts;
 	rc = pmemctl_new(&cc.ctx);
 	if (rc) {
-		fprintf(stderr, "pmemctl: out of memory\n");
-		return EXIT_FAIL;
+		fprintf(stderr, "%s: out of memory\n", prog);
+		/* check-btt speaks fsck(8): 8 is its operational error */
+		return cmd->fn == cmd_check_btt ? 8 : EXIT_FAIL;
 	}
 	pmemctl_set_userdata(cc.ctx, &cc);
 	pmemctl_set_log_fn(cc.ctx, cli_log);

@@ -102,4 +102,12 @@ static inline bool mem_is_zero(const void *buf, size_t len)
 	return true;
 }
 
+/*
+ * An allocation failed: say so through the logger and return -ENOMEM.
+ * Allocation failures are reported where they happen, once, and are never
+ * turned into a finding about the media.
+ */
+#define log_oom(ctx, who) \
+	({ err(ctx, "%s: out of memory", (who)); -ENOMEM; })
+
 #endif /* PMEMCTL_PRIVATE_H */

@@ -295,7 +295,7 @@ PMEMCTL_EXPORT int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
 	int rc;
 
 	if (!data)
-		return -ENOMEM;
+		return log_oom(dimm->bus->ctx, dimm->devname);
 	rc = pmemctl_dimm_read_lsa(dimm, 0, data, size);
 	if (!rc) {
 		lsa_probe_indexes(data, size, info, &lsz);

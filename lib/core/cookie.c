@@ -42,42 +42,45 @@ static void fill_record(struct cookie_record *rec,
 	memcpy(rec->bytes + 12, &vendor, 2);
 }
 
-uint64_t iset_cookie(const struct pmemctl_dimm *const *dimms,
-		     const uint64_t *region_offsets, unsigned n,
-		     enum pmemctl_label_version version)
+int iset_cookie(const struct pmemctl_dimm *const *dimms,
+		const uint64_t *region_offsets, unsigned n,
+		enum pmemctl_label_version version, uint64_t *cookie)
 {
 	size_t reclen = version == PMEMCTL_LABEL_V1_1 ? COOKIE_V1_1_RECORD
 						      : COOKIE_V1_2_RECORD;
-	struct cookie_record *recs = calloc(n, sizeof(*recs));
-	uint8_t *buf = calloc(n, reclen);
-	uint64_t cookie = 0;
+	/* on the stack: a cookie never depends on memory being available */
+	struct cookie_record recs[ISET_MAX_MAPPINGS];
+	uint8_t buf[ISET_MAX_MAPPINGS * COOKIE_V1_2_RECORD];
 
-	if (recs && buf) {
-		for (unsigned i = 0; i < n; i++)
-			fill_record(&recs[i], dimms[i], region_offsets[i]);
-		qsort(recs, n, sizeof(*recs), cmp_region_offset);
-		for (unsigned i = 0; i < n; i++) {
-			memcpy(buf + i * reclen, recs[i].bytes, reclen);
-			if (version == PMEMCTL_LABEL_V1_1)
-				memset(buf + i * reclen + 12, 0, 4);
-		}
-		cookie = pmemctl_fletcher64(buf, n * reclen, true);
+	if (n > ISET_MAX_MAPPINGS)
+		return -E2BIG;
+	for (unsigned i = 0; i < n; i++)
+		fill_record(&recs[i], dimms[i], region_offsets[i]);
+	qsort(recs, n, sizeof(*recs), cmp_region_offset);
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(buf + i * reclen, recs[i].bytes, reclen);
+		if (version == PMEMCTL_LABEL_V1_1)
+			memset(buf + i * reclen + 12, 0, 4);
 	}
-	free(recs);
-	free(buf);
-	return cookie;
+	*cookie = pmemctl_fletcher64(buf, n * reclen, true);
+	return 0;
 }
+
+static_assert(ARRAY_SIZE(((struct pmemctl_region *)0)->mappings) <=
+	      ISET_MAX_MAPPINGS, "a region's cookie always fits");
 
 PMEMCTL_EXPORT uint64_t
 pmemctl_region_compute_cookie(struct pmemctl_region *region,
 			      enum pmemctl_label_version version)
 {
 	const struct pmemctl_dimm *dimms[ARRAY_SIZE(region->mappings)];
-	uint64_t offsets[ARRAY_SIZE(region->mappings)];
+	uint64_t offsets[ARRAY_SIZE(region->mappings)], cookie = 0;
 
 	for (unsigned i = 0; i < region->nmappings; i++) {
 		dimms[i] = region->mappings[i].dimm;
 		offsets[i] = region->mappings[i].dimm->region_offset;
 	}
-	return iset_cookie(dimms, offsets, region->nmappings, version);
+	/* cannot fail: nmappings <= ARRAY_SIZE(mappings) <= the maximum */
+	iset_cookie(dimms, offsets, region->nmappings, version, &cookie);
+	return cookie;
 }

@@ -186,9 +186,14 @@ int region_refuse_relabel(struct pmemctl_region *r, bool force);
 int region_rescan(struct pmemctl_region *r);
 int dimm_rescan(struct pmemctl_dimm *dimm);
 
-/* cookie.c */
-uint64_t iset_cookie(const struct pmemctl_dimm *const *dimms,
-		     const uint64_t *region_offsets, unsigned n,
-		     enum pmemctl_label_version version);
+/*
+ * cookie.c: the interleave-set cookie of @n DIMM mappings (at most
+ * ISET_MAX_MAPPINGS, else -E2BIG).  Computed without allocating, so a
+ * label never gets a cookie that stands for "out of memory".
+ */
+#define ISET_MAX_MAPPINGS 32
+int iset_cookie(const struct pmemctl_dimm *const *dimms,
+		const uint64_t *region_offsets, unsigned n,
+		enum pmemctl_label_version version, uint64_t *cookie);
 
 #endif /* PMEMCTL_MODEL_H */

@@ -199,41 +199,52 @@ static int plan_identity(struct pmemctl_region *r,
 enum ns_use {
 	NS_UNUSED,
 	NS_LAYOUT,		/* a BTT, PFN or DAX layout */
-	NS_DATA,		/* non-zero first 8 KiB, or unreadable */
+	NS_DATA,		/* non-zero first 8 KiB */
 	NS_BTT_BACKUP,		/* raw, but a BTT backup could be recovered */
 };
 
-static enum ns_use namespace_use(struct pmemctl_namespace *ns,
-				 uint64_t *backup)
+/*
+ * What @ns holds, in *@use; an error (out of memory, I/O) when that cannot
+ * be found out, never a guess in either direction.
+ */
+static int namespace_use(struct pmemctl_namespace *ns, uint64_t *backup,
+			 enum ns_use *use)
 {
-	enum ns_use use = NS_DATA;
 	struct pmemctl_media *m;
 	uint8_t head[INFO_RESERVE];
-	int rc;
+	int rc = 0;
 
+	*use = NS_UNUSED;
 	if (ns->is_seed)
-		return NS_UNUSED;
-	if (ns->mode != PMEMCTL_NS_MODE_RAW)
-		return NS_LAYOUT;
-	if (pmemctl_namespace_open_media(ns, &m))
-		return NS_DATA;
-	if (pmemctl_media_size(m) >= sizeof(head) &&
-	    (pmemctl_media_read(m, 0, head, sizeof(head)) ||
-	     !mem_is_zero(head, sizeof(head))))
-		goto out;
-	rc = btt_find_backups(m, false, backup);
-	if (rc >= 0)
-		use = rc ? NS_BTT_BACKUP : NS_UNUSED;
-out:
+		return 0;
+	if (ns->mode != PMEMCTL_NS_MODE_RAW) {
+		*use = NS_LAYOUT;
+		return 0;
+	}
+	rc = pmemctl_namespace_open_media(ns, &m);
+	if (rc)
+		return rc;
+	if (pmemctl_media_size(m) >= sizeof(head)) {
+		rc = pmemctl_media_read(m, 0, head, sizeof(head));
+		if (!rc && !mem_is_zero(head, sizeof(head)))
+			*use = NS_DATA;
+	}
+	if (!rc && *use == NS_UNUSED) {
+		rc = btt_find_backups(m, false, backup);
+		if (rc > 0)
+			*use = NS_BTT_BACKUP;
+		rc = rc < 0 ? rc : 0;
+	}
 	pmemctl_media_close(m);
-	return use;
+	return rc;
 }
 
 PMEMCTL_EXPORT bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns)
 {
+	enum ns_use use;
 	uint64_t backup;
 
-	return namespace_use(ns, &backup) != NS_UNUSED;
+	return namespace_use(ns, &backup, &use) || use != NS_UNUSED;
 }
 
 /* -EBUSY with a message if @ns holds something and @force is not set. */
@@ -241,9 +252,13 @@ static int refuse_in_use(struct pmemctl_namespace *ns, bool force,
 			 const char *what)
 {
 	struct pmemctl_ctx *ctx = region_ctx(ns->region);
+	enum ns_use use = NS_UNUSED;
 	uint64_t backup = 0;
+	int rc = force ? 0 : namespace_use(ns, &backup, &use);
 
-	switch (force ? NS_UNUSED : namespace_use(ns, &backup)) {
+	if (rc)
+		return rc;
+	switch (use) {
 	case NS_UNUSED:
 		return 0;
 	case NS_LAYOUT:

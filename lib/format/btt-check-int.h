@@ -14,6 +14,8 @@
 #define CHK_MAP_WINDOW (1u << 20)	/* bytes of map read at a time */
 #define CHK_DEFAULT_LISTED 1000
 
+struct meta;			/* btt-check-meta.c */
+
 struct chk_mapfix {
 	uint32_t lane;			/* whose log entry completes it */
 	uint32_t lba;
@@ -51,6 +53,7 @@ struct btt_chk {
 	struct pmemctl_btt_finding scratch;	/* unlisted findings */
 	uint64_t done, total;		/* progress, in map bytes */
 	uint8_t *buf;			/* CHK_MAP_WINDOW bytes */
+	struct meta *rw;		/* --rewrite-log state, see below */
 };
 
 static inline void loc_offset(struct pmemctl_btt_finding *f, uint64_t v)
@@ -89,7 +92,13 @@ int chk_detect_btt(struct btt_chk *c);
 int chk_walk_arenas(struct btt_chk *c);
 /* btt-check-meta.c: flog, map and bitmap checks of one arena. */
 int chk_arena_meta(struct btt_chk *c, struct chk_arena *a);
-/* btt-check-meta.c: convert a 0/2 flog to 0/1 (crash-safe per lane). */
+/*
+ * btt-check-meta.c: convert a 0/2 flog to 0/1 (crash-safe per lane).
+ * Repairs take their memory before the first write: call
+ * chk_rewrite_prepare() (-ENOMEM) before any repair; chk_rewrite_log()
+ * then allocates nothing.
+ */
+int chk_rewrite_prepare(struct btt_chk *c);
 int chk_rewrite_log(struct btt_chk *c, struct chk_arena *a);
 
 #endif /* PMEMCTL_BTT_CHECK_INT_H */

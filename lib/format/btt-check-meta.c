@@ -533,20 +533,26 @@ static void old_layout_finding(struct meta *m)
 }
 
 /* The per-arena state both flog passes start from, with the flog read. */
-static int meta_load(struct btt_chk *c, struct chk_arena *a,
-		     struct meta **out)
+static int meta_init(struct btt_chk *c, struct chk_arena *a, struct meta *m)
 {
-	struct meta *m = calloc(1, sizeof(*m));
-	int rc;
-
-	if (!m)
-		return -ENOMEM;
+	memset(m, 0, sizeof(*m));
 	m->c = c;
 	m->a = a;
 	m->ba = &a->ba;
 	m->enl = a->ba.external_nlba;
 	m->inl = a->ba.internal_nlba;
-	rc = btt_log_read(c->m, m->ba, m->log);
+	return btt_log_read(c->m, m->ba, m->log);
+}
+
+static int meta_load(struct btt_chk *c, struct chk_arena *a,
+		     struct meta **out)
+{
+	struct meta *m = malloc(sizeof(*m));
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	rc = meta_init(c, a, m);
 	if (rc) {
 		free(m);
 		return rc;
@@ -644,14 +650,23 @@ static int rewrite_step(struct meta *m, int step)
 	return rc ? rc : pmemctl_media_flush(m->c->m);
 }
 
+int chk_rewrite_prepare(struct btt_chk *c)
+{
+	if (!c->rw)
+		c->rw = malloc(sizeof(*c->rw));
+	return c->rw ? 0 : -ENOMEM;
+}
+
 int chk_rewrite_log(struct btt_chk *c, struct chk_arena *a)
 {
-	struct meta *m;
+	struct meta *m = c->rw;
 	int rc;
 
 	info(c->ctx, "%s: arena %u: rewriting the flog in the 0/1 layout",
 	     c->name, a->idx);
-	rc = meta_load(c, a, &m);
+	if (!m)
+		return -EINVAL;		/* chk_rewrite_prepare() first */
+	rc = meta_init(c, a, m);
 	if (rc)
 		return rc;
 	check_lanes(m);
@@ -660,6 +675,5 @@ int chk_rewrite_log(struct btt_chk *c, struct chk_arena *a)
 			rc = -EIO;	/* checked already */
 	for (int step = 0; step < 5 && !rc; step++)
 		rc = rewrite_step(m, step);
-	free(m);
 	return rc;
 }

@@ -145,6 +145,7 @@ static int run_checks(struct btt_chk *c)
 
 static void chk_free(struct btt_chk *c)
 {
+	free(c->rw);
 	free(c->ca);
 	free(c->buf);
 	free(c);
@@ -156,7 +157,7 @@ static int chk_new(struct pmemctl_ctx *ctx, struct pmemctl_media *m,
 	struct btt_chk *c = calloc(1, sizeof(*c));
 
 	if (!c)
-		return -ENOMEM;
+		return log_oom(ctx, pmemctl_media_name(m));
 	c->ctx = ctx;
 	c->m = m;
 	c->o = *o;
@@ -186,6 +187,9 @@ static int check_once(struct pmemctl_ctx *ctx, struct pmemctl_media *m,
 	if (rc)
 		return rc;
 	rc = run_checks(c);
+	/* all memory the repairs need, before the first of them writes */
+	if (!rc && repair && c->r->repairable)
+		rc = chk_rewrite_prepare(c);
 	if (rc == -ENOMEM)
 		err(ctx, "%s: out of memory while checking the BTT", c->name);
 	if (!rc && repair && c->r->repairable) {

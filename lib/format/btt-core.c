@@ -67,34 +67,43 @@ static void layout_arena(uint64_t offset, uint64_t size, uint32_t lbasize,
 	a->info2off = a->logoff + BTT_LOG_SIZE;
 }
 
+/*
+ * create_arenas(): 512 GiB arenas; a tail under 16 MiB is wasted.  Arena
+ * @i computed on its own, so that a writer needs no memory for the list.
+ */
+bool btt_layout_arena(uint64_t rawsize, uint32_t lbasize, unsigned i,
+		      struct btt_arena_layout *a)
+{
+	uint64_t off = (uint64_t)i * BTT_ARENA_MAX_SIZE, size;
+
+	if (!btt_lbasize_supported(lbasize) || off >= rawsize)
+		return false;
+	size = rawsize - off < BTT_ARENA_MAX_SIZE ? rawsize - off
+						  : BTT_ARENA_MAX_SIZE;
+	if (size < BTT_ARENA_MIN_SIZE)
+		return false;
+	layout_arena(off, size, lbasize, a);
+	a->nextoff = rawsize - off - size >= BTT_ARENA_MIN_SIZE ? size : 0;
+	return true;
+}
+
 int btt_compute_layout(uint64_t rawsize, uint32_t lbasize,
 		       struct btt_arena_layout **arenas, unsigned *narenas)
 {
-	uint64_t remaining = rawsize, off = 0;
-	struct btt_arena_layout *a;
-	unsigned n = 0, max;
+	struct btt_arena_layout *a, tmp;
+	unsigned n = 0;
 
 	*arenas = NULL;
 	*narenas = 0;
-	if (!btt_lbasize_supported(lbasize) || rawsize < BTT_ARENA_MIN_SIZE)
+	if (!btt_layout_arena(rawsize, lbasize, 0, &tmp))
 		return -EINVAL;
-	max = (unsigned)(rawsize / BTT_ARENA_MAX_SIZE + 1);
-	a = calloc(max, sizeof(*a));
+	while (btt_layout_arena(rawsize, lbasize, n, &tmp))
+		n++;
+	a = calloc(n, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	/* create_arenas(): 512 GiB arenas; a tail under 16 MiB is wasted */
-	while (remaining) {
-		uint64_t size = remaining < BTT_ARENA_MAX_SIZE ?
-				remaining : BTT_ARENA_MAX_SIZE;
-
-		remaining -= size;
-		if (size < BTT_ARENA_MIN_SIZE)
-			break;
-		layout_arena(off, size, lbasize, &a[n]);
-		a[n].nextoff = remaining >= BTT_ARENA_MIN_SIZE ? size : 0;
-		off += size;
-		n++;
-	}
+	for (unsigned i = 0; i < n; i++)
+		btt_layout_arena(rawsize, lbasize, i, &a[i]);
 	*arenas = a;
 	*narenas = n;
 	return 0;
@@ -102,15 +111,11 @@ int btt_compute_layout(uint64_t rawsize, uint32_t lbasize,
 
 uint64_t btt_usable_size(uint64_t rawsize, uint32_t lbasize)
 {
-	struct btt_arena_layout *a;
+	struct btt_arena_layout a;
 	uint64_t nlba = 0;
-	unsigned n;
 
-	if (btt_compute_layout(rawsize, lbasize, &a, &n))
-		return 0;
-	for (unsigned i = 0; i < n; i++)
-		nlba += a[i].external_nlba;
-	free(a);
+	for (unsigned i = 0; btt_layout_arena(rawsize, lbasize, i, &a); i++)
+		nlba += a.external_nlba;
 	return nlba * btt_sector_size(lbasize);
 }
 

@@ -5,20 +5,16 @@
  * btt_arena_write_layout() (formats.md C.6), so that what is written here
  * is byte-identical to what the kernel writes.
  */
-#include <stdlib.h>
-
 #include "btt.h"
 
 /* btt_log_init(): zero the flog, then slot 0 of every lane. */
 static int write_log(struct pmemctl_media *m, uint64_t logoff,
 		     const struct btt_arena_layout *a)
 {
-	struct btt_log_group *log;
-	int rc;
+	/* 16 KiB on the stack: laying out a BTT never allocates */
+	struct btt_log_group log[BTT_NFREE];
 
-	log = calloc(BTT_NFREE, sizeof(*log));
-	if (!log)
-		return -ENOMEM;
+	memset(log, 0, sizeof(log));
 	for (uint32_t i = 0; i < BTT_NFREE; i++) {
 		struct btt_log_entry *e = &log[i].ent[0];
 
@@ -28,9 +24,7 @@ static int write_log(struct pmemctl_media *m, uint64_t logoff,
 		put_le32(&e->seq, BTT_LOG_SEQ_INIT);
 	}
 	/* [logoff, info2off) is exactly BTT_LOG_SIZE, all of it written */
-	rc = pmemctl_media_write(m, logoff, log, BTT_LOG_SIZE);
-	free(log);
-	return rc;
+	return pmemctl_media_write(m, logoff, log, BTT_LOG_SIZE);
 }
 
 static int write_arena(struct pmemctl_media *m, uint64_t base,
@@ -63,9 +57,8 @@ int btt_write_layout(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 		     const uint8_t parent_uuid[16])
 {
 	uint64_t size = pmemctl_media_size(ns), base;
-	struct btt_arena_layout *a;
-	unsigned n;
-	int rc;
+	struct btt_arena_layout a;
+	int rc = 0;
 
 	if (major != 1 && major != 2) {
 		err(ctx, "%s: BTT version %u.x does not exist (use 1 or 2)",
@@ -78,25 +71,20 @@ int btt_write_layout(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 		    pmemctl_media_name(ns), lbasize);
 		return -EINVAL;
 	}
-	rc = size > base ? btt_compute_layout(size - base, lbasize, &a, &n)
-			 : -EINVAL;
-	if (rc == -EINVAL) {
+	if (size <= base || !btt_layout_arena(size - base, lbasize, 0, &a)) {
 		err(ctx, "%s: %llu bytes is too small for a BTT (16 MiB raw minimum)",
 		    pmemctl_media_name(ns), (unsigned long long)size);
-		return rc;
+		return -EINVAL;
 	}
-	if (rc)
-		return rc;
-	for (unsigned i = 0; i < n && !rc; i++) {
+	for (unsigned i = 0;
+	     !rc && btt_layout_arena(size - base, lbasize, i, &a); i++) {
 		struct btt_sb sb;
 
-		btt_layout_fill_sb(&a[i], major, lbasize, uuid, parent_uuid,
-				   &sb);
-		rc = write_arena(ns, base, &a[i], &sb);
+		btt_layout_fill_sb(&a, major, lbasize, uuid, parent_uuid, &sb);
+		rc = write_arena(ns, base, &a, &sb);
 		if (rc)
 			err(ctx, "%s: writing BTT arena %u failed: %s",
 			    pmemctl_media_name(ns), i, strerror(-rc));
 	}
-	free(a);
 	return rc;
 }

@@ -147,6 +147,13 @@ struct btt_arena_layout {
 int btt_compute_layout(uint64_t rawsize, uint32_t lbasize,
 		       struct btt_arena_layout **arenas, unsigned *narenas);
 
+/*
+ * Arena @i of that split, computed without allocating; false past the
+ * last arena (or for an unsupported lbasize or a raw area under 16 MiB).
+ */
+bool btt_layout_arena(uint64_t rawsize, uint32_t lbasize, unsigned i,
+		      struct btt_arena_layout *a);
+
 /* Bytes the BTT exports: sum of external_nlba * sector size; 0 if none. */
 uint64_t btt_usable_size(uint64_t rawsize, uint32_t lbasize);
 
@@ -164,7 +171,9 @@ void btt_layout_fill_sb(const struct btt_arena_layout *a, unsigned major,
  * btt_meta_init() does (formats.md C.6): per arena, the map is zeroed
  * (holes on sparse files), the flog zeroed and given its initial
  * entries, then the info block written at info2off and at offset 0, with
- * flushes in between.  The data area is not touched.  (btt-layout.c)
+ * flushes in between.  The data area is not touched.  Allocates nothing,
+ * so callers can get all their memory before the first write.
+ * (btt-layout.c)
  */
 int btt_write_layout(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 		     unsigned major, uint32_t lbasize, const uint8_t uuid[16],

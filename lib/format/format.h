@@ -40,5 +40,12 @@ uint64_t media_data_from(struct pmemctl_media *media, uint64_t off,
 
 /* fsync-free checksum for 4 KiB info blocks: checksum in the last 8 bytes */
 uint64_t pmemctl_sb_checksum(const void *block4k);
+/*
+ * Little-endian Fletcher-64 of @buf with the @field_len bytes at @field
+ * (4-byte aligned) taken as zero: a checksum over a block that holds its
+ * own checksum, without copying the block.
+ */
+uint64_t fletcher64_skip(const void *buf, size_t len, size_t field,
+			 size_t field_len);
 
 #endif /* PMEMCTL_FORMAT_H */

@@ -146,6 +146,14 @@ void lsa_probe_indexes(const uint8_t *data, uint64_t size,
 		       struct pmemctl_index_info info[2], unsigned *lsz);
 int lsa_init(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
 	     const char *devname, enum pmemctl_label_version version);
+/*
+ * lsa_init() that also returns the fresh area, loaded (when @lsa is not
+ * NULL).  Every allocation happens before the first write, so a failed
+ * one leaves the media untouched.
+ */
+int lsa_create(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+	       const char *devname, enum pmemctl_label_version version,
+	       struct pmemctl_lsa **lsa);
 
 struct nd_namespace_index *lsa_index(struct pmemctl_lsa *lsa, int i);
 struct nd_namespace_label *lsa_label(struct pmemctl_lsa *lsa, unsigned slot);

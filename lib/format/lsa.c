@@ -98,21 +98,15 @@ static const char *index_invalid_reason(const uint8_t *data,
 	const struct nd_namespace_index *ns =
 		(const void *)(data + (size_t)i * geo->isz);
 	uint64_t isz = geo->isz, mysize, nslot;
-	uint8_t *copy;
-	uint64_t sum;
 
 	if (memcmp(ns->sig, NSINDEX_SIGNATURE, NSINDEX_SIG_LEN) != 0)
 		return "bad signature";
 	if (index_label_size(ns) != geo->lsz)
 		return "label size does not match version";
-	copy = malloc(isz);
-	if (!copy)
-		return "out of memory";
-	memcpy(copy, ns, isz);
-	memset(copy + offsetof(struct nd_namespace_index, checksum), 0, 8);
-	sum = pmemctl_fletcher64(copy, isz, true);
-	free(copy);
-	if (sum != get_le64(&ns->checksum))
+	/* summed in place: validating media never needs memory */
+	if (fletcher64_skip(ns, isz,
+			    offsetof(struct nd_namespace_index, checksum), 8) !=
+	    get_le64(&ns->checksum))
 		return "bad checksum";
 	if ((get_le32(&ns->seq) & 3) == 0)
 		return "invalid sequence number";
@@ -230,49 +224,72 @@ bool lsa_slot_active(struct pmemctl_lsa *lsa, unsigned slot)
 	return true;
 }
 
-int lsa_load(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
-	     const char *devname, struct pmemctl_lsa **out)
+/* An LSA of @size bytes, not yet read; nothing in it is valid. */
+static int lsa_alloc(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+		     const char *devname, struct pmemctl_lsa **out)
 {
 	uint64_t size = pmemctl_media_size(media);
 	struct pmemctl_lsa *lsa;
-	unsigned lsz;
-	int rc;
 
+	if (size > UINT32_MAX) {
+		err(ctx, "%s: label area of %llu bytes is not supported",
+		    devname, (unsigned long long)size);
+		return -EOPNOTSUPP;
+	}
 	lsa = calloc(1, sizeof(*lsa));
-	if (!lsa)
-		return -ENOMEM;
+	if (lsa)
+		lsa->data = malloc(size ? size : 1);
+	if (!lsa || !lsa->data) {
+		free(lsa);
+		return log_oom(ctx, devname);
+	}
 	lsa->ctx = ctx;
 	lsa->media = media;
 	lsa->devname = devname;
-	lsa->data = size <= UINT32_MAX ? malloc(size) : NULL;
-	if (!lsa->data) {
-		free(lsa);
-		err(ctx, "%s: label area of %llu bytes is not supported",
-		    devname, (unsigned long long)size);
-		return -ENOMEM;
-	}
-	rc = pmemctl_media_read(media, 0, lsa->data, size);
-	if (rc)
-		goto fail;
+	*out = lsa;
+	return 0;
+}
+
+/* Pick the current index of the area in @lsa->data; -ENODATA if none. */
+static int lsa_parse(struct pmemctl_lsa *lsa)
+{
+	uint64_t size = pmemctl_media_size(lsa->media);
+	unsigned lsz;
+
 	lsa_probe_indexes(lsa->data, size, lsa->index, &lsz);
 	lsa->cur = select_current(lsa->index);
 	if (lsa->cur < 0) {
-		dbg(ctx, "%s: no valid index block (%s)", devname,
+		dbg(lsa->ctx, "%s: no valid index block (%s)", lsa->devname,
 		    lsa->index[0].invalid_reason);
-		rc = -ENODATA;
-		goto fail;
+		return -ENODATA;
 	}
 	lsa_compute_geometry(size, lsz, &lsa->geo);
 	lsa->next = !lsa->cur;
 	/* as the kernel does: the next index starts as a copy of current */
 	memcpy(lsa_index(lsa, lsa->next), lsa_index(lsa, lsa->cur),
 	       lsa->geo.isz);
+	return 0;
+}
+
+int lsa_load(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+	     const char *devname, struct pmemctl_lsa **out)
+{
+	struct pmemctl_lsa *lsa;
+	int rc;
+
+	rc = lsa_alloc(ctx, media, devname, &lsa);
+	if (rc)
+		return rc;
+	rc = pmemctl_media_read(media, 0, lsa->data,
+				pmemctl_media_size(media));
+	if (!rc)
+		rc = lsa_parse(lsa);
+	if (rc) {
+		pmemctl_lsa_free(lsa);
+		return rc;
+	}
 	*out = lsa;
 	return 0;
-fail:
-	free(lsa->data);
-	free(lsa);
-	return rc;
 }
 
 PMEMCTL_EXPORT void pmemctl_lsa_free(struct pmemctl_lsa *lsa)
@@ -310,13 +327,14 @@ static void index_fill_fresh(uint8_t *block, const struct lsa_geometry *geo,
 	put_le64(&ns->checksum, pmemctl_fletcher64(block, geo->isz, true));
 }
 
-int lsa_init(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
-	     const char *devname, enum pmemctl_label_version version)
+int lsa_create(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+	       const char *devname, enum pmemctl_label_version version,
+	       struct pmemctl_lsa **out)
 {
 	unsigned lsz = version == PMEMCTL_LABEL_V1_2 ? NSLABEL_V1_2_SIZE
 						     : NSLABEL_V1_1_SIZE;
+	struct pmemctl_lsa *lsa;
 	struct lsa_geometry geo;
-	uint8_t *blocks;
 	int rc;
 
 	if (!lsa_compute_geometry(pmemctl_media_size(media), lsz, &geo)) {
@@ -325,16 +343,30 @@ int lsa_init(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
 		    lsz);
 		return -ENOSPC;
 	}
-	blocks = malloc(2 * (size_t)geo.isz);
-	if (!blocks)
-		return -ENOMEM;
-	index_fill_fresh(blocks, &geo, 0);
-	index_fill_fresh(blocks + geo.isz, &geo, 1);
-	rc = pmemctl_media_write(media, 0, blocks, 2 * (size_t)geo.isz);
+	/* all memory first: nothing is written unless all of it is there */
+	rc = lsa_alloc(ctx, media, devname, &lsa);
+	if (rc)
+		return rc;
+	memset(lsa->data, 0, geo.config_size);
+	index_fill_fresh(lsa->data, &geo, 0);
+	index_fill_fresh(lsa->data + geo.isz, &geo, 1);
+	rc = pmemctl_media_write(media, 0, lsa->data, 2 * (size_t)geo.isz);
 	if (!rc)
 		rc = pmemctl_media_flush(media);
-	free(blocks);
+	/* the fresh indexes are valid: this picks index 0, as a load would */
+	if (!rc)
+		rc = lsa_parse(lsa);
+	if (rc || !out)
+		pmemctl_lsa_free(lsa);
+	else
+		*out = lsa;
 	return rc;
+}
+
+int lsa_init(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+	     const char *devname, enum pmemctl_label_version version)
+{
+	return lsa_create(ctx, media, devname, version, NULL);
 }
 
 /* Take the lowest free slot in the next index and write @label into it. */

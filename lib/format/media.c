@@ -56,11 +56,11 @@ static struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
 {
 	struct pmemctl_media *m = calloc(1, sizeof(*m));
 
-	if (!m)
-		return NULL;
-	m->name = strdup(name);
-	if (!m->name) {
+	if (m)
+		m->name = strdup(name);
+	if (!m || !m->name) {
 		free(m);
+		log_oom(ctx, name);
 		return NULL;
 	}
 	m->ctx = ctx;

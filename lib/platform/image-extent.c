@@ -7,47 +7,17 @@
  * Image backend: the scan fills the region's fields from these, and
  * creating a namespace takes the lowest free extent.
  */
-#include <stdlib.h>
-
 #include "image.h"
-
-struct extent {
-	uint64_t start, end;	/* [start, end) */
-};
-
-static int cmp_extent(const void *a, const void *b)
-{
-	const struct extent *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* Allocated extents, rounded outward and sorted; caller frees. */
-static struct extent *allocated_extents(struct pmemctl_region *r,
-					unsigned *n)
-{
-	uint64_t unit = r->align / r->nmappings;
-	struct extent *ext = calloc(r->nnamespaces + 1, sizeof(*ext));
-
-	*n = 0;
-	if (!ext)
-		return NULL;
-	for (unsigned i = 0; i < r->nnamespaces; i++) {
-		struct image_namespace *ns = image_ns(r->namespaces[i]);
-
-		if (ns->ns.is_seed || !ns->ns.has_uuid)
-			continue;
-		ext[*n].start = ALIGN_DOWN(ns->dpa, unit);
-		ext[*n].end = ALIGN_UP(ns->dpa + ns->ns.raw_size, unit);
-		(*n)++;
-	}
-	qsort(ext, *n, sizeof(*ext), cmp_extent);
-	return ext;
-}
 
 /*
  * Walk the free gaps of the single mapping; @fn is called with each gap
  * (aligned inward).  Returns false if an allocation crosses the end.
+ *
+ * The walk needs no memory: the scan keeps a region's namespaces sorted
+ * by DPA (seeds, which own no space, last), and rounding every extent
+ * outward to the same unit keeps them sorted.  A label-less region has no
+ * namespace with a uuid, so all of it is free: what it offers once it
+ * gets labels.
  */
 static bool for_each_free_extent(struct pmemctl_region *r,
 				 void (*fn)(uint64_t start, uint64_t len,
@@ -58,27 +28,24 @@ static bool for_each_free_extent(struct pmemctl_region *r,
 	uint64_t map_start = r->mappings[0].offset;
 	uint64_t map_end = map_start + r->mappings[0].length;
 	uint64_t pos = ALIGN_UP(map_start, unit);
-	struct extent *ext;
-	unsigned n;
 
-	if (!r->labelled)
-		return false;
-	ext = allocated_extents(r, &n);
-	if (!ext)
-		return false;
-	for (unsigned i = 0; i <= n; i++) {
-		uint64_t end = i < n ? ext[i].start : ALIGN_DOWN(map_end, unit);
+	for (unsigned i = 0; i < r->nnamespaces; i++) {
+		struct image_namespace *ns = image_ns(r->namespaces[i]);
+		uint64_t start, end;
 
-		if (i < n && ext[i].end > map_end) {
-			free(ext);
+		if (ns->ns.is_seed || !ns->ns.has_uuid)
+			continue;
+		start = ALIGN_DOWN(ns->dpa, unit);
+		end = ALIGN_UP(ns->dpa + ns->ns.raw_size, unit);
+		if (end > map_end)
 			return false;
-		}
+		if (start > pos)
+			fn(pos, start - pos, arg);
 		if (end > pos)
-			fn(pos, end - pos, arg);
-		if (i < n && ext[i].end > pos)
-			pos = ext[i].end;
+			pos = end;
 	}
-	free(ext);
+	if (ALIGN_DOWN(map_end, unit) > pos)
+		fn(pos, ALIGN_DOWN(map_end, unit) - pos, arg);
 	return true;
 }
 
@@ -117,7 +84,7 @@ uint64_t region_max_available_extent(struct pmemctl_region *r)
 {
 	struct largest l = { 0, 0 };
 
-	if (!for_each_free_extent(r, take_largest, &l))
+	if (!r->labelled || !for_each_free_extent(r, take_largest, &l))
 		return 0;
 	return l.len * r->nmappings;
 }

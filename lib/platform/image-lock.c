@@ -7,7 +7,6 @@
  * (check-btt FILE --repair) excludes the platform's writers as well.
  */
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "pjson.h"
 
 struct pmemctl_platform_lock {
 	int fd;
@@ -49,34 +49,36 @@ static bool same_file(const char *path, const struct stat *file)
 }
 
 /*
- * Does DIR/platform.json list @file among its images?  Only the image
- * names are read: a description that fails other checks still owns them.
+ * Does DIR/platform.json list @file among its images (1, else 0)?  Only
+ * the image names are read: a description that fails other checks still
+ * owns them.  Out of memory is -ENOMEM, never "not listed".
  */
-static bool platform_lists(const char *dir, const struct stat *file)
+static int platform_lists(struct pmemctl_ctx *ctx, const char *dir,
+			  const struct stat *file)
 {
-	struct json_object *root, *dimms, *image;
+	const struct pj_node *dimms, *image;
 	char path[PATH_MAX];
-	bool found = false;
+	struct pj_doc doc;
+	int rc, found = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, PLATFORM_FILE);
 	if (access(path, F_OK) < 0)
-		return false;
-	root = json_object_from_file(path);
-	if (!json_object_object_get_ex(root, "dimms", &dimms) ||
-	    !json_object_is_type(dimms, json_type_array)) {
-		json_object_put(root);
-		return false;
-	}
-	for (size_t i = 0; !found && i < json_object_array_length(dimms); i++) {
-		if (!json_object_object_get_ex(json_object_array_get_idx(dimms, i),
-					       "image", &image) ||
-		    !json_object_is_type(image, json_type_string))
+		return 0;
+	/* quiet (no ctx): not being a description is an answer here */
+	rc = pj_load_file(NULL, path, PLATFORM_FILE_MAX, &doc);
+	if (rc == -ENOMEM)
+		return log_oom(ctx, path);
+	if (rc)
+		return 0;
+	dimms = pj_get(&doc, &doc.nodes[0], "dimms");
+	for (unsigned i = 0; !found && dimms && i < dimms->nkids; i++) {
+		image = pj_get(&doc, pj_at(&doc, dimms, i), "image");
+		if (!image || image->type != PJ_STRING)
 			continue;
-		image_path(dir, json_object_get_string(image), path,
-			   sizeof(path));
+		image_path(dir, image->str, path, sizeof(path));
 		found = same_file(path, file);
 	}
-	json_object_put(root);
+	pj_free(&doc);
 	return found;
 }
 
@@ -88,12 +90,15 @@ pmemctl_platform_lock_image(struct pmemctl_ctx *ctx, const char *dir,
 	int fd, rc;
 
 	*lock = NULL;
-	if (stat(file, &st) < 0 || !platform_lists(dir, &st))
+	if (stat(file, &st) < 0)
 		return 0;
+	rc = platform_lists(ctx, dir, &st);
+	if (rc <= 0)
+		return rc;
 	rc = platform_lock(ctx, dir, &fd);
 	if (!rc) {
 		*lock = malloc(sizeof(**lock));
-		rc = *lock ? 1 : -ENOMEM;
+		rc = *lock ? 1 : log_oom(ctx, dir);
 	}
 	if (rc < 0) {
 		if (fd >= 0)

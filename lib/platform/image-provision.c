@@ -114,7 +114,40 @@ static int commit_label(struct pmemctl_region *r, const struct ns_plan *p,
 	return lsa_commit(lsa);
 }
 
-/* Write the layout at @dpa, then commit the label. */
+/*
+ * A label-less region gets v1.2 labels first, as ndctl's autolabel.  No
+ * rescan (that needs memory, and the labels are already on the media):
+ * the region is now labelled and empty, its label-less namespace has no
+ * uuid and so owns no space.
+ */
+static int ensure_labels(struct pmemctl_region *r)
+{
+	struct image_dimm *dimm = region_dimm(r);
+	struct pmemctl_lsa *lsa;
+	int rc;
+
+	if (r->labelled)
+		return 0;
+	info(region_ctx(r), "%s: initialising v1.2 labels", dimm->dimm.devname);
+	rc = lsa_create(region_ctx(r), dimm->lsa_media, dimm->dimm.devname,
+			PMEMCTL_LABEL_V1_2, &lsa);
+	if (rc)
+		return rc;
+	pmemctl_lsa_free(dimm->lsa);
+	dimm->lsa = lsa;
+	r->labelled = true;
+	r->label_version = PMEMCTL_LABEL_V1_2;
+	return 0;
+}
+
+/*
+ * Label the region if it has no labels, write the layout at @dpa, commit
+ * the label.  Every allocation comes before the first write (the media
+ * view here, the label area in lsa_create()), and nothing between the
+ * first write and the commit allocates: a failed allocation leaves the
+ * media as it was (only the caller's rescan after the commit allocates
+ * again).
+ */
 static int provision(struct pmemctl_region *r, const struct ns_plan *p,
 		     uint64_t dpa, int old_slot)
 {
@@ -123,7 +156,7 @@ static int provision(struct pmemctl_region *r, const struct ns_plan *p,
 	int rc;
 
 	/* the label must fit before any byte of the layout is written */
-	if (pmemctl_lsa_get_nfree(dimm->lsa) <= 1) {
+	if (r->labelled && pmemctl_lsa_get_nfree(dimm->lsa) <= 1) {
 		err(region_ctx(r), "%s: no free label slots (one stays free for updates)",
 		    dimm->dimm.devname);
 		return -ENOSPC;
@@ -131,44 +164,37 @@ static int provision(struct pmemctl_region *r, const struct ns_plan *p,
 	rc = pmemctl_media_new_slice(dimm->media, dpa, p->size, &m);
 	if (rc)
 		return rc;
-	rc = write_layout(m, p, pmemctl_lsa_get_version(dimm->lsa),
-			  region_ctx(r));
+	rc = ensure_labels(r);
+	if (!rc)
+		rc = write_layout(m, p, pmemctl_lsa_get_version(dimm->lsa),
+				  region_ctx(r));
 	pmemctl_media_close(m);
 	if (!rc)
 		rc = commit_label(r, p, dpa, old_slot);
 	return rc;
 }
 
-/* A label-less region gets v1.2 labels first, as ndctl's autolabel. */
-static int ensure_labels(struct pmemctl_region *r)
-{
-	struct image_dimm *dimm = region_dimm(r);
-	int rc;
-
-	if (r->labelled)
-		return 0;
-	info(region_ctx(r), "%s: initialising v1.2 labels", dimm->dimm.devname);
-	rc = lsa_init(region_ctx(r), dimm->lsa_media, dimm->dimm.devname,
-		      PMEMCTL_LABEL_V1_2);
-	return rc ? rc : image_scan_region(r);
-}
-
 /*
  * Reconfigure rewrites the target's range and replaces its label; create
- * takes the lowest free extent, giving a label-less region labels first.
+ * takes the lowest free extent (of a label-less region: all of it, once
+ * labelled), giving a label-less region labels first.
  */
 int image_ns_apply(const struct ns_plan *p)
 {
 	struct pmemctl_region *r = p->region;
+	bool was_labelled = r->labelled;
 	uint64_t dpa;
 	int rc;
 
 	if (p->target)
 		return provision(r, p, image_ns(p->target)->dpa,
 				 (int)image_ns(p->target)->label_slot);
-	rc = ensure_labels(r);
-	rc = rc ?: region_find_free_dpa(r, p->size, &dpa);
-	return rc ? rc : provision(r, p, dpa, -1);
+	rc = region_find_free_dpa(r, p->size, &dpa);
+	rc = rc ?: provision(r, p, dpa, -1);
+	/* failed after labelling: the handles must show the new labels */
+	if (rc && r->labelled != was_labelled)
+		image_scan_region(r);
+	return rc;
 }
 
 int image_ns_destroy(struct pmemctl_namespace *ns)

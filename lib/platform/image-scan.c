@@ -99,11 +99,16 @@ static bool probe_pfn(struct pmemctl_namespace *ns, struct pmemctl_media *m,
 	return true;
 }
 
-/* Decide the namespace's personality: BTT, then PFN, then DAX, else raw. */
-void namespace_probe_mode(struct pmemctl_namespace *ns)
+/*
+ * Decide the namespace's personality: BTT, then PFN, then DAX, else raw.
+ * Fails only when the namespace cannot be looked at (no memory for its
+ * media view): that is an error, never "raw".
+ */
+int namespace_probe_mode(struct pmemctl_namespace *ns)
 {
 	struct pmemctl_media *m = NULL;
 	enum claim_class c = ns->claim;
+	int rc = 0;
 
 	ns->mode = PMEMCTL_NS_MODE_RAW;
 	ns->map = PMEMCTL_MAP_NONE;
@@ -111,7 +116,9 @@ void namespace_probe_mode(struct pmemctl_namespace *ns)
 	ns->sector_size = image_ns(ns)->lbasize ? image_ns(ns)->lbasize : 512;
 	ns->align = 0;
 	ns->claim_uuid_valid = false;
-	if (ns->is_seed || pmemctl_namespace_open_media(ns, &m))
+	if (!ns->is_seed)
+		rc = pmemctl_namespace_open_media(ns, &m);
+	if (ns->is_seed || rc)
 		goto out;
 	if (c == CLAIM_BTT2 && probe_btt(ns, m, 2))
 		goto out;
@@ -122,6 +129,7 @@ void namespace_probe_mode(struct pmemctl_namespace *ns)
 out:
 	pmemctl_media_close(m);
 	namespace_set_names(ns);
+	return rc;
 }
 
 static struct image_namespace *ns_new(struct pmemctl_region *region)
@@ -211,7 +219,7 @@ static int scan_labelled(struct pmemctl_region *region, struct pmemctl_lsa *lsa)
 		}
 		ns = ns_new(region);
 		if (!ns)
-			return -ENOMEM;
+			return log_oom(ctx, region->devname);
 		ns->ns.has_uuid = true;
 		memcpy(ns->ns.uuid, l->uuid, 16);
 		memcpy(ns->ns.name, l->name, NSLABEL_NAME_LEN);
@@ -227,13 +235,18 @@ static int scan_labelled(struct pmemctl_region *region, struct pmemctl_lsa *lsa)
 	/* the kernel numbers label namespaces by address, then adds a seed */
 	ns = ns_new(region);
 	if (!ns)
-		return -ENOMEM;
+		return log_oom(ctx, region->devname);
 	ns->ns.is_seed = true;
+	/* sorted by DPA: extent.c walks free space in this order */
 	qsort(region->namespaces, region->nnamespaces,
 	      sizeof(*region->namespaces), cmp_ns_dpa);
 	for (unsigned i = 0; i < region->nnamespaces; i++) {
+		int rc;
+
 		region->namespaces[i]->id = i;
-		namespace_probe_mode(region->namespaces[i]);
+		rc = namespace_probe_mode(region->namespaces[i]);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -243,11 +256,10 @@ static int scan_labelless(struct pmemctl_region *region)
 	struct image_namespace *ns = ns_new(region);
 
 	if (!ns)
-		return -ENOMEM;
+		return log_oom(region->bus->ctx, region->devname);
 	ns->ns.raw_size = region->size;
 	ns->ns.claim = CLAIM_NONE;
-	namespace_probe_mode(&ns->ns);
-	return 0;
+	return namespace_probe_mode(&ns->ns);
 }
 
 static int scan_region(struct pmemctl_bus *bus, unsigned i)
@@ -333,7 +345,7 @@ int image_scan(struct pmemctl_bus *bus)
 	ib->regions = calloc(bus->ndimms, sizeof(*ib->regions));
 	bus->regions = calloc(bus->ndimms, sizeof(*bus->regions));
 	if (!ib->regions || !bus->regions)
-		return -ENOMEM;
+		return log_oom(bus->ctx, bus->devname);
 	for (unsigned i = 0; i < bus->ndimms && !rc; i++) {
 		bus->regions[i] = &ib->regions[i];
 		bus->nregions = i + 1;

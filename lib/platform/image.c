@@ -7,7 +7,6 @@
  * identity follows from its QEMU slot (formats.md E.2).
  */
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "pjson.h"
 
 #define PLATFORM_FORMAT 1
 #define PLATFORM_MAX_DIMMS 32
@@ -91,15 +91,36 @@ static int move_no_replace(const char *from, const char *to)
 	return rename(from, to) == 0 ? 0 : -errno;
 }
 
+static int print_description(FILE *f, const struct image_dimm_desc *descs,
+			     unsigned n)
+{
+	int rc = fprintf(f, "{\n  \"pmemctl_platform\": %d,\n  \"dimms\": [",
+			 PLATFORM_FORMAT) < 0;
+
+	for (unsigned i = 0; i < n && !rc; i++) {
+		rc = fprintf(f, "%s\n    {\n      \"slot\": %u,\n      \"image\": ",
+			     i ? "," : "", descs[i].slot) < 0;
+		rc = rc || pj_write_string(f, descs[i].image);
+		rc = rc || fprintf(f, ",\n      \"size\": %llu,\n      \"label_size\": %llu,\n      \"align\": %llu\n    }",
+				   (unsigned long long)descs[i].file_size,
+				   (unsigned long long)descs[i].label_size,
+				   (unsigned long long)descs[i].align) < 0;
+	}
+	return rc || fprintf(f, "\n  ]\n}\n") < 0 ? -EIO : 0;
+}
+
 /*
  * Write platform.json through a fresh temporary file (mkstemp: no existing
  * name is ever truncated) and move it into place without replacing a
- * platform.json another process may have made meanwhile.
+ * platform.json another process may have made meanwhile.  Printed by
+ * hand, not by json-c, whose serializer can drop text when memory runs
+ * short: the description is whole or not written.
  */
-static int install_description(struct pmemctl_ctx *ctx, const char *dir,
-			       struct json_object *root)
+static int write_description(struct pmemctl_ctx *ctx, const char *dir,
+			     const struct image_dimm_desc *descs, unsigned n)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
+	FILE *f = NULL;
 	int fd, rc = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, PLATFORM_FILE);
@@ -111,81 +132,54 @@ static int install_description(struct pmemctl_ctx *ctx, const char *dir,
 		    strerror(errno));
 		return rc;
 	}
-	errno = 0;
-	if (fchmod(fd, 0644) < 0 ||
-	    json_object_to_fd(fd, root, JSON_C_TO_STRING_PRETTY |
-				       JSON_C_TO_STRING_SPACED) < 0 ||
-	    fsync(fd) < 0)
+	if (fchmod(fd, 0644) < 0)
+		rc = -errno;
+	else if (!(f = fdopen(fd, "w")))
+		rc = -errno;
+	rc = rc ?: print_description(f, descs, n);
+	if (!rc && (fflush(f) != 0 || fsync(fd) < 0))
 		rc = errno ? -errno : -EIO;
-	if (close(fd) < 0 && !rc)
+	if ((f ? fclose(f) : close(fd)) != 0 && !rc)
 		rc = -errno;
 	if (!rc)
 		rc = move_no_replace(tmp, path);
 	if (rc) {
-		err(ctx, "%s: cannot write the platform description: %s", path,
-		    strerror(-rc));
+		if (rc == -ENOMEM)
+			log_oom(ctx, path);
+		else
+			err(ctx, "%s: cannot write the platform description: %s",
+			    path, strerror(-rc));
 		unlink(tmp);
 	}
 	return rc;
 }
 
-static int write_description(struct pmemctl_ctx *ctx, const char *dir,
-			     const struct image_dimm_desc *descs, unsigned n)
+static int get_u64(const struct pj_doc *doc, const struct pj_node *obj,
+		   const char *key, uint64_t *val)
 {
-	struct json_object *root = json_object_new_object();
-	struct json_object *dimms = json_object_new_array();
-	int rc;
+	const struct pj_node *v = pj_get(doc, obj, key);
 
-	json_object_object_add(root, "pmemctl_platform",
-			       json_object_new_int(PLATFORM_FORMAT));
-	for (unsigned i = 0; i < n; i++) {
-		struct json_object *d = json_object_new_object();
-
-		json_object_object_add(d, "slot",
-				       json_object_new_int((int)descs[i].slot));
-		json_object_object_add(d, "image",
-				       json_object_new_string(descs[i].image));
-		json_object_object_add(d, "size",
-				       json_object_new_uint64(descs[i].file_size));
-		json_object_object_add(d, "label_size",
-				       json_object_new_uint64(descs[i].label_size));
-		json_object_object_add(d, "align",
-				       json_object_new_uint64(descs[i].align));
-		json_object_array_add(dimms, d);
-	}
-	json_object_object_add(root, "dimms", dimms);
-	rc = install_description(ctx, dir, root);
-	json_object_put(root);
-	return rc;
-}
-
-static int get_u64(struct json_object *obj, const char *key, uint64_t *val)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v) ||
-	    !json_object_is_type(v, json_type_int))
+	if (!v || !v->is_u64)
 		return -EINVAL;
-	errno = 0;
-	*val = json_object_get_uint64(v);
-	return errno ? -EINVAL : 0;
+	*val = v->u64;
+	return 0;
 }
 
-static int parse_dimm_desc(struct json_object *d, struct image_dimm_desc *desc)
+static int parse_dimm_desc(const struct pj_doc *doc, const struct pj_node *d,
+			   struct image_dimm_desc *desc)
 {
-	struct json_object *img;
+	const struct pj_node *img = pj_get(doc, d, "image");
 	uint64_t slot;
 
-	if (!json_object_is_type(d, json_type_object) ||
-	    get_u64(d, "slot", &slot) || slot >= PLATFORM_MAX_DIMMS ||
-	    get_u64(d, "size", &desc->file_size) ||
-	    get_u64(d, "label_size", &desc->label_size) ||
-	    get_u64(d, "align", &desc->align) ||
-	    !json_object_object_get_ex(d, "image", &img) ||
-	    !json_object_is_type(img, json_type_string))
+	if (!d || d->type != PJ_OBJECT ||
+	    get_u64(doc, d, "slot", &slot) || slot >= PLATFORM_MAX_DIMMS ||
+	    get_u64(doc, d, "size", &desc->file_size) ||
+	    get_u64(doc, d, "label_size", &desc->label_size) ||
+	    get_u64(doc, d, "align", &desc->align) ||
+	    !img || img->type != PJ_STRING)
 		return -EINVAL;
 	desc->slot = (unsigned)slot;
-	desc->image = strdup(json_object_get_string(img));
+	desc->image = strdup(img->str);
 	return desc->image ? 0 : -ENOMEM;
 }
 
@@ -204,13 +198,14 @@ void image_path(const char *dir, const char *image, char *buf, size_t len)
 		snprintf(buf, len, "%s/%s", dir, image);
 }
 
-static int resolve_image(const char *dir, const char *image, char **out)
+static int resolve_image(struct pmemctl_ctx *ctx, const char *dir,
+			 const char *image, char **out)
 {
 	char path[PATH_MAX];
 
 	image_path(dir, image, path, sizeof(path));
 	*out = strdup(path);
-	return *out ? 0 : -ENOMEM;
+	return *out ? 0 : log_oom(ctx, path);
 }
 
 /*
@@ -251,7 +246,7 @@ static int refuse_shared_images(struct pmemctl_ctx *ctx, const char *where,
 	int rc = 0;
 
 	for (unsigned i = 0; i < n && !rc; i++)
-		rc = resolve_image(dir, descs[i].image, &paths[i]);
+		rc = resolve_image(ctx, dir, descs[i].image, &paths[i]);
 	if (!rc)
 		rc = refuse_shared_files(ctx, where, (const char *const *)paths,
 					 n);
@@ -267,9 +262,10 @@ static int refuse_shared_images(struct pmemctl_ctx *ctx, const char *where,
 static int read_description(struct pmemctl_ctx *ctx, const char *dir,
 			    struct image_dimm_desc **out, unsigned *nout)
 {
-	struct json_object *root, *dimms, *fmt;
+	const struct pj_node *root, *dimms, *fmt;
 	struct image_dimm_desc *descs;
 	char path[PATH_MAX];
+	struct pj_doc doc;
 	size_t n;
 	int rc = 0;
 
@@ -279,29 +275,36 @@ static int read_description(struct pmemctl_ctx *ctx, const char *dir,
 		    dir, PLATFORM_FILE, dir);
 		return -ENOENT;
 	}
-	root = json_object_from_file(path);
-	if (!root || !json_object_object_get_ex(root, "pmemctl_platform", &fmt) ||
-	    json_object_get_int(fmt) != PLATFORM_FORMAT ||
-	    !json_object_object_get_ex(root, "dimms", &dimms) ||
-	    !json_object_is_type(dimms, json_type_array)) {
+	rc = pj_load_file(ctx, path, PLATFORM_FILE_MAX, &doc);
+	if (rc)
+		return rc == -EINVAL ? -EBADMSG : rc;
+	root = &doc.nodes[0];
+	fmt = pj_get(&doc, root, "pmemctl_platform");
+	dimms = pj_get(&doc, root, "dimms");
+	if (!fmt || !fmt->is_u64 || fmt->u64 != PLATFORM_FORMAT ||
+	    !dimms || dimms->type != PJ_ARRAY) {
 		err(ctx, "%s: not a valid platform description", path);
-		json_object_put(root);
+		pj_free(&doc);
 		return -EBADMSG;
 	}
-	n = json_object_array_length(dimms);
+	n = dimms->nkids;
 	if (n == 0 || n > PLATFORM_MAX_DIMMS) {
 		err(ctx, "%s: platform must list 1 to %d DIMMs", path,
 		    PLATFORM_MAX_DIMMS);
-		json_object_put(root);
+		pj_free(&doc);
 		return -EBADMSG;
 	}
 	descs = calloc(n, sizeof(*descs));
+	if (!descs)
+		rc = log_oom(ctx, path);
 	for (size_t i = 0; descs && i < n && !rc; i++) {
-		rc = parse_dimm_desc(json_object_array_get_idx(dimms, i),
+		rc = parse_dimm_desc(&doc, pj_at(&doc, dimms, (unsigned)i),
 				     &descs[i]);
-		if (rc == -EINVAL)
+		if (rc == -ENOMEM)
+			log_oom(ctx, path);
+		else if (rc)
 			err(ctx, "%s: DIMM entry %zu is malformed", path, i);
-		else if (!rc && validate_desc(ctx, path, &descs[i]))
+		else if (validate_desc(ctx, path, &descs[i]))
 			rc = -EINVAL;
 		for (size_t j = 0; !rc && j < i; j++)
 			if (descs[j].slot == descs[i].slot) {
@@ -310,9 +313,7 @@ static int read_description(struct pmemctl_ctx *ctx, const char *dir,
 				rc = -EINVAL;
 			}
 	}
-	json_object_put(root);
-	if (!descs)
-		return -ENOMEM;
+	pj_free(&doc);
 	if (!rc)
 		rc = refuse_shared_images(ctx, path, dir, descs, (unsigned)n);
 	if (rc) {
@@ -408,7 +409,7 @@ static int plan_images(struct pmemctl_ctx *ctx, const char *dir,
 			.align = align,
 		};
 		if (!descs[i].image)
-			return -ENOMEM;
+			return log_oom(ctx, dir);
 		if (validate_desc(ctx, dir, &descs[i]))
 			return -EINVAL;
 	}
@@ -449,7 +450,7 @@ pmemctl_platform_create(struct pmemctl_ctx *ctx, const char *dir,
 	}
 	descs = calloc(spec->ndimms, sizeof(*descs));
 	if (!descs)
-		return -ENOMEM;
+		return log_oom(ctx, dir);
 	rc = plan_images(ctx, dir, spec, align, descs);
 	rc = rc ?: make_platform_dir(ctx, dir, &made_dir);
 	for (unsigned i = 0; !rc && i < spec->ndimms; i++) {
@@ -481,11 +482,15 @@ PMEMCTL_EXPORT int pmemctl_platform_adopt(struct pmemctl_ctx *ctx,
 	}
 	descs = calloc(nimages, sizeof(*descs));
 	if (!descs)
-		return -ENOMEM;
+		return log_oom(ctx, dir);
 	for (unsigned i = 0; i < nimages && !rc; i++) {
 		char *abs = realpath(images[i], NULL);
 		struct stat st;
 
+		if (!abs && errno == ENOMEM) {
+			rc = log_oom(ctx, images[i]);
+			break;
+		}
 		if (!abs || stat(abs, &st) < 0 || !S_ISREG(st.st_mode)) {
 			err(ctx, "%s: not an existing image file", images[i]);
 			free(abs);
@@ -572,7 +577,7 @@ static int open_dimm(struct image_bus *ib, struct image_dimm *dimm,
 	dimm->dimm.label_size = d->label_size;
 	dimm->align = d->align;
 	dimm->media_size = pmem_size_of(d);
-	rc = resolve_image(ib->path, d->image, &dimm->image_path);
+	rc = resolve_image(bus->ctx, ib->path, d->image, &dimm->image_path);
 	if (rc)
 		return rc;
 	rc = check_image_file(bus->ctx, dimm, d);
@@ -646,18 +651,26 @@ PMEMCTL_EXPORT int pmemctl_bus_open_image(struct pmemctl_ctx *ctx,
 	ib = calloc(1, sizeof(*ib));
 	if (!ib) {
 		free_descs(descs, n);
-		return -ENOMEM;
+		return log_oom(ctx, dir);
 	}
 	bus = &ib->bus;
 	bus->ctx = ctx;
 	bus->ops = &image_ops;
 	bus->writable = writable;
-	ib->path = realpath(dir, NULL);
 	ib->lock_fd = -1;
 	snprintf(bus->devname, sizeof(bus->devname), "ndbus0");
-	ib->dimms = calloc(n, sizeof(*ib->dimms));
-	bus->dimms = calloc(n, sizeof(*bus->dimms));
-	rc = ib->path && ib->dimms && bus->dimms ? 0 : -ENOMEM;
+	ib->path = realpath(dir, NULL);
+	if (!ib->path) {
+		rc = -errno;
+		if (rc == -ENOMEM)
+			log_oom(ctx, dir);
+		else
+			err(ctx, "%s: %s", dir, strerror(-rc));
+	} else {
+		ib->dimms = calloc(n, sizeof(*ib->dimms));
+		bus->dimms = calloc(n, sizeof(*bus->dimms));
+		rc = ib->dimms && bus->dimms ? 0 : log_oom(ctx, dir);
+	}
 	if (!rc && writable)
 		rc = platform_lock(ctx, ib->path, &ib->lock_fd);
 	for (unsigned i = 0; !rc && i < n; i++) {
@@ -752,10 +765,10 @@ int image_qemu_args(struct pmemctl_bus *bus, uint64_t ram_size,
 		struct image_dimm *d = &ib->dimms[i];
 		char *path = qemu_escape(d->image_path);
 
-		rc = push_arg(argv, argc, strdup("-object"));
+		rc = path ? push_arg(argv, argc, strdup("-object")) : -ENOMEM;
 		rc = rc ?: push_arg(argv, argc,
 			fmt("memory-backend-file,id=mem%u,share=on,mem-path=%s,size=%llu,align=%llu",
-			    d->slot, path ? path : "",
+			    d->slot, path,
 			    (unsigned long long)d->file_size,
 			    (unsigned long long)d->align));
 		rc = rc ?: push_arg(argv, argc, strdup("-device"));
@@ -764,6 +777,16 @@ int image_qemu_args(struct pmemctl_bus *bus, uint64_t ram_size,
 			    d->slot, d->slot, d->slot,
 			    (unsigned long long)d->dimm.label_size));
 		free(path);
+	}
+	if (rc) {
+		/* all or nothing: no half a command line */
+		for (unsigned i = 0; i < *argc; i++)
+			free((*argv)[i]);
+		free(*argv);
+		*argv = NULL;
+		*argc = 0;
+		if (rc == -ENOMEM)
+			log_oom(bus->ctx, bus->devname);
 	}
 	return rc;
 }

@@ -61,6 +61,7 @@ extern const struct platform_ops image_ops;
 
 /* DIR/platform.json lists the DIMM images */
 #define PLATFORM_FILE "platform.json"
+#define PLATFORM_FILE_MAX (1u << 20)	/* 32 DIMMs need a few KiB */
 /* image.c: an image's path as platform.json in @dir names it */
 void image_path(const char *dir, const char *image, char *buf, size_t len);
 /* image-lock.c: the platform writers' exclusive flock(2) on platform.json */
@@ -75,7 +76,7 @@ int image_qemu_args(struct pmemctl_bus *bus, uint64_t ram_size,
 int image_scan(struct pmemctl_bus *bus);
 int image_scan_region(struct pmemctl_region *r);
 void image_free_regions(struct pmemctl_bus *bus);
-void namespace_probe_mode(struct pmemctl_namespace *ns);
+int namespace_probe_mode(struct pmemctl_namespace *ns);
 void namespace_set_names(struct pmemctl_namespace *ns);
 
 /* extent.c: free space, as the kernel accounts it */

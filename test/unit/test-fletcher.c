@@ -41,23 +41,36 @@ static void test_vectors(struct tap *t)
 		   pmemctl_fletcher64(buf, 12, true), "trailing bytes ignored");
 }
 
+static uint64_t cookie_of(const struct pmemctl_dimm *d,
+			  enum pmemctl_label_version v)
+{
+	uint64_t zero = 0, cookie = 0;
+
+	return iset_cookie(&d, &zero, 1, v, &cookie) ? 0 : cookie;
+}
+
 static void test_cookies(struct tap *t)
 {
 	struct pmemctl_dimm d0 = { .serial = 0x123456, .vendor = 0x8086 };
 	struct pmemctl_dimm d1 = { .serial = 0x123457, .vendor = 0x8086 };
-	const struct pmemctl_dimm *p0 = &d0, *p1 = &d1;
-	uint64_t zero = 0;
+	const struct pmemctl_dimm *many[ISET_MAX_MAPPINGS + 1];
+	uint64_t offs[ISET_MAX_MAPPINGS + 1] = { 0 }, cookie = 0;
 
-	tap_eq_u64(t, iset_cookie(&p0, &zero, 1, PMEMCTL_LABEL_V1_1),
+	tap_eq_u64(t, cookie_of(&d0, PMEMCTL_LABEL_V1_1),
 		   read_cookie_txt("lsa-v1.1"),
 		   "slot 0 cookie1 equals the guest kernel's set_cookie");
-	tap_eq_u64(t, iset_cookie(&p0, &zero, 1, PMEMCTL_LABEL_V1_2),
+	tap_eq_u64(t, cookie_of(&d0, PMEMCTL_LABEL_V1_2),
 		   read_cookie_txt("lsa-v1.2"),
 		   "slot 0 cookie2 equals the guest kernel's set_cookie");
-	tap_eq_u64(t, iset_cookie(&p1, &zero, 1, PMEMCTL_LABEL_V1_1),
+	tap_eq_u64(t, cookie_of(&d1, PMEMCTL_LABEL_V1_1),
 		   0x002468AE00123457ULL, "slot 1 cookie1 (formats B.5)");
-	tap_eq_u64(t, iset_cookie(&p1, &zero, 1, PMEMCTL_LABEL_V1_2),
+	tap_eq_u64(t, cookie_of(&d1, PMEMCTL_LABEL_V1_2),
 		   0x00BA901C0012B4DDULL, "slot 1 cookie2 (formats B.5)");
+	for (unsigned i = 0; i < ARRAY_SIZE(many); i++)
+		many[i] = &d0;
+	tap_ok(t, iset_cookie(many, offs, ISET_MAX_MAPPINGS + 1,
+			      PMEMCTL_LABEL_V1_2, &cookie) == -E2BIG,
+	       "a set over the mapping limit is refused, not given cookie 0");
 }
 
 /* Recompute every checksum the kernel wrote in a namespace fixture. */

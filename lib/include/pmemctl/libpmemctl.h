@@ -336,7 +336,9 @@ int pmemctl_namespace_disable(struct pmemctl_namespace *ns);
  * layout, non-zero data in its first 8 KiB or a BTT backup info block is
  * overwritten (-EBUSY).  The old layout's info blocks and BTT backup info
  * blocks are wiped (the backups first), so no BTT can be recovered from a
- * namespace that was reconfigured, destroyed or created over it.
+ * namespace that was reconfigured, destroyed or created over it.  Out of
+ * memory is -ENOMEM with nothing written, or (in the rescan after the
+ * commit) with the whole change made (the handles are then invalid too).
  */
 struct pmemctl_ns_spec {
 	uint64_t size;			/* 0: the largest free extent */
@@ -358,7 +360,8 @@ int pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
 int pmemctl_namespace_destroy(struct pmemctl_namespace *ns, bool force);
 /*
  * true if the namespace holds a layout, data in its first 8 KiB, or a BTT
- * backup info block check-btt could restore a BTT from
+ * backup info block check-btt could restore a BTT from; also when that
+ * cannot be found out (out of memory, I/O error)
  */
 bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns);
 
