@@ -455,9 +455,18 @@ static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 	int slot = ea->a.log_index[l->sub], rc;
 	le32 map;
 
+	/* single-threaded: the map cannot change between here and the log */
+	rc = map_lookup(b, ea, premap, &old);
+	if (rc)
+		return rc;
+	if (old.postmap == l->block) {
+		err(b->ctx, "%s: BTT arena at %#llx: LBA %u maps to lane %u's free block %u; run check-btt",
+		    pmemctl_media_name(b->m), (unsigned long long)ea->a.off,
+		    premap, lane, l->block);
+		return -EIO;
+	}
 	rc = clear_error(b, ea, l);
 	rc = rc ?: put(b, block_off(&ea->a, l->block), buf, b->sector);
-	rc = rc ?: map_lookup(b, ea, premap, &old);
 	if (rc)
 		return rc;
 	put_le32(&ent.lba, premap);

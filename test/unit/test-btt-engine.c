@@ -246,6 +246,32 @@ static void bad_checksum(struct mem_btt *mb, struct btt_arena *a)
 	mb->buf[100] ^= 1;
 }
 
+/* A map entry pointing at a lane's free block: that lane never writes. */
+static void test_mapped_free_block(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	uint8_t buf[4096] = { 1 };
+	struct pmemctl_btt *b;
+	struct btt_arena a;
+	struct mem_btt mb;
+	uint64_t before;
+	int rc = -1;
+
+	if (mem_btt_new(ctx, 16 * MiB, 2, 4096, &mb)) {
+		tap_ok(t, false, "a BTT");
+		return;
+	}
+	a = arena0(&mb, 2);
+	set_map(&mb, &a, 2, btt_map_encode(a.external_nlba + 4));
+	before = hash(mb.buf, mb.size);
+	if (!pmemctl_btt_open(ctx, mb.m, NULL, PMEMCTL_MEDIA_WRITE, &b)) {
+		rc = btt_engine_write_lane(b, 4, 2, buf);
+		pmemctl_btt_close(b);
+	}
+	tap_ok(t, rc == -EIO && hash(mb.buf, mb.size) == before,
+	       "a write whose LBA maps to the lane's free block is refused, nothing written");
+	mem_btt_free(&mb);
+}
+
 static void test_hostile(struct tap *t, struct pmemctl_ctx *ctx)
 {
 	int prio = pmemctl_get_log_priority(ctx);
@@ -256,6 +282,7 @@ static void test_hostile(struct tap *t, struct pmemctl_ctx *ctx)
 	refuse(t, ctx, -EIO, bad_seq, "a lane with equal sequence numbers");
 	refuse(t, ctx, -EIO, shared_free, "two lanes with one free block");
 	refuse(t, ctx, -EIO, map_outside, "a map entry outside the arena");
+	test_mapped_free_block(t, ctx);
 	pmemctl_set_log_priority(ctx, prio);
 }
 
