@@ -7,7 +7,6 @@
  * error, 16 usage error.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,16 +44,6 @@ struct target {
 };
 
 /* ---- opening the target ------------------------------------------------- */
-
-static bool is_namespace_name(const char *s)
-{
-	unsigned a, b;
-	char end;
-
-	if (strncmp(s, "namespace", 9) == 0)
-		s += 9;
-	return sscanf(s, "%u.%u%c", &a, &b, &end) == 2;
-}
 
 /* The namespace uuid is the parent; label-less ones have none. */
 static int open_namespace_media(struct pmemctl_namespace *ns,
@@ -98,37 +87,6 @@ static int open_namespace(struct cmd_ctx *cc, struct check_params *p,
 	return open_namespace_media(ns, t);
 }
 
-/*
- * A repair of an image file of a platform takes the platform's lock, as
- * its own writers do: the platform named by --platform/PMEMCTL_PLATFORM
- * or the one in the directory holding the file (or what it links to).
- */
-static int lock_platform_of(struct cmd_ctx *cc, struct target *t)
-{
-	char *name = strdup(t->name), *real = realpath(t->name, NULL);
-	const char *dirs[3];
-	int rc = 0;
-
-	if (!name || (!real && errno == ENOMEM)) {
-		free(name);
-		free(real);
-		cmd_error(cc, "out of memory");
-		return -ENOMEM;
-	}
-	dirs[0] = cc->platform;
-	dirs[1] = dirname(name);
-	if (!strcmp(dirs[1], "."))
-		dirs[1] = NULL;	/* the real path's directory says more */
-	dirs[2] = real ? dirname(real) : NULL;
-	for (unsigned i = 0; i < 3 && rc == 0; i++)
-		if (dirs[i])
-			rc = pmemctl_platform_lock_image(cc->ctx, dirs[i],
-							 t->name, &t->lock);
-	free(name);
-	free(real);
-	return rc < 0 ? rc : 0;
-}
-
 static int open_path(struct cmd_ctx *cc, struct check_params *p,
 		     struct target *t, const struct stat *st, bool writable)
 {
@@ -138,7 +96,7 @@ static int open_path(struct cmd_ctx *cc, struct check_params *p,
 	int rc;
 
 	if (S_ISREG(st->st_mode)) {
-		rc = writable ? lock_platform_of(cc, t) : 0;
+		rc = writable ? cmd_lock_platform_of(cc, t->name, &t->lock) : 0;
 		if (rc)
 			return rc;
 		size = (uint64_t)st->st_size;
@@ -187,7 +145,7 @@ static int open_target(struct cmd_ctx *cc, struct check_params *p,
 
 	if (stat(t->name, &st) == 0)
 		rc = open_path(cc, p, t, &st, writable);
-	else if (!strchr(t->name, '/') && is_namespace_name(t->name))
+	else if (!strchr(t->name, '/') && cmd_is_namespace_name(t->name))
 		rc = open_namespace(cc, p, t, writable);
 	else {
 		cmd_error(cc, "%s: no such file, block device or namespace",

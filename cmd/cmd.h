@@ -64,6 +64,19 @@ bool cmd_match_namespace(struct pmemctl_namespace *ns, const char *spec);
 struct pmemctl_namespace *cmd_find_namespace(struct pmemctl_bus *bus,
 					     const char *name);
 
+/* "namespaceX.Y" or "X.Y" */
+bool cmd_is_namespace_name(const char *s);
+/*
+ * Take the lock of the platform an image file belongs to (named by
+ * --platform, or the one in the file's directory); none if it belongs to
+ * none.  Release with pmemctl_platform_unlock().
+ */
+int cmd_lock_platform_of(struct cmd_ctx *cc, const char *path,
+			 struct pmemctl_platform_lock **lock);
+
+/* write(2) all of @buf to @fd: 0 or -errno */
+int cmd_write_all(int fd, const void *buf, size_t len);
+
 int cmd_list(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_platform(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_init_labels(int argc, char **argv, struct cmd_ctx *cc);
@@ -77,5 +90,7 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_needs_kernel(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_write_infoblock(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_read_namespace(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_write_namespace(int argc, char **argv, struct cmd_ctx *cc);
 
 #endif

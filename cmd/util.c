@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Helpers shared by the commands: errors, exit codes, bus, matching. */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -126,4 +128,63 @@ struct pmemctl_namespace *cmd_find_namespace(struct pmemctl_bus *bus,
 			    cmd_match_namespace(ns, name))
 				return ns;
 	return NULL;
+}
+
+bool cmd_is_namespace_name(const char *s)
+{
+	unsigned a, b;
+	char end;
+
+	if (strncmp(s, "namespace", 9) == 0)
+		s += 9;
+	return sscanf(s, "%u.%u%c", &a, &b, &end) == 2;
+}
+
+/*
+ * A writer of an image file of a platform takes the platform's lock, as
+ * its own writers do: the platform named by --platform/PMEMCTL_PLATFORM
+ * or the one in the directory holding the file (or what it links to).
+ */
+int cmd_lock_platform_of(struct cmd_ctx *cc, const char *path,
+			 struct pmemctl_platform_lock **lock)
+{
+	char *name = strdup(path), *real = realpath(path, NULL);
+	const char *dirs[3];
+	int rc = 0;
+
+	if (!name || (!real && errno == ENOMEM)) {
+		free(name);
+		free(real);
+		cmd_error(cc, "out of memory");
+		return -ENOMEM;
+	}
+	dirs[0] = cc->platform;
+	dirs[1] = dirname(name);
+	if (!strcmp(dirs[1], "."))
+		dirs[1] = NULL;	/* the real path's directory says more */
+	dirs[2] = real ? dirname(real) : NULL;
+	for (unsigned i = 0; i < 3 && rc == 0; i++)
+		if (dirs[i])
+			rc = pmemctl_platform_lock_image(cc->ctx, dirs[i],
+							 path, lock);
+	free(name);
+	free(real);
+	return rc < 0 ? rc : 0;
+}
+
+int cmd_write_all(int fd, const void *buf, size_t len)
+{
+	const char *b = buf;
+
+	while (len) {
+		ssize_t n = write(fd, b, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

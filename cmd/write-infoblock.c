@@ -64,23 +64,6 @@ static int parse_spec(struct cmd_ctx *cc, struct wib_params *p,
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *b = buf;
-
-	while (len) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The info block area on its own needs the size it describes. */
 static int build_area(struct cmd_ctx *cc, const struct pmemctl_pfn_spec *s,
 		      const char *dev, uint8_t *area)
@@ -96,7 +79,7 @@ static int build_area(struct cmd_ctx *cc, const struct pmemctl_pfn_spec *s,
 static int put_area(struct cmd_ctx *cc, const char *dev, int fd,
 		    const uint8_t *area, bool sync)
 {
-	int rc = write_all(fd, area, PMEMCTL_INFOBLOCK_AREA_SIZE);
+	int rc = cmd_write_all(fd, area, PMEMCTL_INFOBLOCK_AREA_SIZE);
 
 	if (!rc && sync && fsync(fd) < 0)
 		rc = -errno;

@@ -10,22 +10,42 @@
 #include "private.h"
 
 /*
- * Power-cut injection: a media that passes the first @budget write, zero
- * and flush operations through, then loses power: the operation at the
- * cut reaches the media only in part (its first half, 8-byte aligned) when
- * @tear is set, and nothing after it does.  Writes after the cut still
- * "succeed", as they would to a caller that cannot see the power go.
+ * Power-cut injection: a media that passes the first @budget write, zero,
+ * flush and persist operations through, then loses power: the operation
+ * at the cut reaches the media only in part (its first half, 8-byte
+ * aligned) when @tear is set, and nothing after it does.  Writes after the
+ * cut still "succeed", as they would to a caller that cannot see the power
+ * go.  With @drop, every write or zero not yet made durable (by a flush,
+ * or a persist of a range holding all of it) is undone at the cut, before
+ * the torn part of the operation at the cut lands: the cache lost what it
+ * held.  Without it, everything before the cut reached the media.
+ * With @record (and @drop), nothing is forgotten when made durable: a
+ * media with an unreachable budget then records every change it passes,
+ * for media_fault_rollback().
  * One media_fault may be shared by several media: one power domain.
  */
+struct media_undo;
+
 struct media_fault {
 	uint64_t budget;
 	uint64_t ops;		/* operations seen so far */
 	bool tear;
+	bool drop;		/* lose what was not persisted */
+	bool record;		/* with drop: keep every undo record */
 	bool cut;
+	int error;		/* an undo record could not be kept */
+	struct media_undo *undo;	/* not yet durable, newest first */
 };
 
 int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
 		     struct pmemctl_media **out);
+/* Forget the undo records of @f (a run that ended without a cut). */
+void media_fault_release(struct media_fault *f);
+/*
+ * Undo what the records of @f hold, newest first (a cut does this; with
+ * @record a test puts the media back as it was before the run).
+ */
+void media_fault_rollback(struct media_fault *f);
 
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
 

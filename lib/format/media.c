@@ -25,6 +25,8 @@ struct media_ops {
 		     size_t len);
 	int (*zero)(struct pmemctl_media *m, uint64_t off, uint64_t len);
 	int (*flush)(struct pmemctl_media *m);
+	/* optional: durable [off, off + len); default: flush */
+	int (*persist)(struct pmemctl_media *m, uint64_t off, uint64_t len);
 	void (*release)(struct pmemctl_media *m);
 	/* optional: first offset >= off that may hold data (see private.h) */
 	uint64_t (*data_from)(struct pmemctl_media *m, uint64_t off);
@@ -388,6 +390,12 @@ static int slice_flush(struct pmemctl_media *m)
 	return pmemctl_media_flush(m->parent);
 }
 
+static int slice_persist(struct pmemctl_media *m, uint64_t off,
+			 uint64_t len)
+{
+	return pmemctl_media_persist(m->parent, m->base + off, len);
+}
+
 static void slice_release(struct pmemctl_media *m)
 {
 	pmemctl_media_close(m->parent);
@@ -406,6 +414,7 @@ static const struct media_ops slice_ops = {
 	.write = slice_write,
 	.zero = slice_zero,
 	.flush = slice_flush,
+	.persist = slice_persist,
 	.release = slice_release,
 	.data_from = slice_data_from,
 };
@@ -439,6 +448,38 @@ PMEMCTL_EXPORT int pmemctl_media_new_slice(struct pmemctl_media *parent,
 
 /* ---- power-cut injection -------------------------------------------------- */
 
+/* What a write or zero not yet durable overwrote (media_fault.drop). */
+struct media_undo {
+	struct media_undo *next;
+	struct pmemctl_media *parent;
+	uint64_t off;
+	size_t len;
+	uint8_t old[];
+};
+
+/* Put back what the writes not yet durable overwrote, newest first. */
+void media_fault_rollback(struct media_fault *f)
+{
+	while (f->undo) {
+		struct media_undo *u = f->undo;
+
+		f->undo = u->next;
+		if (pmemctl_media_write(u->parent, u->off, u->old, u->len))
+			f->error = -EIO;
+		free(u);
+	}
+}
+
+void media_fault_release(struct media_fault *f)
+{
+	while (f->undo) {
+		struct media_undo *u = f->undo;
+
+		f->undo = u->next;
+		free(u);
+	}
+}
+
 /* Count one operation; false once the power is gone. */
 static bool fault_step(struct pmemctl_media *m, bool *torn)
 {
@@ -451,7 +492,57 @@ static bool fault_step(struct pmemctl_media *m, bool *torn)
 		return true;
 	f->cut = true;
 	*torn = f->tear;
+	if (f->drop)
+		media_fault_rollback(f);
 	return false;
+}
+
+/* Before a write or zero of [off, off + len): keep what it overwrites. */
+static int fault_keep(struct pmemctl_media *m, uint64_t off, uint64_t len)
+{
+	struct media_fault *f = m->fault;
+	struct media_undo *u;
+	int rc;
+
+	if (!f->drop)
+		return 0;
+	u = len > SIZE_MAX - sizeof(*u) ? NULL : malloc(sizeof(*u) + len);
+	if (!u) {
+		f->error = -ENOMEM;
+		return -ENOMEM;
+	}
+	u->parent = m->parent;
+	u->off = off;
+	u->len = (size_t)len;
+	rc = pmemctl_media_read(m->parent, off, u->old, u->len);
+	if (rc) {
+		free(u);
+		return rc;
+	}
+	u->next = f->undo;
+	f->undo = u;
+	return 0;
+}
+
+/* [off, off + len) of m's parent is durable: forget its undo records. */
+static void fault_durable(struct pmemctl_media *m, uint64_t off,
+			  uint64_t len)
+{
+	struct media_undo **pp = &m->fault->undo;
+
+	if (m->fault->record)
+		return;
+	while (*pp) {
+		struct media_undo *u = *pp;
+
+		if (u->parent == m->parent && u->off >= off &&
+		    u->len <= len && u->off - off <= len - u->len) {
+			*pp = u->next;
+			free(u);
+		} else {
+			pp = &u->next;
+		}
+	}
 }
 
 static int faulty_read(struct pmemctl_media *m, uint64_t off, void *buf,
@@ -464,9 +555,12 @@ static int faulty_write(struct pmemctl_media *m, uint64_t off,
 			const void *buf, size_t len)
 {
 	bool torn;
+	int rc;
 
-	if (fault_step(m, &torn))
-		return pmemctl_media_write(m->parent, off, buf, len);
+	if (fault_step(m, &torn)) {
+		rc = fault_keep(m, off, len);
+		return rc ? rc : pmemctl_media_write(m->parent, off, buf, len);
+	}
 	if (torn && len / 2 >= 8)
 		return pmemctl_media_write(m->parent, off, buf,
 					   ALIGN_DOWN(len / 2, 8));
@@ -476,9 +570,12 @@ static int faulty_write(struct pmemctl_media *m, uint64_t off,
 static int faulty_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
 {
 	bool torn;
+	int rc;
 
-	if (fault_step(m, &torn))
-		return pmemctl_media_zero(m->parent, off, len);
+	if (fault_step(m, &torn)) {
+		rc = fault_keep(m, off, len);
+		return rc ? rc : pmemctl_media_zero(m->parent, off, len);
+	}
 	if (torn && len / 2 >= 8)
 		return pmemctl_media_zero(m->parent, off,
 					  ALIGN_DOWN(len / 2, 8));
@@ -489,7 +586,21 @@ static int faulty_flush(struct pmemctl_media *m)
 {
 	bool torn;
 
-	return fault_step(m, &torn) ? pmemctl_media_flush(m->parent) : 0;
+	if (!fault_step(m, &torn))
+		return 0;
+	fault_durable(m, 0, m->size);
+	return pmemctl_media_flush(m->parent);
+}
+
+static int faulty_persist(struct pmemctl_media *m, uint64_t off,
+			  uint64_t len)
+{
+	bool torn;
+
+	if (!fault_step(m, &torn))
+		return 0;
+	fault_durable(m, off, len);
+	return pmemctl_media_persist(m->parent, off, len);
 }
 
 static const struct media_ops faulty_ops = {
@@ -497,6 +608,7 @@ static const struct media_ops faulty_ops = {
 	.write = faulty_write,
 	.zero = faulty_zero,
 	.flush = faulty_flush,
+	.persist = faulty_persist,
 	.release = slice_release,
 	.data_from = slice_data_from,	/* base 0: the parent's answer */
 };
@@ -593,6 +705,17 @@ PMEMCTL_EXPORT int pmemctl_media_zero(struct pmemctl_media *media,
 PMEMCTL_EXPORT int pmemctl_media_flush(struct pmemctl_media *media)
 {
 	return media->writable ? media->ops->flush(media) : 0;
+}
+
+PMEMCTL_EXPORT int pmemctl_media_persist(struct pmemctl_media *media,
+					 uint64_t offset, uint64_t len)
+{
+	int rc = check_range(media, offset, len, "persist");
+
+	if (rc || !media->writable)
+		return rc;
+	return media->ops->persist ? media->ops->persist(media, offset, len)
+				   : media->ops->flush(media);
 }
 
 PMEMCTL_EXPORT uint64_t pmemctl_media_size(struct pmemctl_media *media)

@@ -105,6 +105,36 @@ static void test_holes(struct tap *t, struct pmemctl_ctx *ctx)
 	unlink(path);
 }
 
+/* The power-cut model: what was persisted stays, the rest may not. */
+static void test_power_cut(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	static const uint8_t a[16] = "persisted.......", b[16] = "cached..........";
+	uint8_t buf[4096] = { 0 };
+	struct pmemctl_media *mem, *m;
+
+	for (int drop = 0; drop < 2; drop++) {
+		/* ops: write a, persist a, write b at 64, write b at 128 (cut) */
+		struct media_fault f = { .budget = 3, .drop = drop, .tear = true };
+
+		memset(buf, 0, sizeof(buf));
+		pmemctl_media_new_memory(ctx, buf, sizeof(buf), true, &mem);
+		media_new_faulty(mem, &f, &m);
+		pmemctl_media_write(m, 0, a, sizeof(a));
+		pmemctl_media_persist(m, 0, sizeof(a));
+		pmemctl_media_write(m, 64, b, sizeof(b));
+		pmemctl_media_write(m, 128, b, sizeof(b));
+		tap_ok(t, f.cut && !memcmp(buf, a, 16) &&
+		       (drop ? mem_is_zero(buf + 64, 16) : !memcmp(buf + 64, b, 16)) &&
+		       !memcmp(buf + 128, b, 8) && mem_is_zero(buf + 136, 8),
+		       "power cut %s: persisted data stays, %s; the write at the cut tears at 8 bytes",
+		       drop ? "dropping the cache" : "keeping the cache",
+		       drop ? "the unpersisted write is lost" : "the unpersisted write stays");
+		media_fault_release(&f);
+		pmemctl_media_close(m);
+		pmemctl_media_close(mem);
+	}
+}
+
 int main(void)
 {
 	struct pmemctl_ctx *ctx;
@@ -115,6 +145,7 @@ int main(void)
 	test_memory(&t, ctx);
 	test_file(&t, ctx);
 	test_holes(&t, ctx);
+	test_power_cut(&t, ctx);
 	pmemctl_free(ctx);
 	return tap_done(&t);
 }

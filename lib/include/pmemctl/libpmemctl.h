@@ -81,6 +81,13 @@ int pmemctl_media_write(struct pmemctl_media *media, uint64_t offset,
 int pmemctl_media_zero(struct pmemctl_media *media, uint64_t offset,
 		       uint64_t len);
 int pmemctl_media_flush(struct pmemctl_media *media);
+/*
+ * Make [offset, offset+len) durable before the next step: what a
+ * crash-consistent writer orders its steps by.  fdatasync(2) on files and
+ * block devices; memory is durable as written.
+ */
+int pmemctl_media_persist(struct pmemctl_media *media, uint64_t offset,
+			  uint64_t len);
 uint64_t pmemctl_media_size(struct pmemctl_media *media);
 const char *pmemctl_media_name(struct pmemctl_media *media);
 
@@ -448,6 +455,58 @@ int pmemctl_media_write_pfn(struct pmemctl_media *media,
 int pmemctl_namespace_write_pfn(struct pmemctl_namespace *ns,
 				const struct pmemctl_pfn_spec *spec,
 				struct pmemctl_namespace **out);
+
+/* ---- the BTT engine: atomic sector I/O through a BTT, offline --------- */
+
+/*
+ * Open the BTT on @media (v1.1 at 4 KiB or v2.0 at 0): every arena
+ * validated (parent_uuid must be @parent_uuid, or zero; NULL accepts any),
+ * the log layout detected and, with PMEMCTL_MEDIA_WRITE, every lane's log
+ * recovered as the kernel does at attach (an interrupted map write is
+ * completed on the media; read-only, the fix is applied in memory).
+ * -ENODEV: no BTT; -EIO: a BTT the engine will not use (run check-btt).
+ * @media must stay open until pmemctl_btt_close().  Single-threaded: a
+ * call made while another is inside fails with -EBUSY.
+ */
+struct pmemctl_btt;
+int pmemctl_btt_open(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+		     const uint8_t *parent_uuid, unsigned flags,
+		     struct pmemctl_btt **btt);
+void pmemctl_btt_close(struct pmemctl_btt *btt);
+/* Bytes per LBA that reads and writes move: 512 or 4096. */
+uint32_t pmemctl_btt_get_sector_size(struct pmemctl_btt *btt);
+/* The on-media external_lbasize (512, 520, ..., 4224). */
+uint32_t pmemctl_btt_get_lbasize(struct pmemctl_btt *btt);
+uint64_t pmemctl_btt_get_nlba(struct pmemctl_btt *btt);
+/* One sector; zero-flagged ones read as zeroes, error-flagged as -EIO. */
+int pmemctl_btt_read(struct pmemctl_btt *btt, uint64_t lba, void *buf);
+/* One sector, atomically: after a crash it reads wholly old or new. */
+int pmemctl_btt_write(struct pmemctl_btt *btt, uint64_t lba,
+		      const void *buf);
+
+/*
+ * Namespace I/O: the bytes a namespace offers the OS, whatever its mode:
+ * raw (the whole media), sector (through the BTT engine; offsets and
+ * lengths must be multiples of the sector size), fsdax and devdax (from
+ * the info block's data offset).  @mode PMEMCTL_NS_MODE_UNKNOWN detects
+ * it from the media: a BTT, else a PFN/DAX info block, else raw.
+ * @media must stay open until pmemctl_ns_io_close().
+ */
+struct pmemctl_ns_io;
+int pmemctl_ns_io_open_media(struct pmemctl_ctx *ctx,
+			     struct pmemctl_media *media,
+			     enum pmemctl_ns_mode mode,
+			     const uint8_t *parent_uuid, unsigned flags,
+			     struct pmemctl_ns_io **io);
+void pmemctl_ns_io_close(struct pmemctl_ns_io *io);
+enum pmemctl_ns_mode pmemctl_ns_io_get_mode(struct pmemctl_ns_io *io);
+uint64_t pmemctl_ns_io_get_size(struct pmemctl_ns_io *io);
+/* The unit offsets and lengths must be multiples of (1 if any). */
+uint32_t pmemctl_ns_io_get_block_size(struct pmemctl_ns_io *io);
+int pmemctl_ns_io_read(struct pmemctl_ns_io *io, uint64_t offset, void *buf,
+		       size_t len);
+int pmemctl_ns_io_write(struct pmemctl_ns_io *io, uint64_t offset,
+			const void *buf, size_t len);
 
 /* ---- check-btt: offline BTT checker and repairer ----------------------- */
 

@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: LGPL-2.1-only
+/*
+ * The BTT engine: atomic sector reads and writes through a BTT on any
+ * media, offline, with the kernel's protocol (drivers/nvdimm/btt.c,
+ * live-kernel.md 5).  It stands on the BTT core (btt.h): the arena walk,
+ * info-block validation, log-slot detection, newer-entry selection, map
+ * decoding and btt_lane_recover(), the log recovery check-btt's repair
+ * runs too.
+ *
+ * A write goes to the lane's free block (no map entry references it) and
+ * is made durable; then the lane's older log slot gets {lba, old, new,
+ * seq} in two 8-byte halves, the second of which commits it, made
+ * durable; then the 4-byte map entry, made durable.  The old block
+ * becomes the lane's free block.  So a power cut leaves each sector
+ * wholly old or wholly new, and a committed log entry whose map write was
+ * lost is rolled forward by the next open.  Durability and ordering are
+ * the media shim's (pmemctl_media_persist()).
+ *
+ * Single-threaded for now: the lanes are the kernel's (BTT_NFREE per
+ * arena, each with its free block, sequence number and next log slot),
+ * used in turn, but there are no map locks or read tracking; a second
+ * caller entering while one is inside gets -EBUSY.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "btt-engine.h"
+
+struct engine_lane {
+	uint32_t block;		/* the free block */
+	uint32_t seq;		/* of the next log entry */
+	int sub;		/* log_index[sub]: the slot to write next */
+	bool err;		/* the block had the error flag: clear first */
+};
+
+/* A map write recovery would complete (read-only opens keep it here). */
+struct engine_fix {
+	uint32_t premap, raw;
+};
+
+struct engine_arena {
+	struct btt_arena a;
+	uint64_t first;		/* first external LBA */
+	struct engine_lane lane[BTT_NFREE];
+	struct engine_fix fix[BTT_NFREE];
+	unsigned nfix;
+};
+
+struct pmemctl_btt {
+	struct pmemctl_ctx *ctx;
+	struct pmemctl_media *m;
+	bool writable;
+	unsigned major;
+	uint64_t start, nlba;
+	uint32_t lbasize, sector;
+	unsigned narenas, next_lane;
+	struct engine_arena *arenas;
+	int busy;
+	int failed;		/* a write failed half-way: reopen to recover */
+};
+
+/* ---- discovery ---------------------------------------------------------- */
+
+static const char *sb_status_name(enum btt_sb_status st)
+{
+	switch (st) {
+	case BTT_SB_BAD_PARENT_UUID:
+		return "parent uuid is not the namespace's";
+	case BTT_SB_BAD_CHECKSUM:
+		return "bad checksum";
+	case BTT_SB_BAD_VERSION:
+		return "unexpected version";
+	default:
+		return "no signature";
+	}
+}
+
+/* A valid info block for version @major; @parent NULL: any parent. */
+static int sb_usable(struct pmemctl_btt *b, const struct btt_sb *sb,
+		     uint64_t off, const uint8_t *parent)
+{
+	enum btt_sb_status st = btt_sb_validate(sb, b->major,
+						parent ? parent :
+						sb->parent_uuid);
+
+	if (st) {
+		err(b->ctx, "%s: BTT info block at %#llx: %s; run check-btt",
+		    pmemctl_media_name(b->m), (unsigned long long)off,
+		    sb_status_name(st));
+		return -EIO;
+	}
+	if (btt_sb_check_fields(sb) || btt_sb_check_layout(sb)) {
+		err(b->ctx, "%s: BTT info block at %#llx: bad geometry; run check-btt",
+		    pmemctl_media_name(b->m), (unsigned long long)off);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* v1.1 at 4 KiB, else v2.0 at 0: the first with a BTT signature. */
+static int find_start(struct pmemctl_btt *b)
+{
+	static const struct { uint64_t off; unsigned major; } at[] = {
+		{ BTT1_START_OFFSET, 1 }, { BTT2_START_OFFSET, 2 },
+	};
+	uint64_t size = pmemctl_media_size(b->m);
+	uint8_t sig[BTT_SIG_LEN];
+
+	for (unsigned i = 0; i < ARRAY_SIZE(at); i++) {
+		if (size < at[i].off + BTT_MIN_SIZE)
+			continue;
+		if (pmemctl_media_read(b->m, at[i].off, sig, sizeof(sig)))
+			return -EIO;
+		if (memcmp(sig, BTT_SIG, BTT_SIG_LEN) != 0)
+			continue;
+		b->start = at[i].off;
+		b->major = at[i].major;
+		return 0;
+	}
+	err(b->ctx, "%s: no BTT found (no info block at %#x or 0)",
+	    pmemctl_media_name(b->m), BTT1_START_OFFSET);
+	return -ENODEV;
+}
+
+static int add_arena(struct pmemctl_btt *b, const struct btt_sb *sb,
+		     uint64_t off)
+{
+	struct engine_arena *ea;
+
+	ea = realloc(b->arenas, (b->narenas + 1) * sizeof(*ea));
+	if (!ea)
+		return -ENOMEM;
+	b->arenas = ea;
+	ea += b->narenas;
+	memset(ea, 0, sizeof(*ea));
+	btt_arena_decode(sb, off, &ea->a);
+	if (ea->a.info2off + BTT_INFO_SIZE > pmemctl_media_size(b->m) ||
+	    (b->narenas && ea->a.external_lbasize != b->lbasize)) {
+		err(b->ctx, "%s: BTT arena at %#llx does not fit the media or differs in sector size; run check-btt",
+		    pmemctl_media_name(b->m), (unsigned long long)off);
+		return -EIO;
+	}
+	b->lbasize = ea->a.external_lbasize;
+	ea->first = b->nlba;
+	b->nlba += ea->a.external_nlba;
+	b->narenas++;
+	return 0;
+}
+
+static int walk_arenas(struct pmemctl_btt *b, const uint8_t *parent)
+{
+	struct btt_walk w;
+	struct btt_sb *sb = malloc(sizeof(*sb));
+	int rc;
+
+	if (!sb)
+		return -ENOMEM;
+	btt_walk_start(&w, b->m, b->start);
+	do {
+		rc = btt_walk_read(&w, sb);
+		rc = rc ?: sb_usable(b, sb, w.off, parent);
+		rc = rc ?: add_arena(b, sb, w.off);
+	} while (!rc && btt_walk_next(&w, sb));
+	free(sb);
+	if (!rc && w.end != BTT_NEXT_END) {
+		err(b->ctx, "%s: BTT arena chain breaks after the arena at %#llx; run check-btt",
+		    pmemctl_media_name(b->m), (unsigned long long)w.off);
+		rc = -EIO;
+	}
+	return rc;
+}
+
+/* ---- attach: log recovery and the free blocks --------------------------- */
+
+static uint32_t seq_next(uint32_t seq)
+{
+	return seq >= 3 ? 1 : seq + 1;
+}
+
+/* Read-only: what btt_lane_recover() would write, kept in memory. */
+static int lane_plan(struct pmemctl_btt *b, struct engine_arena *ea,
+		     const struct btt_log_group *g, struct btt_lane *l)
+{
+	uint32_t fix;
+	le32 raw;
+	int rc;
+
+	if (!btt_lane_decode(g, ea->a.log_index, l))
+		return -EIO;
+	if (!btt_lane_moves(&ea->a, l))
+		return 0;
+	rc = pmemctl_media_read(b->m, btt_map_off(&ea->a, l->lba), &raw,
+				sizeof(raw));
+	if (rc)
+		return rc;
+	if (btt_lane_map_fix(l, get_le32(&raw), &fix))
+		ea->fix[ea->nfix++] = (struct engine_fix){ l->lba, fix };
+	return 0;
+}
+
+static int lane_attach(struct pmemctl_btt *b, struct engine_arena *ea,
+		       unsigned lane, const struct btt_log_group *g)
+{
+	struct engine_lane *el = &ea->lane[lane];
+	struct btt_lane l;
+	uint32_t fix;
+	int rc;
+
+	if (b->writable)
+		rc = btt_lane_recover(b->m, &ea->a, lane, &l, &fix);
+	else
+		rc = lane_plan(b, ea, g, &l);
+	if (rc == -EIO || (rc >= 0 && l.old >= ea->a.internal_nlba)) {
+		err(b->ctx, "%s: BTT arena at %#llx: lane %u: invalid log entries; run check-btt",
+		    pmemctl_media_name(b->m), (unsigned long long)ea->a.off,
+		    lane);
+		return -EIO;
+	}
+	if (rc < 0)
+		return rc;
+	el->block = l.old;
+	el->seq = seq_next(get_le32(&l.ent.seq));
+	el->sub = l.slot == ea->a.log_index[0] ? 1 : 0;
+	el->err = (get_le32(&l.ent.old_map) & BTT_MAP_NORMAL) ==
+		  BTT_MAP_ERR_FLAG;
+	return 0;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Two lanes sharing a free block would let one write overwrite another. */
+static int check_free_blocks(struct pmemctl_btt *b, struct engine_arena *ea)
+{
+	uint32_t blocks[BTT_NFREE];
+
+	for (unsigned i = 0; i < BTT_NFREE; i++)
+		blocks[i] = ea->lane[i].block;
+	qsort(blocks, BTT_NFREE, sizeof(blocks[0]), cmp_u32);
+	for (unsigned i = 1; i < BTT_NFREE; i++)
+		if (blocks[i] == blocks[i - 1]) {
+			err(b->ctx, "%s: BTT arena at %#llx: two lanes hold free block %u; run check-btt",
+			    pmemctl_media_name(b->m),
+			    (unsigned long long)ea->a.off, blocks[i]);
+			return -EIO;
+		}
+	return 0;
+}
+
+static int arena_attach(struct pmemctl_btt *b, struct engine_arena *ea,
+			struct btt_log_group *log)
+{
+	unsigned lane;
+	int slot, rc;
+
+	rc = btt_log_read(b->m, &ea->a, log);
+	if (rc)
+		return rc;
+	if (btt_log_detect(log, ea->a.log_index, &lane, &slot)) {
+		err(b->ctx, "%s: BTT arena at %#llx: unknown log layout (lane %u slot %d); run check-btt",
+		    pmemctl_media_name(b->m), (unsigned long long)ea->a.off,
+		    lane, slot);
+		return -EIO;
+	}
+	for (lane = 0; lane < BTT_NFREE && !rc; lane++)
+		rc = lane_attach(b, ea, lane, &log[lane]);
+	return rc ?: check_free_blocks(b, ea);
+}
+
+PMEMCTL_EXPORT void pmemctl_btt_close(struct pmemctl_btt *b)
+{
+	if (!b)
+		return;
+	free(b->arenas);
+	free(b);
+}
+
+PMEMCTL_EXPORT int pmemctl_btt_open(struct pmemctl_ctx *ctx,
+				    struct pmemctl_media *media,
+				    const uint8_t *parent_uuid,
+				    unsigned flags, struct pmemctl_btt **out)
+{
+	struct btt_log_group *log = malloc(BTT_LOG_SIZE);
+	struct pmemctl_btt *b = calloc(1, sizeof(*b));
+	int rc;
+
+	*out = NULL;
+	if (!b || !log) {
+		free(b);
+		free(log);
+		return -ENOMEM;
+	}
+	b->ctx = ctx;
+	b->m = media;
+	b->writable = flags & PMEMCTL_MEDIA_WRITE;
+	rc = find_start(b);
+	rc = rc ?: walk_arenas(b, parent_uuid);
+	for (unsigned i = 0; i < b->narenas && !rc; i++)
+		rc = arena_attach(b, &b->arenas[i], log);
+	free(log);
+	if (rc) {
+		free(b->arenas);
+		free(b);
+		return rc;
+	}
+	b->sector = btt_sector_size(b->lbasize);
+	*out = b;
+	return 0;
+}
+
+/* ---- I/O ------------------------------------------------------------------ */
+
+PMEMCTL_EXPORT uint32_t pmemctl_btt_get_sector_size(struct pmemctl_btt *b)
+{
+	return b->sector;
+}
+
+PMEMCTL_EXPORT uint32_t pmemctl_btt_get_lbasize(struct pmemctl_btt *b)
+{
+	return b->lbasize;
+}
+
+PMEMCTL_EXPORT uint64_t pmemctl_btt_get_nlba(struct pmemctl_btt *b)
+{
+	return b->nlba;
+}
+
+/* One caller at a time (see the top of the file). */
+static int enter(struct pmemctl_btt *b, uint64_t lba, struct engine_arena **ea)
+{
+	if (__atomic_exchange_n(&b->busy, 1, __ATOMIC_ACQUIRE)) {
+		err(b->ctx, "%s: BTT engine is single-threaded: concurrent call refused",
+		    pmemctl_media_name(b->m));
+		return -EBUSY;
+	}
+	if (lba >= b->nlba) {
+		__atomic_store_n(&b->busy, 0, __ATOMIC_RELEASE);
+		err(b->ctx, "%s: LBA %llu is beyond the BTT's %llu sectors",
+		    pmemctl_media_name(b->m), (unsigned long long)lba,
+		    (unsigned long long)b->nlba);
+		return -ERANGE;
+	}
+	*ea = b->arenas;
+	while (lba >= (*ea)->first + (*ea)->a.external_nlba)
+		(*ea)++;
+	return 0;
+}
+
+static int leave(struct pmemctl_btt *b, int rc)
+{
+	__atomic_store_n(&b->busy, 0, __ATOMIC_RELEASE);
+	return rc;
+}
+
+static uint64_t block_off(const struct btt_arena *a, uint32_t block)
+{
+	return a->dataoff + (uint64_t)block * a->internal_lbasize;
+}
+
+/* The raw map entry of @premap, with recovery's pending fix applied. */
+static int map_read(struct pmemctl_btt *b, struct engine_arena *ea,
+		    uint32_t premap, uint32_t *raw)
+{
+	le32 v;
+	int rc;
+
+	for (unsigned i = 0; i < ea->nfix; i++)
+		if (ea->fix[i].premap == premap) {
+			*raw = ea->fix[i].raw;
+			return 0;
+		}
+	rc = pmemctl_media_read(b->m, btt_map_off(&ea->a, premap), &v,
+				sizeof(v));
+	*raw = get_le32(&v);
+	return rc;
+}
+
+static int map_lookup(struct pmemctl_btt *b, struct engine_arena *ea,
+		      uint32_t premap, struct btt_map_entry *e)
+{
+	uint32_t raw;
+	int rc = map_read(b, ea, premap, &raw);
+
+	if (rc)
+		return rc;
+	*e = btt_map_decode(raw, premap);
+	if (e->postmap < ea->a.internal_nlba)
+		return 0;
+	err(b->ctx, "%s: BTT map entry of LBA %llu points outside the arena; run check-btt",
+	    pmemctl_media_name(b->m),
+	    (unsigned long long)(ea->first + premap));
+	return -EIO;
+}
+
+PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
+				    void *buf)
+{
+	struct engine_arena *ea;
+	struct btt_map_entry e;
+	uint32_t premap;
+	int rc = enter(b, lba, &ea);
+
+	if (rc)
+		return rc;
+	premap = (uint32_t)(lba - ea->first);
+	rc = map_lookup(b, ea, premap, &e);
+	if (!rc && e.error) {
+		err(b->ctx, "%s: LBA %llu is marked as a media error",
+		    pmemctl_media_name(b->m), (unsigned long long)lba);
+		rc = -EIO;
+	} else if (!rc && e.zero) {
+		memset(buf, 0, b->sector);
+	} else if (!rc) {
+		rc = pmemctl_media_read(b->m, block_off(&ea->a, e.postmap),
+					buf, b->sector);
+	}
+	return leave(b, rc);
+}
+
+/* Write @len bytes at @off and make them durable. */
+static int put(struct pmemctl_btt *b, uint64_t off, const void *buf,
+	       size_t len)
+{
+	int rc = pmemctl_media_write(b->m, off, buf, len);
+
+	return rc ?: pmemctl_media_persist(b->m, off, len);
+}
+
+/* A free block that carried the error flag is zeroed before reuse. */
+static int clear_error(struct pmemctl_btt *b, struct engine_arena *ea,
+		       struct engine_lane *l)
+{
+	uint64_t off = block_off(&ea->a, l->block);
+	int rc;
+
+	if (!l->err)
+		return 0;
+	rc = pmemctl_media_zero(b->m, off, ea->a.internal_lbasize);
+	rc = rc ?: pmemctl_media_persist(b->m, off, ea->a.internal_lbasize);
+	if (!rc)
+		l->err = false;
+	return rc;
+}
+
+static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
+			unsigned lane, uint32_t premap, const void *buf)
+{
+	struct engine_lane *l = &ea->lane[lane];
+	struct btt_log_entry ent;
+	struct btt_map_entry old;
+	int slot = ea->a.log_index[l->sub], rc;
+	le32 map;
+
+	/* single-threaded: the map cannot change between here and the log */
+	rc = map_lookup(b, ea, premap, &old);
+	if (rc)
+		return rc;
+	if (old.postmap == l->block) {
+		err(b->ctx, "%s: BTT arena at %#llx: LBA %u maps to lane %u's free block %u; run check-btt",
+		    pmemctl_media_name(b->m), (unsigned long long)ea->a.off,
+		    premap, lane, l->block);
+		return -EIO;
+	}
+	rc = clear_error(b, ea, l);
+	rc = rc ?: put(b, block_off(&ea->a, l->block), buf, b->sector);
+	if (rc)
+		return rc;
+	put_le32(&ent.lba, premap);
+	put_le32(&ent.old_map, old.postmap | (old.error ? BTT_MAP_ERR_FLAG : 0));
+	put_le32(&ent.new_map, l->block);
+	put_le32(&ent.seq, l->seq);
+	rc = btt_log_write(b->m, &ea->a, lane, slot, &ent);
+	rc = rc ?: pmemctl_media_persist(b->m,
+					 btt_log_slot_off(&ea->a, lane, slot),
+					 BTT_LOG_ENTRY_SIZE);
+	put_le32(&map, btt_map_encode(l->block));
+	rc = rc ?: put(b, btt_map_off(&ea->a, premap), &map, sizeof(map));
+	if (rc)
+		return rc;
+	l->sub ^= 1;
+	l->seq = seq_next(l->seq);
+	l->block = old.postmap;
+	l->err = old.error;
+	return 0;
+}
+
+int btt_engine_write_lane(struct pmemctl_btt *b, unsigned lane,
+			  uint64_t lba, const void *buf)
+{
+	struct engine_arena *ea;
+	int rc = enter(b, lba, &ea);
+
+	if (rc)
+		return rc;
+	if (!b->writable) {
+		err(b->ctx, "%s: BTT opened read-only", pmemctl_media_name(b->m));
+		return leave(b, -EROFS);
+	}
+	if (b->failed) {
+		err(b->ctx, "%s: an earlier write failed; reopen the BTT to recover",
+		    pmemctl_media_name(b->m));
+		return leave(b, b->failed);
+	}
+	if (ea->a.flags & BTT_IB_FLAG_ERROR) {
+		err(b->ctx, "%s: BTT arena at %#llx is flagged as failed",
+		    pmemctl_media_name(b->m), (unsigned long long)ea->a.off);
+		return leave(b, -EIO);
+	}
+	rc = write_sector(b, ea, lane % BTT_NFREE,
+			  (uint32_t)(lba - ea->first), buf);
+	if (rc)
+		b->failed = rc;
+	return leave(b, rc);
+}
+
+PMEMCTL_EXPORT int pmemctl_btt_write(struct pmemctl_btt *b, uint64_t lba,
+				     const void *buf)
+{
+	/* the lanes in turn, as CPUs would take them */
+	return btt_engine_write_lane(b, b->next_lane++, lba, buf);
+}
