@@ -145,7 +145,7 @@ static struct json_object *list_namespaces(struct pmemctl_region *r,
 	struct pmemctl_namespace *ns;
 
 	pmemctl_namespace_foreach(r, ns) {
-		if (pmemctl_namespace_is_seed(ns) && !p->idle)
+		if (!pmemctl_namespace_is_active(ns) && !p->idle)
 			continue;
 		if (!match_list(p->ns, m_ns, ns) ||
 		    !match_list(p->mode, m_mode, ns))
@@ -179,7 +179,8 @@ static struct json_object *list_bus(struct pmemctl_bus *bus,
 
 	pmemctl_dimm_foreach(bus, d)
 		if (p->dimms && match_list(p->dimm, m_dimm, d) &&
-		    dimm_in_region_filter(bus, d, p->region)) {
+		    dimm_in_region_filter(bus, d, p->region) &&
+		    (p->idle || pmemctl_dimm_is_enabled(d))) {
 			json_append(dimms, dimm_to_json(d, p->human));
 			p->listed++;
 		}
@@ -193,6 +194,10 @@ static struct json_object *list_bus(struct pmemctl_bus *bus,
 		if (!p->regions) {
 			if (p->namespaces)
 				append_all(namespaces, nss);
+			continue;
+		}
+		if (!p->idle && !pmemctl_region_is_enabled(r)) {
+			json_object_put(nss);	/* as ndctl: idle ones need -i */
 			continue;
 		}
 		ro = region_to_json(r, p->dimms, p->human);
@@ -283,7 +288,7 @@ int cmd_list(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_STR_OF('m', "mode", &p.mode, "MODE",
 			   "filter by namespace mode", ARG_MODE),
 		OPT_BOOLEAN('i', "idle", &p.idle,
-			    "include idle (seed) namespaces"),
+			    "include idle devices (seeds, no driver bound)"),
 		OPT_BOOLEAN('u', "human", &p.human,
 			    "sizes and hex fields as strings"),
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),

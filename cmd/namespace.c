@@ -352,6 +352,7 @@ int cmd_needs_kernel(int argc, char **argv, struct cmd_ctx *cc)
 		cmd_error(cc, "needs the live kernel: an image platform has no drivers to %s; boot it (pmemctl platform qemu-args) and use the guest's kernel",
 			  !strncmp(cc->cmd, "enable", 6) ? "bind" : "unbind");
 	else
-		cmd_error(cc, "binding drivers on the live kernel is not supported yet");
+		cmd_error(cc, "%s on the live kernel is not supported yet (only list is)",
+			  cc->cmd);
 	return EXIT_FAIL;
 }

@@ -1,23 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-only
 /* Bus, DIMM and region handles: iteration, getters and label commands. */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "model.h"
-
-PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
-					   bool writable,
-					   struct pmemctl_bus **bus)
-{
-	(void)writable;
-	(void)bus;
-	if (access("/sys/bus/nd/devices", F_OK) == 0) {
-		err(ctx, "the live kernel platform (/sys/bus/nd) is not supported yet; use --platform DIR for an image platform");
-		return -EOPNOTSUPP;
-	}
-	err(ctx, "no NVDIMM platform found: no /sys/bus/nd and no --platform DIR (or PMEMCTL_PLATFORM); create one with 'pmemctl platform create DIR'");
-	return -ENODEV;
-}
 
 PMEMCTL_EXPORT void pmemctl_bus_close(struct pmemctl_bus *bus)
 {
@@ -32,7 +17,7 @@ PMEMCTL_EXPORT const char *pmemctl_bus_get_devname(struct pmemctl_bus *bus)
 
 PMEMCTL_EXPORT const char *pmemctl_bus_get_provider(struct pmemctl_bus *bus)
 {
-	return bus->ops->provider;
+	return bus->provider[0] ? bus->provider : bus->ops->provider;
 }
 
 PMEMCTL_EXPORT const char *
@@ -93,11 +78,15 @@ PMEMCTL_EXPORT struct pmemctl_dimm *pmemctl_dimm_get_first(struct pmemctl_bus *b
 	return bus->ndimms ? bus->dimms[0] : NULL;
 }
 
+/* By position: the live kernel's ids need not be contiguous. */
 PMEMCTL_EXPORT struct pmemctl_dimm *pmemctl_dimm_get_next(struct pmemctl_dimm *dimm)
 {
 	struct pmemctl_bus *bus = dimm->bus;
 
-	return dimm->id + 1 < bus->ndimms ? bus->dimms[dimm->id + 1] : NULL;
+	for (unsigned i = 0; i + 1 < bus->ndimms; i++)
+		if (bus->dimms[i] == dimm)
+			return bus->dimms[i + 1];
+	return NULL;
 }
 
 PMEMCTL_EXPORT struct pmemctl_bus *pmemctl_dimm_get_bus(struct pmemctl_dimm *d)
@@ -143,6 +132,26 @@ PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_vendor(struct pmemctl_dimm *d)
 PMEMCTL_EXPORT uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *d)
 {
 	return d->label_size;
+}
+
+PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_device(struct pmemctl_dimm *d)
+{
+	return d->device;
+}
+
+PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_revision(struct pmemctl_dimm *d)
+{
+	return d->revision;
+}
+
+PMEMCTL_EXPORT bool pmemctl_dimm_is_enabled(struct pmemctl_dimm *d)
+{
+	return !d->disabled;
+}
+
+PMEMCTL_EXPORT unsigned pmemctl_dimm_get_flags(struct pmemctl_dimm *d)
+{
+	return d->flags;
 }
 
 PMEMCTL_EXPORT const char *pmemctl_dimm_get_image_path(struct pmemctl_dimm *d)
@@ -316,7 +325,10 @@ PMEMCTL_EXPORT struct pmemctl_region *pmemctl_region_get_next(struct pmemctl_reg
 {
 	struct pmemctl_bus *bus = r->bus;
 
-	return r->id + 1 < bus->nregions ? bus->regions[r->id + 1] : NULL;
+	for (unsigned i = 0; i + 1 < bus->nregions; i++)
+		if (bus->regions[i] == r)
+			return bus->regions[i + 1];
+	return NULL;
 }
 
 PMEMCTL_EXPORT unsigned pmemctl_region_get_id(struct pmemctl_region *r)
@@ -366,6 +378,22 @@ pmemctl_region_get_max_available_extent(struct pmemctl_region *r)
 	return r->max_available_extent;
 }
 
+PMEMCTL_EXPORT bool pmemctl_region_is_enabled(struct pmemctl_region *r)
+{
+	return !r->disabled;
+}
+
+PMEMCTL_EXPORT int pmemctl_region_get_numa_node(struct pmemctl_region *r)
+{
+	return r->has_numa_node ? r->numa_node : -1;
+}
+
+PMEMCTL_EXPORT const char *
+pmemctl_region_get_persistence_domain(struct pmemctl_region *r)
+{
+	return r->persistence_domain[0] ? r->persistence_domain : NULL;
+}
+
 PMEMCTL_EXPORT int pmemctl_region_enable(struct pmemctl_region *r)
 {
 	return r->bus->ops->region_enable(r);
@@ -397,4 +425,10 @@ PMEMCTL_EXPORT uint64_t pmemctl_region_get_mapping_length(struct pmemctl_region 
 							   unsigned i)
 {
 	return i < r->nmappings ? r->mappings[i].length : 0;
+}
+
+PMEMCTL_EXPORT unsigned pmemctl_region_get_mapping_position(struct pmemctl_region *r,
+							     unsigned i)
+{
+	return i < r->nmappings ? r->mappings[i].position : 0;
 }

@@ -13,6 +13,7 @@
 #include "label.h"
 
 #define DEVNAME_LEN 32
+#define REGION_MAX_MAPPINGS 16
 #define INFO_RESERVE SZ_8K	/* a namespace's info blocks: wiped on mode changes */
 
 #define container_of(ptr, type, member) \
@@ -91,6 +92,9 @@ struct pmemctl_dimm {
 	uint32_t serial;
 	uint64_t region_offset;		/* NFIT memdev region_offset */
 	uint64_t label_size;
+	/* live kernel: no driver bound; NFIT health flags (PMEMCTL_DIMM_*) */
+	bool disabled;
+	unsigned flags;
 };
 
 struct region_mapping {
@@ -130,6 +134,10 @@ struct pmemctl_namespace {
 	uint64_t align;
 	bool claim_uuid_valid;
 	uint8_t claim_uuid[16];
+	/* live kernel: neither the namespace nor its claim device is bound */
+	bool disabled;
+	bool has_numa_node;
+	int numa_node;
 };
 
 struct pmemctl_region {
@@ -139,7 +147,8 @@ struct pmemctl_region {
 	uint64_t size;
 	uint64_t align;
 	unsigned nmappings;
-	struct region_mapping mappings[1];	/* QEMU: one DIMM per set */
+	/* QEMU: one DIMM per set; the live kernel may interleave */
+	struct region_mapping mappings[REGION_MAX_MAPPINGS];
 	bool labelled;
 	enum pmemctl_label_version label_version;	/* when labelled */
 	uint64_t iset_cookie;		/* for the current label version */
@@ -147,12 +156,18 @@ struct pmemctl_region {
 	uint64_t max_available_extent;
 	struct pmemctl_namespace **namespaces;
 	unsigned nnamespaces;
+	/* as the live kernel reports them; unset on image platforms */
+	bool disabled;
+	bool has_numa_node;
+	int numa_node;
+	char persistence_domain[DEVNAME_LEN];	/* "" when not reported */
 };
 
 struct pmemctl_bus {
 	struct pmemctl_ctx *ctx;
 	const struct platform_ops *ops;
 	char devname[DEVNAME_LEN];
+	char provider[DEVNAME_LEN];	/* "" means ops->provider */
 	bool writable;
 	struct pmemctl_dimm **dimms;	/* by id */
 	unsigned ndimms;

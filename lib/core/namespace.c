@@ -161,6 +161,16 @@ PMEMCTL_EXPORT bool pmemctl_namespace_is_seed(struct pmemctl_namespace *ns)
 	return ns->is_seed;
 }
 
+PMEMCTL_EXPORT bool pmemctl_namespace_is_active(struct pmemctl_namespace *ns)
+{
+	return !ns->is_seed && !ns->disabled;
+}
+
+PMEMCTL_EXPORT int pmemctl_namespace_get_numa_node(struct pmemctl_namespace *ns)
+{
+	return ns->has_numa_node ? ns->numa_node : -1;
+}
+
 PMEMCTL_EXPORT int pmemctl_namespace_open_media(struct pmemctl_namespace *ns,
 						struct pmemctl_media **media)
 {

@@ -130,7 +130,14 @@ void pmemctl_platform_unlock(struct pmemctl_platform_lock *lock);
 /* Open an image platform directory. */
 int pmemctl_bus_open_image(struct pmemctl_ctx *ctx, const char *dir,
 			   bool writable, struct pmemctl_bus **bus);
-/* Open the live kernel's /sys/bus/nd. */
+/*
+ * Open the live kernel's NVDIMM bus (the first ndbusN in /sys/bus/nd),
+ * read-only: its DIMMs, regions and namespaces as sysfs shows them to this
+ * user (what it cannot read is left out).  -ENODEV, saying how to make an
+ * image platform, when there is no bus; -EOPNOTSUPP for @writable (only
+ * listing works on the live kernel yet).  PMEMCTL_SYSFS_ROOT (a test hook)
+ * names another directory to read instead of /sys.
+ */
 int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx, bool writable,
 			    struct pmemctl_bus **bus);
 void pmemctl_bus_close(struct pmemctl_bus *bus);
@@ -164,6 +171,21 @@ uint16_t pmemctl_dimm_get_phys_id(struct pmemctl_dimm *dimm);
 uint32_t pmemctl_dimm_get_serial(struct pmemctl_dimm *dimm);
 uint16_t pmemctl_dimm_get_vendor(struct pmemctl_dimm *dimm);
 uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *dimm);
+uint16_t pmemctl_dimm_get_device(struct pmemctl_dimm *dimm);
+uint16_t pmemctl_dimm_get_revision(struct pmemctl_dimm *dimm);
+/* false when the live kernel has no driver bound to the DIMM */
+bool pmemctl_dimm_is_enabled(struct pmemctl_dimm *dimm);
+/* NFIT memory-device health flags, as the live kernel reports them */
+enum pmemctl_dimm_flag {
+	PMEMCTL_DIMM_FAILED_SAVE = 1 << 0,
+	PMEMCTL_DIMM_FAILED_RESTORE = 1 << 1,
+	PMEMCTL_DIMM_FAILED_FLUSH = 1 << 2,
+	PMEMCTL_DIMM_FAILED_ARM = 1 << 3,
+	PMEMCTL_DIMM_SMART_EVENT = 1 << 4,
+	PMEMCTL_DIMM_FAILED_MAP = 1 << 5,
+	PMEMCTL_DIMM_SMART_NOTIFY = 1 << 6,
+};
+unsigned pmemctl_dimm_get_flags(struct pmemctl_dimm *dimm);
 /* The DIMM's backing file on an image platform; NULL on other platforms. */
 const char *pmemctl_dimm_get_image_path(struct pmemctl_dimm *dimm);
 
@@ -269,6 +291,15 @@ struct pmemctl_dimm *pmemctl_region_get_mapping_dimm(struct pmemctl_region *r,
 						     unsigned i);
 uint64_t pmemctl_region_get_mapping_offset(struct pmemctl_region *r, unsigned i);
 uint64_t pmemctl_region_get_mapping_length(struct pmemctl_region *r, unsigned i);
+unsigned pmemctl_region_get_mapping_position(struct pmemctl_region *r,
+					     unsigned i);
+/* false when the live kernel has no driver bound to the region */
+bool pmemctl_region_is_enabled(struct pmemctl_region *region);
+/* the NUMA node, or -1 when the platform does not say */
+int pmemctl_region_get_numa_node(struct pmemctl_region *region);
+/* "cpu_cache", "memory_controller", "none", "unknown"; NULL when the
+ * platform does not say (image platforms) */
+const char *pmemctl_region_get_persistence_domain(struct pmemctl_region *region);
 
 /* Bind and unbind the region's driver (live kernel; see the DIMM's). */
 int pmemctl_region_enable(struct pmemctl_region *region);
@@ -324,6 +355,10 @@ const char *pmemctl_namespace_get_blockdev(struct pmemctl_namespace *ns);
 const char *pmemctl_namespace_get_chardev(struct pmemctl_namespace *ns);
 /* a zero-size idle seed namespace */
 bool pmemctl_namespace_is_seed(struct pmemctl_namespace *ns);
+/* bound to a driver, itself or through its claim device (never a seed) */
+bool pmemctl_namespace_is_active(struct pmemctl_namespace *ns);
+/* the NUMA node, or -1 when the platform does not say */
+int pmemctl_namespace_get_numa_node(struct pmemctl_namespace *ns);
 /* media view of the namespace's raw capacity (single-mapping regions) */
 int pmemctl_namespace_open_media(struct pmemctl_namespace *ns,
 				 struct pmemctl_media **media);

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: LGPL-2.1-only
+/*
+ * The live-kernel backend: open the first NVDIMM bus in /sys/bus/nd, read
+ * its DIMMs (kernel-scan.c reads regions and namespaces), and the provider
+ * table.  Read-only for now: every op that would change the platform or
+ * reach its media says it is not supported on the live kernel yet.
+ *
+ * Everything is read at open and hangs off the bus; nothing is global.
+ * sysfs is world-readable except for a few admin-only attributes, so a
+ * user who cannot read an attribute simply does not see that fact.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel.h"
+
+/* ---- attributes ---------------------------------------------------------- */
+
+int sysfs_join(char *out, const char *dir, const char *name)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* One attribute's value, without the trailing newline. */
+int sysfs_read(const char *dir, const char *attr, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd, rc;
+
+	rc = sysfs_join(path, dir, attr);
+	if (rc)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	rc = n < 0 ? -errno : 0;
+	close(fd);
+	if (rc)
+		return rc;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+int sysfs_u64(const char *dir, const char *attr, uint64_t *v)
+{
+	char buf[SYSFS_ATTR_MAX], *end;
+	int rc = sysfs_read(dir, attr, buf, sizeof(buf));
+
+	if (rc)
+		return rc;
+	errno = 0;
+	*v = strtoull(buf, &end, 0);
+	return errno || end == buf || *end ? -EINVAL : 0;
+}
+
+/* A signed attribute such as numa_node; false when absent or unreadable. */
+bool sysfs_int(const char *dir, const char *attr, int *v)
+{
+	char buf[SYSFS_ATTR_MAX], *end;
+	long n;
+
+	if (sysfs_read(dir, attr, buf, sizeof(buf)))
+		return false;
+	errno = 0;
+	n = strtol(buf, &end, 0);
+	if (errno || end == buf || *end || n < INT_MIN || n > INT_MAX)
+		return false;
+	*v = (int)n;
+	return true;
+}
+
+/* A device counts as enabled when a driver is bound: a "driver" link. */
+bool sysfs_bound(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	return !sysfs_join(path, dir, "driver") && lstat(path, &st) == 0 &&
+	       S_ISLNK(st.st_mode);
+}
+
+/* "regionN" with prefix "region": N */
+int sysfs_name_id(const char *name, const char *prefix, unsigned *id)
+{
+	size_t n = strlen(prefix);
+	unsigned long v;
+	char *end;
+
+	if (strncmp(name, prefix, n) != 0 || name[n] < '0' || name[n] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(name + n, &end, 10);
+	if (errno || *end || v > UINT_MAX)
+		return -EINVAL;
+	*id = (unsigned)v;
+	return 0;
+}
+
+/* Call @fn for every entry of @dir named @prefix<N>, until one fails. */
+int sysfs_foreach(const char *dir, const char *prefix,
+		  int (*fn)(void *arg, const char *name, unsigned id),
+		  void *arg)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned id;
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	while (!rc && (de = readdir(d)))
+		if (sysfs_name_id(de->d_name, prefix, &id) == 0)
+			rc = fn(arg, de->d_name, id);
+	closedir(d);
+	return rc;
+}
+
+/* ---- DIMMs ---------------------------------------------------------------- */
+
+static uint64_t nfit_u64(const char *nfit, const char *attr)
+{
+	uint64_t v;
+
+	return sysfs_u64(nfit, attr, &v) ? 0 : v;
+}
+
+/* The kernel's nfit/flags words, as ndctl reads them. */
+static unsigned nfit_flags(const char *nfit)
+{
+	static const struct {
+		const char *word;
+		unsigned flag;
+	} words[] = {
+		{ "save_fail", PMEMCTL_DIMM_FAILED_SAVE },
+		{ "restore_fail", PMEMCTL_DIMM_FAILED_RESTORE },
+		{ "flush_fail", PMEMCTL_DIMM_FAILED_FLUSH },
+		{ "not_armed", PMEMCTL_DIMM_FAILED_ARM },
+		{ "smart_event", PMEMCTL_DIMM_SMART_EVENT },
+		{ "map_fail", PMEMCTL_DIMM_FAILED_MAP },
+		{ "smart_notify", PMEMCTL_DIMM_SMART_NOTIFY },
+	};
+	char buf[SYSFS_ATTR_MAX], *save = NULL, *tok;
+	unsigned flags = 0;
+
+	if (sysfs_read(nfit, "flags", buf, sizeof(buf)))
+		return 0;
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+			if (strcmp(tok, words[i].word) == 0)
+				flags |= words[i].flag;
+	return flags;
+}
+
+static int read_dimm(struct kernel_dimm *kd)
+{
+	struct pmemctl_dimm *d = &kd->dimm;
+	char nfit[PATH_MAX];
+	int rc = sysfs_join(nfit, kd->path, "nfit");
+
+	if (rc)
+		return rc;
+	d->disabled = !sysfs_bound(kd->path);
+	if (sysfs_read(nfit, "id", d->unique_id, sizeof(d->unique_id)))
+		d->unique_id[0] = '\0';
+	d->handle = (uint32_t)nfit_u64(nfit, "handle");
+	d->phys_id = (uint16_t)nfit_u64(nfit, "phys_id");
+	d->vendor = (uint16_t)nfit_u64(nfit, "vendor");
+	d->device = (uint16_t)nfit_u64(nfit, "device");
+	d->revision = (uint16_t)nfit_u64(nfit, "rev_id");
+	d->serial = (uint32_t)nfit_u64(nfit, "serial");
+	d->flags = nfit_flags(nfit);
+	return 0;
+}
+
+static int cmp_dimm(const void *a, const void *b)
+{
+	const struct pmemctl_dimm *x = *(void *const *)a;
+	const struct pmemctl_dimm *y = *(void *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int add_dimm(void *arg, const char *name, unsigned id)
+{
+	struct kernel_bus *kb = arg;
+	struct pmemctl_bus *bus = &kb->bus;
+	struct pmemctl_dimm **v;
+	struct kernel_dimm *kd;
+	int rc;
+
+	v = realloc(bus->dimms, (bus->ndimms + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	bus->dimms = v;
+	kd = calloc(1, sizeof(*kd));
+	if (!kd)
+		return -ENOMEM;
+	kd->dimm.bus = bus;
+	kd->dimm.id = id;
+	snprintf(kd->dimm.devname, sizeof(kd->dimm.devname), "%.*s", DEVNAME_LEN - 1, name);
+	rc = sysfs_join(kd->path, kb->path, name);
+	if (!rc)
+		rc = read_dimm(kd);
+	if (rc) {
+		free(kd);
+		return rc;
+	}
+	v[bus->ndimms++] = &kd->dimm;
+	return 0;
+}
+
+/* Every nmemN under the bus device, in id order. */
+static int scan_dimms(struct kernel_bus *kb)
+{
+	struct pmemctl_bus *bus = &kb->bus;
+	int rc = sysfs_foreach(kb->path, "nmem", add_dimm, kb);
+
+	if (rc && rc != -ENOMEM)
+		err(bus->ctx, "%s: cannot read the NVDIMM bus: %s", kb->path,
+		    strerror(-rc));
+	if (bus->ndimms)
+		qsort(bus->dimms, bus->ndimms, sizeof(*bus->dimms), cmp_dimm);
+	return rc;
+}
+
+/* ---- the bus ------------------------------------------------------------- */
+
+static void kernel_close(struct pmemctl_bus *bus)
+{
+	kernel_free_regions(bus);
+	for (unsigned i = 0; i < bus->ndimms; i++)
+		free(container_of(bus->dimms[i], struct kernel_dimm, dimm));
+	free(bus->dimms);
+	free(kernel_bus(bus));
+}
+
+/*
+ * The lowest-numbered ndbusN in <root>/bus/nd/devices: its name, and the
+ * device directory it links to.  -ENODEV when there is none.
+ */
+static int find_bus(const char *root, char *name, size_t len, char *path)
+{
+	char devices[PATH_MAX], link[PATH_MAX];
+	unsigned id, best = UINT_MAX;
+	struct dirent *de;
+	DIR *dir;
+	int rc;
+
+	rc = sysfs_join(devices, root, "bus/nd/devices");
+	if (rc)
+		return rc;
+	dir = opendir(devices);
+	if (!dir)
+		return -ENODEV;
+	while ((de = readdir(dir)))
+		if (sysfs_name_id(de->d_name, "ndbus", &id) == 0 && id < best) {
+			best = id;
+			snprintf(name, len, "%.*s", DEVNAME_LEN - 1, de->d_name);
+		}
+	closedir(dir);
+	if (best == UINT_MAX)
+		return -ENODEV;
+	rc = sysfs_join(link, devices, name);
+	if (!rc && !realpath(link, path))
+		rc = -errno;
+	return rc;
+}
+
+static const struct platform_ops kernel_ops;
+
+PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
+					   bool writable,
+					   struct pmemctl_bus **out)
+{
+	/* test hook: read a sysfs tree laid out elsewhere */
+	const char *root = getenv("PMEMCTL_SYSFS_ROOT");
+	struct kernel_bus *kb;
+	struct pmemctl_bus *bus;
+	char name[DEVNAME_LEN];
+	int rc;
+
+	if (!root || !root[0])
+		root = "/sys";
+	kb = calloc(1, sizeof(*kb));
+	if (!kb)
+		return -ENOMEM;
+	bus = &kb->bus;
+	bus->ctx = ctx;
+	bus->ops = &kernel_ops;
+	rc = find_bus(root, name, sizeof(name), kb->path);
+	if (rc == -ENODEV)
+		err(ctx, "no NVDIMM platform found: no NVDIMM bus in %s/bus/nd and no --platform DIR (or PMEMCTL_PLATFORM); create one with 'pmemctl platform create DIR'",
+		    root);
+	else if (rc)
+		err(ctx, "%s/bus/nd: %s", root, strerror(-rc));
+	if (!rc && writable) {
+		err(ctx, "changes to NVDIMMs on the live kernel are not supported yet (only list is); use --platform DIR for an image platform");
+		rc = -EOPNOTSUPP;
+	}
+	if (rc) {
+		free(kb);
+		return rc;
+	}
+	snprintf(bus->devname, sizeof(bus->devname), "%s", name);
+	if (sysfs_read(kb->path, "provider", bus->provider,
+		       sizeof(bus->provider)))
+		bus->provider[0] = '\0';
+	rc = scan_dimms(kb);
+	if (!rc)
+		rc = kernel_scan_regions(kb);
+	if (rc) {
+		kernel_close(bus);
+		return rc;
+	}
+	*out = bus;
+	return 0;
+}
+
+/* ---- what the live kernel cannot do here yet ----------------------------- */
+
+static int not_yet(struct pmemctl_bus *bus, const char *what)
+{
+	err(bus->ctx, "%s on the live kernel is not supported yet (only list is); use --platform DIR for an image platform",
+	    what);
+	return -EOPNOTSUPP;
+}
+
+static int kernel_label_area(struct pmemctl_dimm *dimm,
+			     struct pmemctl_media **m)
+{
+	(void)m;
+	return not_yet(dimm->bus, "label access");
+}
+
+static void kernel_region_placement(struct pmemctl_region *r,
+				    struct region_placement *pl)
+{
+	(void)r;
+	pl->start_align = SZ_2M;
+}
+
+static int kernel_ns_open_media(struct pmemctl_namespace *ns,
+				struct pmemctl_media **m)
+{
+	(void)m;
+	return not_yet(ns->region->bus, "namespace media access");
+}
+
+static int kernel_ns_apply(const struct ns_plan *plan)
+{
+	return not_yet(plan->region->bus, plan->target ?
+		       "reconfigure (create-namespace -e)" : "create-namespace");
+}
+
+static int kernel_ns_destroy(struct pmemctl_namespace *ns)
+{
+	return not_yet(ns->region->bus, "destroy-namespace");
+}
+
+static int kernel_ns_enable(struct pmemctl_namespace *ns)
+{
+	return not_yet(ns->region->bus, "enable-namespace");
+}
+
+static int kernel_ns_disable(struct pmemctl_namespace *ns)
+{
+	return not_yet(ns->region->bus, "disable-namespace");
+}
+
+static int kernel_region_enable(struct pmemctl_region *r)
+{
+	return not_yet(r->bus, "enable-region");
+}
+
+static int kernel_region_disable(struct pmemctl_region *r)
+{
+	return not_yet(r->bus, "disable-region");
+}
+
+static int kernel_dimm_enable(struct pmemctl_dimm *dimm)
+{
+	return not_yet(dimm->bus, "enable-dimm");
+}
+
+static int kernel_dimm_disable(struct pmemctl_dimm *dimm)
+{
+	return not_yet(dimm->bus, "disable-dimm");
+}
+
+static const struct platform_ops kernel_ops = {
+	.provider = "unknown",
+	.scan_region = kernel_scan_region,
+	.close = kernel_close,
+	.label_area = kernel_label_area,
+	.region_placement = kernel_region_placement,
+	.ns_open_media = kernel_ns_open_media,
+	.ns_apply = kernel_ns_apply,
+	.ns_destroy = kernel_ns_destroy,
+	.ns_enable = kernel_ns_enable,
+	.ns_disable = kernel_ns_disable,
+	.region_enable = kernel_region_enable,
+	.region_disable = kernel_region_disable,
+	.dimm_enable = kernel_dimm_enable,
+	.dimm_disable = kernel_dimm_disable,
+};

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
+/*
+ * The live-kernel backend: the model filled from /sys/bus/nd, read-only
+ * for now.  Only the kernel backend's files include this header, and only
+ * they read sysfs.
+ */
+#ifndef PMEMCTL_KERNEL_H
+#define PMEMCTL_KERNEL_H
+
+#include <limits.h>
+
+#include "model.h"
+
+#define SYSFS_ATTR_MAX 256	/* longest attribute value read */
+
+struct kernel_dimm {
+	struct pmemctl_dimm dimm;
+	char path[PATH_MAX];		/* .../ndbusN/nmemN */
+};
+
+struct kernel_region {
+	struct pmemctl_region region;
+	char path[PATH_MAX];		/* .../ndbusN/regionN */
+};
+
+struct kernel_bus {
+	struct pmemctl_bus bus;
+	char path[PATH_MAX];		/* the bus device directory */
+};
+
+static inline struct kernel_bus *kernel_bus(struct pmemctl_bus *bus)
+{
+	return container_of(bus, struct kernel_bus, bus);
+}
+
+static inline struct kernel_region *kernel_region(struct pmemctl_region *r)
+{
+	return container_of(r, struct kernel_region, region);
+}
+
+/* kernel.c: attribute reading (each -errno; unreadable is an error the
+ * caller turns into "left out") */
+int sysfs_read(const char *dir, const char *attr, char *buf, size_t len);
+int sysfs_u64(const char *dir, const char *attr, uint64_t *v);
+bool sysfs_bound(const char *dir);
+bool sysfs_int(const char *dir, const char *attr, int *v);
+int sysfs_join(char *out, const char *dir, const char *name);
+int sysfs_name_id(const char *name, const char *prefix, unsigned *id);
+int sysfs_foreach(const char *dir, const char *prefix,
+		  int (*fn)(void *arg, const char *name, unsigned id),
+		  void *arg);
+
+/* kernel-scan.c */
+int kernel_scan_region(struct pmemctl_region *r);
+int kernel_scan_regions(struct kernel_bus *kb);
+void kernel_free_regions(struct pmemctl_bus *bus);
+
+#endif /* PMEMCTL_KERNEL_H */

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# list on the live-kernel backend, read from a sysfs tree laid out like the
+# kernel's (PMEMCTL_SYSFS_ROOT, the backend's test hook): every mode, seeds
+# with -i, disabled devices, health flags, filters, the no-bus message, and
+# the one-line refusals of what the live kernel does not support yet.
+# (The real kernel is the VM suite's list-kernel scenario.)
+. "$TEST_LIB"
+
+S=$SCRATCH/sys
+bus=$S/devices/LNXSYSTM:00/ACPI0012:00/ndbus0
+mkdir -p "$S/bus/nd/devices" "$S/bus/nd/drivers/nd_pmem"
+ln -s ../../../devices/LNXSYSTM:00/ACPI0012:00/ndbus0 "$S/bus/nd/devices/ndbus0"
+drv=$S/bus/nd/drivers/nd_pmem
+
+# attr DIR NAME=VALUE...: write sysfs attributes (with the kernel's newline)
+attr() {
+	local d=$1 kv
+	shift
+	mkdir -p "$d"
+	for kv in "$@"; do printf '%s\n' "${kv#*=}" >"$d/${kv%%=*}"; done
+}
+bound() { ln -s "$drv" "$1/driver"; }
+
+attr "$bus" provider=ACPI.NFIT
+attr "$bus/nmem0/nfit" id=8680-56341200 handle=0x1 phys_id=0x0 vendor=0x8086 \
+	device=0x1 rev_id=0x1 serial=0x123456 flags=
+bound "$bus/nmem0"
+attr "$bus/nmem1/nfit" id=8680-57341200 handle=0x2 phys_id=0x1 vendor=0x8086 \
+	device=0x1 rev_id=0x1 serial=0x123457 "flags=not_armed map_fail "
+
+r=$bus/region0
+attr "$r" size=335544320 align=0x1000000 available_size=167772160 \
+	max_available_extent=100663296 set_cookie=0x6a8b4e2dd1c82f09 nstype=5 \
+	numa_node=0 persistence_domain= mappings=1 mapping0=nmem0,0,335544320,0 \
+	namespace_seed=namespace0.4
+bound "$r"
+# sector (btt 4096), fsdax map=mem, devdax map=dev, a disabled raw one, the seed
+attr "$r/namespace0.0" uuid=1b8ae8e3-4b4f-4f1c-9d2c-5d5a1a0d7a01 size=33554432 \
+	alt_name=secns mode=safe holder=btt0.1 "sector_size=[512] 4096" numa_node=0
+attr "$r/btt0.1" uuid=2c9bf9f4-5c50-4f2d-8e3d-6e6b2b1e8b02 size=33284096 \
+	"sector_size=512 520 528 [4096] 4104 4160 4224" namespace=namespace0.0
+mkdir -p "$r/btt0.1/block/pmem0s"
+bound "$r/btt0.1"
+attr "$r/namespace0.1" uuid=3dacaa05-6d61-4f3e-9f4e-7f7c3c2f9c03 size=50331648 \
+	alt_name= mode=memory holder=pfn0.0 "sector_size=[512] 4096" numa_node=0
+attr "$r/pfn0.0" uuid=4ebdbb16-7e72-4f4f-8a5f-808d4d30ad04 size=48234496 \
+	align=2097152 mode=ram namespace=namespace0.1
+mkdir -p "$r/pfn0.0/block/pmem0"
+bound "$r/pfn0.0"
+attr "$r/namespace0.2" uuid=5fcecc27-8f83-4050-9b60-919e5e41be05 size=50331648 \
+	alt_name=daxns mode=dax holder=dax0.0 "sector_size=[512] 4096" numa_node=0
+attr "$r/dax0.0" uuid=60dfdd38-9094-4161-8c71-a2af6f52cf06 size=46137344 \
+	align=2097152 mode=pmem namespace=namespace0.2
+attr "$r/dax0.0/dax_region" size=46137344
+attr "$r/dax0.0/dax0.0" dev=252:0
+bound "$r/dax0.0"
+attr "$r/namespace0.3" uuid=71e0ee49-a1a5-4272-9d82-b3b07063d007 size=16777216 \
+	alt_name= mode=raw holder= "sector_size=512 [4096]" numa_node=0
+attr "$r/namespace0.4" uuid= size=0 alt_name= mode=raw holder= \
+	"sector_size=[512] 4096" numa_node=0
+# the btt/pfn/dax seeds the kernel also shows: not namespaces
+attr "$r/btt0.0" uuid= size=0 namespace=
+attr "$r/pfn0.1" uuid= size=0 namespace=
+
+# a label-less region (nstype 4) holding one raw io namespace
+r1=$bus/region1
+# (the kernel reports it all available; ndctl shows 0: it cannot be carved)
+attr "$r1" size=268435456 align=0x1000000 available_size=268435456 \
+	max_available_extent=268435456 set_cookie=0x1122334455667788 nstype=4 \
+	mappings=1 mapping0=nmem1,0,268435456,0 namespace_seed=namespace1.0
+bound "$r1"
+attr "$r1/namespace1.0" size=268435456 mode=raw holder= numa_node=0
+bound "$r1/namespace1.0"
+mkdir -p "$r1/namespace1.0/block/pmem1"
+# a disabled region: the kernel shows no namespaces in it
+attr "$bus/region2" size=268435456 align=0x1000000 available_size=0 \
+	max_available_extent=0 set_cookie=0x10 nstype=4 mappings=0
+
+kpm() { env -u PMEMCTL_PLATFORM PMEMCTL_SYSFS_ROOT="$S" "$PMEMCTL" "$@"; }
+
+expect_exit 0 kpm list -B
+json_eq "-B" '[{"provider":"ACPI.NFIT","dev":"ndbus0"}]' "$OUT"
+
+expect_exit 0 kpm list -D
+json_eq "-D (the disabled DIMM is idle)" '[
+ {"dev":"nmem0","id":"8680-56341200","handle":1,"phys_id":0}]' "$OUT"
+expect_exit 0 kpm list -D -i
+json_eq "-D -i" '[
+ {"dev":"nmem0","id":"8680-56341200","handle":1,"phys_id":0},
+ {"dev":"nmem1","id":"8680-57341200","handle":2,"phys_id":1,
+  "flag_failed_arm":true,"flag_failed_map":true,"state":"disabled"}]' "$OUT"
+
+expect_exit 0 kpm list -R
+[ "$(jq -c 'map(.dev)' <<<"$OUT")" = '["region0","region1"]' ] ||
+	fail "-R: the disabled region is idle: $OUT"
+expect_exit 0 kpm list -R -i
+json_eq "-R -i" '[
+ {"dev":"region0","size":335544320,"align":16777216,
+  "available_size":167772160,"max_available_extent":100663296,"type":"pmem",
+  "iset_id":7677315948483194633,"labels":true,
+  "persistence_domain":"unknown","numa_node":0},
+ {"dev":"region1","size":268435456,"align":16777216,"available_size":0,
+  "max_available_extent":0,"type":"pmem","iset_id":1234605616436508552,
+  "labels":false,"persistence_domain":"unknown"},
+ {"dev":"region2","size":268435456,"align":16777216,"available_size":0,
+  "max_available_extent":0,"type":"pmem","iset_id":16,"labels":false,
+  "persistence_domain":"unknown","state":"disabled"}]' "$OUT"
+pass "buses, DIMMs (flags, state), regions (domain, numa, state)"
+
+ns_all='[
+ {"dev":"namespace0.0","mode":"sector","size":33284096,
+  "uuid":"2c9bf9f4-5c50-4f2d-8e3d-6e6b2b1e8b02",
+  "raw_uuid":"1b8ae8e3-4b4f-4f1c-9d2c-5d5a1a0d7a01","sector_size":4096,
+  "blockdev":"pmem0s","name":"secns","numa_node":0},
+ {"dev":"namespace0.1","mode":"fsdax","map":"mem","size":48234496,
+  "uuid":"4ebdbb16-7e72-4f4f-8a5f-808d4d30ad04",
+  "raw_uuid":"3dacaa05-6d61-4f3e-9f4e-7f7c3c2f9c03","sector_size":512,
+  "align":2097152,"blockdev":"pmem0","numa_node":0},
+ {"dev":"namespace0.2","mode":"devdax","map":"dev","size":46137344,
+  "uuid":"60dfdd38-9094-4161-8c71-a2af6f52cf06",
+  "raw_uuid":"5fcecc27-8f83-4050-9b60-919e5e41be05","align":2097152,
+  "chardev":"dax0.0","name":"daxns","numa_node":0},
+ {"dev":"namespace0.3","mode":"raw","size":16777216,
+  "uuid":"71e0ee49-a1a5-4272-9d82-b3b07063d007","sector_size":4096,
+  "state":"disabled","numa_node":0},
+ {"dev":"namespace0.4","mode":"raw","size":0,"sector_size":512,
+  "state":"disabled","numa_node":0},
+ {"dev":"namespace1.0","mode":"raw","size":268435456,"sector_size":512,
+  "blockdev":"pmem1","numa_node":0}]'
+expect_exit 0 kpm list -N -i
+json_eq "-N -i" "$ns_all" "$OUT"
+expect_exit 0 kpm list
+json_eq "list (idle left out)" "$(jq -c 'map(select(has("state") | not))' <<<"$ns_all")" "$OUT"
+expect_exit 0 kpm list -m devdax
+[ "$(jq -c 'map(.dev)' <<<"$OUT")" = '["namespace0.2"]' ] || fail "-m: $OUT"
+expect_exit 0 kpm list -n namespace0.4 -i
+[ "$(jq -c 'map(.dev)' <<<"$OUT")" = '["namespace0.4"]' ] || fail "-n seed: $OUT"
+expect_exit 0 kpm list -R -N -r 1
+[ "$(jq -c '[.regions[] | .dev, (.namespaces | map(.dev))]' <<<"$OUT")" = \
+	'["region1",["namespace1.0"]]' ] || fail "-RN -r 1: $OUT"
+expect_exit 0 kpm list -D -d nmem1 -u -i
+[ "$(jq -c 'map([.dev, .handle])' <<<"$OUT")" = '[["nmem1","0x2"]]' ] ||
+	fail "-D -d -u: $OUT"
+expect_exit 3 kpm list -n namespace0.9
+expect_err_line "namespace0.9: no such namespace"
+pass "namespaces in every mode, seeds with -i, filters"
+
+# what cannot be read is left out, not an error (as a user other than root)
+if [ "$(id -u)" != 0 ]; then
+	chmod 000 "$r/namespace0.0/alt_name" "$bus/nmem0/nfit/id"
+	expect_exit 0 kpm list -N -D
+	[ "$(jq -c '[.dimms[0].id, (.namespaces[0] | has("name"))]' <<<"$OUT")" = \
+		'["",false]' ] || fail "unreadable attributes: $OUT"
+	chmod 644 "$r/namespace0.0/alt_name" "$bus/nmem0/nfit/id"
+	pass "unreadable attributes are left out"
+fi
+
+# only list works on the live kernel yet: one line, exit 1, nothing written
+before=$(dirsum "$S")
+for c in "create-namespace" "destroy-namespace -f namespace0.3" \
+	"disable-namespace namespace0.0" "enable-region region1" \
+	"init-labels nmem0" "read-labels nmem0" "read-infoblock namespace0.0"; do
+	# shellcheck disable=SC2086
+	expect_exit 1 kpm $c
+	expect_err_line "on the live kernel (is|are) not supported yet \(only list is\)"
+done
+expect_exit 8 kpm check-btt namespace0.0	# fsck(8)'s operational error
+expect_err_line "on the live kernel is not supported yet \(only list is\)"
+[ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
+pass "other commands say the live kernel does not support them yet"
+
+# no bus: the message says so and how to make an image platform
+mkdir -p "$SCRATCH/empty/bus/nd/devices"
+for root in "$SCRATCH/empty" "$SCRATCH/nothing"; do
+	expect_exit 3 env -u PMEMCTL_PLATFORM PMEMCTL_SYSFS_ROOT="$root" "$PMEMCTL" list
+	expect_err_line "no NVDIMM platform found: no NVDIMM bus in .*pmemctl platform create"
+done
+pass "no bus"
+
+# bash completion offers the live kernel's objects (it runs pmemctl list)
+if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
+	got=$(
+		set +euo pipefail
+		PATH=$(dirname "$PMEMCTL"):$PATH
+		export PMEMCTL_SYSFS_ROOT=$S PATH
+		# shellcheck disable=SC1090
+		source "$BASH_COMPLETION_SCRIPT"
+		for line in "pmemctl list -r" "pmemctl list -d" "pmemctl check-btt"; do
+			read -ra COMP_WORDS <<<"$line"
+			COMP_WORDS+=("")
+			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+			COMP_LINE="$line "
+			COMP_POINT=${#COMP_LINE}
+			COMPREPLY=()
+			_pmemctl pmemctl "" "${COMP_WORDS[COMP_CWORD-1]}"
+			printf '%s\n' "${COMPREPLY[@]}" | grep -E '^(region|nmem|namespace)' | sort | tr '\n' ' '
+			echo
+		done
+	)
+	[ "$got" = "region0 region1 region2 
+nmem0 nmem1 
+namespace0.0 namespace0.1 namespace0.2 namespace1.0 " ] ||
+		fail "completion on the live kernel offers: $got"
+	pass "completion offers live objects"
+fi
