@@ -47,6 +47,16 @@ for l in "${layers[@]}"; do
 	done
 done
 
+# Only backends touch the platform: sysfs paths, libkmod and libudev.
+for f in "$src"/lib/base/*.[ch] "$src"/lib/format/*.[ch] "$src"/lib/core/*.[ch] \
+	"$src"/cmd/*.[ch] "$src"/util/*.[ch]; do
+	[ -e "$f" ] || continue
+	while IFS= read -r hit; do
+		echo "check-layers: ${f#"$src"/}: $hit (only lib/platform/ touches sysfs, kmod or udev)" >&2
+		bad=1
+	done < <(grep -nE '"/sys/|#[[:space:]]*include[[:space:]]*<lib(kmod|udev)\.h>' "$f")
+done
+
 for f in "$src"/cmd/*.[ch] "$src"/util/*.[ch]; do
 	while read -r h; do
 		case $h in

@@ -10,7 +10,7 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 fail() { n=$((n + 1)); echo "not ok $n - $*"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..6"
+echo "1..8"
 
 "$src/scripts/check-layers.sh" "$src" || fail "the tree breaks the layer rule"
 ok "the tree keeps the layer rule"
@@ -28,6 +28,17 @@ wrong_way lib/core/bus.c image.h && ok "the model including a backend is refused
 	fail "core -> platform went unnoticed"
 wrong_way cmd/list.c lib/core/model.h && ok "cmd/ reaching the library's insides is refused" ||
 	fail "cmd -> lib internals went unnoticed"
+
+sysfs_outside() { # a sysfs path or <libudev.h> outside lib/platform/
+	rm -rf "$tmp/t" && mkdir -p "$tmp/t" &&
+		cp -r "$src/lib" "$src/cmd" "$src/util" "$tmp/t/" || return 2
+	printf '%s\n' "$2" >>"$tmp/t/$1"
+	! "$src/scripts/check-layers.sh" "$tmp/t" 2>/dev/null
+}
+sysfs_outside lib/core/bus.c 'static const char *p = "/sys/bus/nd/devices";' &&
+	ok "a sysfs path in the model is refused" || fail "core -> sysfs went unnoticed"
+sysfs_outside cmd/list.c '#include <libudev.h>' &&
+	ok "libudev outside lib/platform/ is refused" || fail "cmd -> libudev went unnoticed"
 
 # the include path of the format layer does not reach the model or a backend
 printf '#include "btt.h"\n' >"$tmp/good.c"
