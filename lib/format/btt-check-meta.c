@@ -338,8 +338,15 @@ static int visit_account(struct meta *m, uint32_t lba, uint32_t post,
 {
 	struct pmemctl_btt_finding *f;
 
-	if (post < m->inl)
-		return set_range(m, post, 1);
+	if (post < m->inl) {
+		/* set_range(m, post, 1), inline: once per map entry */
+		uint64_t *w = &m->bm[post / 64], bit = 1ULL << (post % 64);
+
+		if ((*w & bit) && mark_dup(m, post / 64, bit))
+			return -ENOMEM;
+		*w |= bit;
+		return 0;
+	}
 	f = chk_report(m->c, m->a, PR_MAP_RANGE, lba, raw, post, m->inl);
 	loc_lba(f, lba);
 	loc_block(f, post);

@@ -58,6 +58,21 @@ expect_exit 0 pm check-namespace -q img
 [ -z "$OUT" ] || fail "-q printed: $OUT"
 pass "check-namespace is an alias; -q is silent when clean"
 
+# A dense map (every byte written, as the kernel leaves it): the checker
+# reads each entry (no hole to skip) and still tells identity from a
+# duplicate.
+R=$(fmt --dense d.img 64M 512 2)
+read -r DOFF DLEN <<<"$R"
+[ "$(du -k d.img | cut -f1)" -ge $((DLEN / 1024)) ] ||
+	fail "--dense left the map sparse: $(du -k d.img)"
+expect_exit 0 pm check-btt -q d.img
+put_le32 d.img $((DOFF + 4 * 9)) $((0xC0000000 | 3))
+expect_exit 4 pm check-btt -j d.img
+[ "$(kinds "$OUT")" = block_duplicate,block_unreferenced ] ||
+	fail "dense duplicate: $(kinds "$OUT")"
+rm -f d.img
+pass "a dense identity map is clean; a duplicate in it is found"
+
 fmt img11 64M 520 1
 expect_exit 0 pm check-btt -j img11
 [ "$(jq -r '"\(.version) \(.offset) \(.arenas[0].internal_lbasize)"' <<<"$OUT")" = \

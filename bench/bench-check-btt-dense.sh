@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# check-btt on BTTs whose map and flog are fully written (as on a device
+# the kernel formatted), page cache warm, against the limit: a plain
+# sequential read (dd, 1 MiB blocks) of the same byte ranges of the same
+# file.  Runs the two side by side ROUNDS times and keeps each one's best,
+# prints metadata MB/s, the ratio and check-btt's peak RSS (/usr/bin/time).
+# Timings only; asserts nothing.  `meson test -C BUILD --benchmark`.
+#
+# BENCH_DENSE: space-separated SIZE:LBASIZE:MAJOR (default below; the map
+# of each must fit in the page cache); BENCH_ROUNDS (default 3);
+# BENCH_DIR: where the images go (default $TMPDIR or /tmp).
+set -euo pipefail
+
+: "${PMEMCTL:?PMEMCTL must point at pmemctl}"
+: "${BTT_FORMAT:?BTT_FORMAT must point at the btt-format helper}"
+sizes=${BENCH_DENSE:-"256G:4096:2 1T:4096:2 64G:512:2 256G:512:2"}
+rounds=${BENCH_ROUNDS:-3}
+dir=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/pmemctl-bench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+
+now() { date +%s.%N; }
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+
+# plain_read IMG RANGES: read every "OFFSET LENGTH" range sequentially
+plain_read() {
+	local off len
+	while read -r off len; do
+		dd if="$1" of=/dev/null bs=1M iflag=skip_bytes,count_bytes \
+			skip="$off" count="$len" status=none
+	done <"$2"
+}
+
+echo "nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+echo "$(grep MemTotal /proc/meminfo); kernel $(uname -r); load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-6s %-6s %10s %10s %10s %8s %8s %9s\n' size sector metadata \
+	'read MB/s' 'check MB/s' ratio 'RSS KiB' allocated
+for spec in $sizes; do
+	IFS=: read -r size lbasize major <<<"$spec"
+	img=$dir/btt-$size-$lbasize.img
+	"$BTT_FORMAT" --dense "$img" "$size" "$lbasize" "$major" >"$dir/ranges"
+	bytes=$(awk '{ s += $2 } END { print s }' "$dir/ranges")
+	plain_read "$img" "$dir/ranges"		# warm the page cache
+	"$PMEMCTL" check-btt -q "$img"
+	best_read='' best_check='' rss=0
+	for _ in $(seq "$rounds"); do
+		t0=$(now)
+		plain_read "$img" "$dir/ranges"
+		t1=$(now)
+		/usr/bin/time -f %M -o "$dir/rss" "$PMEMCTL" check-btt -q "$img"
+		t2=$(now)
+		best_read=$(min "$best_read" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+		best_check=$(min "$best_check" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')")
+		rss=$(awk -v a="$rss" -v b="$(cat "$dir/rss")" 'BEGIN { print (b > a) ? b : a }')
+	done
+	awk -v s="$size" -v l="$lbasize" -v n="$bytes" -v r="$best_read" \
+		-v c="$best_check" -v m="$rss" -v al="$(du -h "$img" | cut -f1)" \
+		'BEGIN { printf "%-6s %-6s %9.0fM %10.0f %10.0f %7.0f%% %8d %9s\n",
+			s, l, n / 1048576, n / r / 1e6, n / c / 1e6, 100 * r / c, m, al }'
+	rm -f "$img"
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
