@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# PMDK libpmemblk pool files: check-btt, read-infoblock, read-namespace and
+# write-namespace find the BTT behind the pool header; what libpmemblk
+# wrote reads back through pmemctl and the other way round, and pmempool
+# check passes after pmemctl wrote.  A broken pool is refused unchanged.
+. "$TEST_LIB"
+
+[ -n "${PMEMBLK_TOOL:-}" ] ||
+	{ echo "libpmemblk not found at build time (scripts/deps.sh --test)"; exit 77; }
+command -v pmempool >/dev/null ||
+	{ echo "pmempool not installed (pmdk-tools; scripts/deps.sh --test)"; exit 77; }
+
+pm() { "$PMEMCTL" "$@"; }
+
+for bs in 512 4096; do
+	head -c $((bs * 300)) /dev/urandom >data
+	nblk=$("$PMEMBLK_TOOL" create pool$bs $bs $((32 << 20)) <data)
+	"$PMEMBLK_TOOL" read pool$bs >want
+
+	# libpmemblk wrote, pmemctl reads
+	expect_exit 0 pm check-btt pool$bs
+	printf '%s\n' "$OUT" | grep -q "BTT 1.1 at 0x1000: 1 arena, $bs-byte sectors, $nblk blocks" ||
+		fail "pool$bs: check-btt: $OUT"
+	printf '%s\n' "$OUT" | grep -q ': clean$' || fail "pool$bs: not clean: $OUT"
+	expect_exit 0 pm read-infoblock pool$bs
+	printf '%s\n' "$OUT" | grep -q '^version *1.1$' || fail "pool$bs: read-infoblock: $OUT"
+	expect_exit 0 pm read-namespace pool$bs -q -f -o got
+	cmp -s got want || fail "pool$bs: read-namespace differs from libpmemblk's reads"
+	[ "$(stat -c %s got)" = $((nblk * bs)) ] || fail "pool$bs: namespace size"
+	cmp -s data <(head -c $((bs * 300)) got) || fail "pool$bs: written blocks"
+
+	# pmemctl writes, libpmemblk reads, pmempool check passes
+	head -c $((bs * 40)) /dev/urandom >new
+	expect_exit 0 pm write-namespace pool$bs -q -i new --offset $((bs * 290))
+	"$PMEMBLK_TOOL" read pool$bs >after
+	{ head -c $((bs * 290)) data; cat new; tail -c +$((bs * 330 + 1)) want; } >expect
+	cmp -s after expect || fail "pool$bs: libpmemblk does not read what pmemctl wrote"
+	pmempool check pool$bs >check.out 2>&1 ||
+		fail "pool$bs: pmempool check after write-namespace: $(cat check.out)"
+	expect_exit 0 pm check-btt pool$bs
+	pass "pool with $bs-byte blocks: both ways, pmempool check and check-btt clean"
+done
+
+# The pool file is locked like an image: a writer is refused while another
+# process holds the file.
+before=$(sum pool512)
+expect_exit 4 flock pool512 "$PMEMCTL" write-namespace pool512 -q -i new
+[ "$(sum pool512)" = "$before" ] || fail "busy pool changed"
+pass "a pool another process holds is refused"
+
+# A broken pool header: one line, documented exit code, no byte changed.
+cp pool512 bad
+printf '\xff' | dd of=bad bs=1 seek=40 conv=notrunc status=none	# its uuid
+before=$(sum bad)
+expect_exit 5 pm read-namespace bad -q -o out
+expect_err_line 'bad: libpmemblk pool header: bad checksum'
+expect_exit 5 pm write-namespace bad -q -i new
+expect_err_line 'bad: libpmemblk pool header: bad checksum'
+expect_exit 8 pm check-btt bad --repair
+expect_err_line 'bad: libpmemblk pool header: bad checksum'
+expect_exit 5 pm read-infoblock bad
+expect_err_line 'bad: libpmemblk pool header: bad checksum'
+[ "$(sum bad)" = "$before" ] || fail "a broken pool changed"
+pass "a pool with a bad header checksum is refused unchanged"
+
+# A pool libpmemblk has not written yet has no BTT: refused, unchanged.
+pmempool create blk 512 fresh
+before=$(sum fresh)
+expect_exit 5 pm write-namespace fresh -q -i new
+expect_err_line 'fresh: libpmemblk pool without a BTT yet'
+[ "$(sum fresh)" = "$before" ] || fail "a fresh pool changed"
+pass "a pool without a BTT is refused unchanged"
+
+# A block size that is no BTT sector size of the kernel's: refused whole.
+printf 'x%.0s' $(seq 1000) | "$PMEMBLK_TOOL" create odd 1000 $((32 << 20)) >/dev/null
+before=$(sum odd)
+expect_exit 1 pm write-namespace odd -q -i new
+expect_err_line 'odd: libpmemblk pool block size 1000: not supported'
+expect_exit 8 pm check-btt odd
+expect_err_line 'odd: libpmemblk pool block size 1000: not supported'
+[ "$(sum odd)" = "$before" ] || fail "a pool with 1000-byte blocks changed"
+pass "a pool whose block size is no BTT sector size is refused unchanged"
+
+# An explicit window is taken as given: the raw-image path.
+expect_exit 0 pm check-btt pool512 --offset 4096
+pass "--offset bypasses pool detection"
