@@ -41,6 +41,35 @@ for bs in 512 4096; do
 	pass "pool with $bs-byte blocks: both ways, pmempool check and check-btt clean"
 done
 
+# check-btt --repair mends a pool's BTT in place with the kernel's rules:
+# a damaged primary info block comes back from its backup byte for byte,
+# and an interrupted map write (the map entry put back to its old value
+# after the log committed the new block) is completed; libpmemblk then
+# reads the new data and pmempool check passes.
+cp pool512 orig
+printf 'XX' | dd of=pool512 bs=1 seek=8192 conv=notrunc status=none
+expect_exit 4 pm check-btt pool512
+printf '%s\n' "$OUT" | grep -q 'info_bad_signature: primary info block at 0x1000' ||
+	fail "damaged pool info block not found: $OUT"
+expect_exit 1 pm check-btt -R pool512
+cmp -s pool512 orig || fail "the pool's info block was not restored exactly"
+mapoff=$(pm read-infoblock pool512 | sed -n 's/^mapoff *//p')
+ent=$((8192 + mapoff + 4 * 7))
+dd if=pool512 of=old bs=1 skip=$ent count=4 status=none
+head -c 512 /dev/urandom >blk
+expect_exit 0 pm write-namespace pool512 -q -i blk --offset $((512 * 7))
+dd if=old of=pool512 bs=1 seek=$ent conv=notrunc status=none
+expect_exit 4 pm check-btt pool512
+printf '%s\n' "$OUT" | grep -q 'flog_map_mismatch: .*interrupted map write' ||
+	fail "interrupted map write not found: $OUT"
+expect_exit 1 pm check-btt -R pool512
+"$PMEMBLK_TOOL" read pool512 >after
+cmp -s blk <(tail -c +$((512 * 7 + 1)) after | head -c 512) ||
+	fail "libpmemblk does not read the block whose map write check-btt completed"
+pmempool check pool512 >check.out 2>&1 ||
+	fail "pmempool check after check-btt --repair: $(cat check.out)"
+pass "check-btt --repair restores a pool's info block and completes its map write"
+
 # The pool file is locked like an image: a writer is refused while another
 # process holds the file.
 before=$(sum pool512)
