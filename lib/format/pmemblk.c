@@ -126,6 +126,38 @@ static int pool_validate(struct pmemctl_ctx *ctx, const char *name,
 	return 0;
 }
 
+static bool is_btt_sig(const uint8_t *p)
+{
+	return !memcmp(p, BTT_SIG, BTT_SIG_LEN);
+}
+
+/*
+ * No pool signature: 1 (not a pool), unless a BTT sits at a pool's BTT
+ * place (8 KiB) and at neither place of the kernel's (0, 4 KiB): then
+ * this is a pool whose header was damaged, and taking it as a raw image
+ * would let a raw write land over its BTT.  @buf: 4 KiB of scratch.
+ */
+static int unsigned_pool(struct pmemctl_media *file, const uint8_t *head,
+			 uint8_t *buf)
+{
+	int rc;
+
+	if (pmemctl_media_size(file) < PMEMBLK_DATA_OFF + BTT_INFO_SIZE ||
+	    is_btt_sig(head))
+		return 1;
+	rc = pmemctl_media_read(file, PMEMBLK_DATA_OFF - BTT_INFO_SIZE, buf,
+				BTT_SIG_LEN);
+	if (rc || is_btt_sig(buf))
+		return rc ?: 1;
+	rc = pmemctl_media_read(file, PMEMBLK_DATA_OFF, buf, BTT_SIG_LEN);
+	if (rc || !is_btt_sig(buf))
+		return rc ?: 1;
+	err(pmemctl_media_get_ctx(file),
+	    "%s: a BTT at 8 KiB but no libpmemblk pool signature: a pool with a damaged header? (give --offset/--image-offset to take it as an image)",
+	    pmemctl_media_name(file));
+	return -EUCLEAN;
+}
+
 PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 					      struct pmemctl_media **btt)
 {
@@ -145,7 +177,7 @@ PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 	rc = h && first ? 0 : -ENOMEM;
 	rc = rc ?: pmemctl_media_read(file, 0, h, POOL_HDR_SIZE);
 	if (!rc && memcmp(h->signature, POOL_SIG, POOL_SIG_LEN))
-		rc = 1;
+		rc = unsigned_pool(file, (const uint8_t *)h, first);
 	memset(&d, 0, sizeof(d));
 	if (!rc && size >= PMEMBLK_MIN_POOL)
 		rc = pmemctl_media_read(file, POOL_HDR_SIZE, &d, sizeof(d));

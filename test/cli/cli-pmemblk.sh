@@ -92,6 +92,17 @@ expect_err_line 'bad: libpmemblk pool header: bad checksum'
 [ "$(sum bad)" = "$before" ] || fail "a broken pool changed"
 pass "a pool with a bad header checksum is refused unchanged"
 
+# A damaged pool signature does not make the pool a raw image to write over.
+cp pool512 nosig
+printf 'X' | dd of=nosig bs=1 seek=0 conv=notrunc status=none
+before=$(sum nosig)
+expect_exit 5 pm write-namespace nosig -q -i new
+expect_err_line 'nosig: a BTT at 8 KiB but no libpmemblk pool signature'
+expect_exit 8 pm check-btt nosig
+expect_err_line 'nosig: a BTT at 8 KiB but no libpmemblk pool signature'
+[ "$(sum nosig)" = "$before" ] || fail "a pool with a damaged signature changed"
+pass "a pool with a damaged signature is refused unchanged"
+
 # A pool libpmemblk has not written yet has no BTT: refused, unchanged.
 pmempool create blk 512 fresh
 before=$(sum fresh)

@@ -92,11 +92,22 @@ static void test_refused(struct tap *t, struct pmemctl_ctx *ctx, uint8_t *img)
 {
 	struct pmemctl_media *btt = NULL;
 
-	memset(img, 0, 4096);
+	memset(img, 0, 3 * 4096);
 	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), 1,
 		   "no signature: not a pool");
 	tap_eq_u64(t, probe(ctx, img, 100, &btt), 1,
 		   "shorter than a header: not a pool");
+	make_pool(img, CKSUM_2K, 512);
+	img[0] = 'X';
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EUCLEAN,
+		   "no signature but a BTT at 8 KiB: a damaged pool");
+	memcpy(img + 4096, BTT_SIG, BTT_SIG_LEN);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), 1,
+		   "... not with a BTT at 4 KiB (a kernel v1.1 image)");
+	memset(img + 4096, 0, 4096);
+	memcpy(img, BTT_SIG, BTT_SIG_LEN);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), 1,
+		   "... nor with a BTT at 0 (a kernel v2.0 image)");
 	make_pool(img, CKSUM_2K, 512);
 	img[40] ^= 0xff;
 	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EUCLEAN,
