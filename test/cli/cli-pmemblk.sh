@@ -77,48 +77,42 @@ expect_exit 4 flock pool512 "$PMEMCTL" write-namespace pool512 -q -i new
 [ "$(sum pool512)" = "$before" ] || fail "busy pool changed"
 pass "a pool another process holds is refused"
 
-# A broken pool header: one line, documented exit code, no byte changed.
+# refused FILE CODE MESSAGE: every command refuses FILE with one line
+# matching MESSAGE, exit CODE (check-btt: 8), and no byte of it changes.
+refused() {
+	local before
+	before=$(sum "$1")
+	expect_exit "$2" pm read-namespace "$1" -q -o out
+	expect_err_line "$1: $3"
+	expect_exit "$2" pm write-namespace "$1" -q -i new
+	expect_err_line "$1: $3"
+	expect_exit "$2" pm read-infoblock "$1"
+	expect_err_line "$1: $3"
+	expect_exit 8 pm check-btt "$1" --repair
+	expect_err_line "$1: $3"
+	[ "$(sum "$1")" = "$before" ] || fail "$1 changed"
+}
+
+# A broken pool header.
 cp pool512 bad
 printf '\xff' | dd of=bad bs=1 seek=40 conv=notrunc status=none	# its uuid
-before=$(sum bad)
-expect_exit 5 pm read-namespace bad -q -o out
-expect_err_line 'bad: libpmemblk pool header: bad checksum'
-expect_exit 5 pm write-namespace bad -q -i new
-expect_err_line 'bad: libpmemblk pool header: bad checksum'
-expect_exit 8 pm check-btt bad --repair
-expect_err_line 'bad: libpmemblk pool header: bad checksum'
-expect_exit 5 pm read-infoblock bad
-expect_err_line 'bad: libpmemblk pool header: bad checksum'
-[ "$(sum bad)" = "$before" ] || fail "a broken pool changed"
+refused bad 5 'libpmemblk pool header: bad checksum'
 pass "a pool with a bad header checksum is refused unchanged"
 
 # A damaged pool signature does not make the pool a raw image to write over.
 cp pool512 nosig
 printf 'X' | dd of=nosig bs=1 seek=0 conv=notrunc status=none
-before=$(sum nosig)
-expect_exit 5 pm write-namespace nosig -q -i new
-expect_err_line 'nosig: a BTT at 8 KiB but no libpmemblk pool signature'
-expect_exit 8 pm check-btt nosig
-expect_err_line 'nosig: a BTT at 8 KiB but no libpmemblk pool signature'
-[ "$(sum nosig)" = "$before" ] || fail "a pool with a damaged signature changed"
+refused nosig 5 'a BTT at 8 KiB but no libpmemblk pool signature'
 pass "a pool with a damaged signature is refused unchanged"
 
-# A pool libpmemblk has not written yet has no BTT: refused, unchanged.
+# A pool libpmemblk has not written yet has no BTT.
 pmempool create blk 512 fresh
-before=$(sum fresh)
-expect_exit 5 pm write-namespace fresh -q -i new
-expect_err_line 'fresh: libpmemblk pool without a BTT yet'
-[ "$(sum fresh)" = "$before" ] || fail "a fresh pool changed"
+refused fresh 5 'libpmemblk pool without a BTT yet'
 pass "a pool without a BTT is refused unchanged"
 
-# A block size that is no BTT sector size of the kernel's: refused whole.
+# A block size that is no BTT sector size of the kernel's.
 printf 'x%.0s' $(seq 1000) | "$PMEMBLK_TOOL" create odd 1000 $((32 << 20)) >/dev/null
-before=$(sum odd)
-expect_exit 1 pm write-namespace odd -q -i new
-expect_err_line 'odd: libpmemblk pool block size 1000: not supported'
-expect_exit 8 pm check-btt odd
-expect_err_line 'odd: libpmemblk pool block size 1000: not supported'
-[ "$(sum odd)" = "$before" ] || fail "a pool with 1000-byte blocks changed"
+refused odd 1 'libpmemblk pool block size 1000: not supported'
 pass "a pool whose block size is no BTT sector size is refused unchanged"
 
 # An explicit window is taken as given: the raw-image path.
