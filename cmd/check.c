@@ -114,8 +114,11 @@ static int open_path(struct cmd_ctx *cc, struct check_params *p,
 			return -EINVAL;
 		}
 		size = p->size_seen ? p->size : size - p->offset;
-		return pmemctl_media_open_file(cc->ctx, t->name, p->offset,
-					       size, flags, &t->media);
+		rc = pmemctl_media_open_file(cc->ctx, t->name, p->offset,
+					     size, flags, &t->media);
+		if (rc || p->offset_seen || p->size_seen)
+			return rc;
+		return cmd_open_pool(&t->media);
 	}
 	if (!S_ISBLK(st->st_mode)) {
 		cmd_error(cc, "%s: not a namespace, image file or block device",

@@ -233,10 +233,13 @@ static int open_target(struct cmd_ctx *cc, const char *target,
 				  (unsigned long long)fsize);
 			return -EINVAL;
 		}
-		return pmemctl_media_open_file(cc->ctx, target, p->offset,
-					       p->size ? p->size
-						       : fsize - p->offset,
-					       0, m);
+		rc = pmemctl_media_open_file(cc->ctx, target, p->offset,
+					     p->size ? p->size
+						     : fsize - p->offset,
+					     0, m);
+		if (rc || p->offset || p->size)
+			return rc;
+		return cmd_open_pool(m);
 	}
 	if (p->offset || p->size) {
 		cmd_error(cc, "%s: --offset and --size apply to image files",

@@ -102,9 +102,12 @@ static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 		     cmd_lock_platform_of(cc, t->name, &t->lock) : 0;
 		rc = rc ?: image_window(cc, p, t->name, (uint64_t)st->st_size,
 					&len);
-		return rc ?: pmemctl_media_open_file(cc->ctx, t->name,
-						     p->image_offset, len,
-						     flags, &t->media);
+		rc = rc ?: pmemctl_media_open_file(cc->ctx, t->name,
+						   p->image_offset, len,
+						   flags, &t->media);
+		if (rc || p->image_offset_seen || p->image_size_seen)
+			return rc;
+		return cmd_open_pool(&t->media);
 	}
 	if (!S_ISBLK(st->st_mode)) {
 		cmd_error(cc, "%s: not a namespace, image file or block device",

@@ -188,3 +188,16 @@ int cmd_write_all(int fd, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+int cmd_open_pool(struct pmemctl_media **media)
+{
+	struct pmemctl_media *btt;
+	int rc = pmemctl_media_open_pmemblk(*media, &btt);
+
+	/* the library reports what is wrong with a broken pool */
+	if (rc)
+		return rc > 0 ? 0 : rc;
+	pmemctl_media_close(*media);
+	*media = btt;
+	return 0;
+}

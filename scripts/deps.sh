@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(meson ninja-build build-essential pkg-config libjson-c-dev uuid-dev asciidoctor
       man-db)
 if [ "${1:-}" = --test ]; then
-	pkgs+=(jq xz-utils coreutils bash-completion valgrind)
+	pkgs+=(jq xz-utils coreutils bash-completion valgrind libpmemblk-dev pmdk-tools)
 fi
 
 missing=()

@@ -72,6 +72,17 @@ int pmemctl_media_new_memory(struct pmemctl_ctx *ctx, void *buf,
 int pmemctl_media_new_slice(struct pmemctl_media *parent, uint64_t offset,
 			    uint64_t length, struct pmemctl_media **media);
 void pmemctl_media_close(struct pmemctl_media *media);
+/*
+ * A PMDK libpmemblk pool file (pool header "PMEMBLK"): 0 and, in *btt, the
+ * media from file offset 4 KiB on, whose BTT 1.1 then sits 4 KiB in like
+ * a kernel v1.1 BTT; 1 when @file is not a pool (no signature); a
+ * negative errno with a message when the pool is unusable (bad header
+ * checksum, multi-part, no BTT laid out yet) or looks like a pool whose
+ * signature was damaged (a BTT at 8 KiB, none at 0 or 4 KiB).  *btt holds a reference on
+ * @file.
+ */
+int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
+			       struct pmemctl_media **btt);
 
 int pmemctl_media_read(struct pmemctl_media *media, uint64_t offset,
 		       void *buf, size_t len);

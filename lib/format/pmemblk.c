@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: LGPL-2.1-only
+/*
+ * PMDK libpmemblk pool files (live-kernel.md 5): a 4 KiB pool header
+ * ("PMEMBLK\0", Fletcher-64 checksum), the pmemblk descriptor page (block
+ * size, is_zeroed), then at 8 KiB the pool's data area, which holds a BTT
+ * 1.1 with no 4 KiB pad in front.  Opening a pool yields the media from
+ * file offset 4 KiB on: its BTT then sits 4 KiB in, at a kernel v1.1
+ * BTT's place, and the BTT core, checker and engine run on it unchanged.
+ */
+#include <stdlib.h>
+
+#include "btt.h"
+#include "format.h"
+
+#define POOL_SIG "PMEMBLK\0"
+#define POOL_SIG_LEN 8
+#define POOL_HDR_SIZE 4096
+#define POOL_MAJOR_BLK 1
+#define POOL_FEAT_CKSUM_2K 0x0002u	/* checksum over the first 2 KiB */
+#define POOL_CSUM_2K_END 2048
+#define PMEMBLK_DATA_OFF 8192		/* roundup(sizeof(struct pmemblk), 4K) */
+#define PMEMBLK_MIN_POOL ((16ULL << 20) + PMEMBLK_DATA_OFF)
+#define PMEMBLK_VIEW_OFF (PMEMBLK_DATA_OFF - 4096)
+
+struct pool_arch_flags {
+	le64 alignment_desc;
+	uint8_t machine_class;
+	uint8_t data;
+	uint8_t reserved[4];
+	le16 machine;
+} __attribute__((packed));
+
+struct pool_hdr {
+	uint8_t signature[POOL_SIG_LEN];
+	le32 major;
+	le32 compat_features;
+	le32 incompat_features;
+	le32 ro_compat_features;
+	uint8_t poolset_uuid[16];
+	uint8_t uuid[16];
+	uint8_t prev_part_uuid[16];
+	uint8_t next_part_uuid[16];
+	uint8_t prev_repl_uuid[16];
+	uint8_t next_repl_uuid[16];
+	le64 crtime;
+	struct pool_arch_flags arch_flags;
+	uint8_t unused[1904];
+	uint8_t unused2[1976];
+	uint8_t shutdown_state[64];
+	le64 checksum;
+} __attribute__((packed));
+
+/* The pmemblk descriptor, the page after the header. */
+struct pmemblk_desc {
+	le32 bsize;
+	le32 is_zeroed;
+} __attribute__((packed));
+
+static_assert(sizeof(struct pool_arch_flags) == 16, "");
+static_assert(sizeof(struct pool_hdr) == POOL_HDR_SIZE, "pool header is 4 KiB");
+static_assert(offsetof(struct pool_hdr, major) == 8, "");
+static_assert(offsetof(struct pool_hdr, incompat_features) == 16, "");
+static_assert(offsetof(struct pool_hdr, poolset_uuid) == 24, "");
+static_assert(offsetof(struct pool_hdr, next_part_uuid) == 72, "");
+static_assert(offsetof(struct pool_hdr, crtime) == 120, "");
+static_assert(offsetof(struct pool_hdr, arch_flags) == 128, "");
+static_assert(offsetof(struct pool_hdr, unused2) == POOL_CSUM_2K_END, "");
+static_assert(offsetof(struct pool_hdr, shutdown_state) == 4024, "");
+static_assert(offsetof(struct pool_hdr, checksum) == 4088, "");
+
+static bool pool_csum_ok(const struct pool_hdr *h)
+{
+	uint64_t sum;
+
+	/* With CKSUM_2K everything from 2 KiB on, checksum included, is 0. */
+	if (get_le32(&h->incompat_features) & POOL_FEAT_CKSUM_2K)
+		sum = fletcher64_skip(h, POOL_HDR_SIZE, POOL_CSUM_2K_END,
+				      POOL_HDR_SIZE - POOL_CSUM_2K_END);
+	else
+		sum = fletcher64_skip(h, POOL_HDR_SIZE,
+				      offsetof(struct pool_hdr, checksum), 8);
+	return sum == get_le64(&h->checksum);
+}
+
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* The header and descriptor of a pool; a message and -errno if unusable. */
+static int pool_validate(struct pmemctl_ctx *ctx, const char *name,
+			 const struct pool_hdr *h,
+			 const struct pmemblk_desc *d, uint64_t size)
+{
+	if (!pool_csum_ok(h)) {
+		err(ctx, "%s: libpmemblk pool header: bad checksum", name);
+		return -EUCLEAN;
+	}
+	if (get_le32(&h->major) != POOL_MAJOR_BLK) {
+		err(ctx, "%s: libpmemblk pool format %u not supported (only %u)",
+		    name, get_le32(&h->major), POOL_MAJOR_BLK);
+		return -EOPNOTSUPP;
+	}
+	if (memcmp(h->next_part_uuid, h->uuid, sizeof(h->uuid))) {
+		err(ctx, "%s: part of a multi-part pool set: not supported",
+		    name);
+		return -EOPNOTSUPP;
+	}
+	if (size < PMEMBLK_MIN_POOL || !get_le32(&d->bsize)) {
+		err(ctx, "%s: libpmemblk pool: %s", name,
+		    size < PMEMBLK_MIN_POOL ? "smaller than the 16 MiB + 8 KiB minimum" :
+					      "block size 0 in its descriptor");
+		return -EUCLEAN;
+	}
+	if (!btt_lbasize_supported(get_le32(&d->bsize))) {
+		char list[80];
+
+		err(ctx, "%s: libpmemblk pool block size %u: not supported (BTT sector sizes: %s)",
+		    name, get_le32(&d->bsize),
+		    btt_lbasize_list(list, sizeof(list), " or "));
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static bool is_btt_sig(const uint8_t *p)
+{
+	return !memcmp(p, BTT_SIG, BTT_SIG_LEN);
+}
+
+/*
+ * No pool signature: 1 (not a pool), unless a BTT sits at a pool's BTT
+ * place (8 KiB) and at neither place of the kernel's (0, 4 KiB): then
+ * this is a pool whose header was damaged, and taking it as a raw image
+ * would let a raw write land over its BTT.  @buf: 4 KiB of scratch.
+ */
+static int unsigned_pool(struct pmemctl_media *file, const uint8_t *head,
+			 uint8_t *buf)
+{
+	int rc;
+
+	if (pmemctl_media_size(file) < PMEMBLK_DATA_OFF + BTT_INFO_SIZE ||
+	    is_btt_sig(head))
+		return 1;
+	rc = pmemctl_media_read(file, PMEMBLK_DATA_OFF - BTT_INFO_SIZE, buf,
+				BTT_SIG_LEN);
+	if (rc || is_btt_sig(buf))
+		return rc ?: 1;
+	rc = pmemctl_media_read(file, PMEMBLK_DATA_OFF, buf, BTT_SIG_LEN);
+	if (rc || !is_btt_sig(buf))
+		return rc ?: 1;
+	err(pmemctl_media_get_ctx(file),
+	    "%s: a BTT at 8 KiB but no libpmemblk pool signature: a pool with a damaged header? (give --offset/--image-offset to take it as an image)",
+	    pmemctl_media_name(file));
+	return -EUCLEAN;
+}
+
+PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
+					      struct pmemctl_media **btt)
+{
+	struct pmemctl_ctx *ctx = pmemctl_media_get_ctx(file);
+	const char *name = pmemctl_media_name(file);
+	uint64_t size = pmemctl_media_size(file);
+	struct pmemblk_desc d;
+	struct pool_hdr *h;
+	uint8_t *first;
+	int rc;
+
+	*btt = NULL;
+	if (size < POOL_HDR_SIZE)
+		return 1;
+	h = malloc(POOL_HDR_SIZE);
+	first = malloc(BTT_INFO_SIZE);
+	rc = h && first ? 0 : -ENOMEM;
+	rc = rc ?: pmemctl_media_read(file, 0, h, POOL_HDR_SIZE);
+	if (!rc && memcmp(h->signature, POOL_SIG, POOL_SIG_LEN))
+		rc = unsigned_pool(file, (const uint8_t *)h, first);
+	memset(&d, 0, sizeof(d));
+	if (!rc && size >= PMEMBLK_MIN_POOL)
+		rc = pmemctl_media_read(file, POOL_HDR_SIZE, &d, sizeof(d));
+	rc = rc ?: pool_validate(ctx, name, h, &d, size);
+	rc = rc ?: pmemctl_media_read(file, PMEMBLK_DATA_OFF, first,
+				      BTT_INFO_SIZE);
+	if (!rc && all_zero(first, BTT_INFO_SIZE)) {
+		err(ctx, "%s: libpmemblk pool without a BTT yet (libpmemblk lays it out on its first write)",
+		    name);
+		rc = -ENODATA;
+	}
+	rc = rc ?: pmemctl_media_new_slice(file, PMEMBLK_VIEW_OFF,
+					   size - PMEMBLK_VIEW_OFF, btt);
+	if (rc == -ENOMEM)
+		err(ctx, "%s: out of memory", name);
+	free(first);
+	free(h);
+	return rc;
+}

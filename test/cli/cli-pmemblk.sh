@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# PMDK libpmemblk pool files: check-btt, read-infoblock, read-namespace and
+# write-namespace find the BTT behind the pool header; what libpmemblk
+# wrote reads back through pmemctl and the other way round, and pmempool
+# check passes after pmemctl wrote.  A broken pool is refused unchanged.
+. "$TEST_LIB"
+
+[ -n "${PMEMBLK_TOOL:-}" ] ||
+	{ echo "libpmemblk not found at build time (scripts/deps.sh --test)"; exit 77; }
+command -v pmempool >/dev/null ||
+	{ echo "pmempool not installed (pmdk-tools; scripts/deps.sh --test)"; exit 77; }
+
+pm() { "$PMEMCTL" "$@"; }
+
+for bs in 512 4096; do
+	head -c $((bs * 300)) /dev/urandom >data
+	nblk=$("$PMEMBLK_TOOL" create pool$bs $bs $((32 << 20)) <data)
+	"$PMEMBLK_TOOL" read pool$bs >want
+
+	# libpmemblk wrote, pmemctl reads
+	expect_exit 0 pm check-btt pool$bs
+	printf '%s\n' "$OUT" | grep -q "BTT 1.1 at 0x1000: 1 arena, $bs-byte sectors, $nblk blocks" ||
+		fail "pool$bs: check-btt: $OUT"
+	printf '%s\n' "$OUT" | grep -q ': clean$' || fail "pool$bs: not clean: $OUT"
+	expect_exit 0 pm read-infoblock pool$bs
+	printf '%s\n' "$OUT" | grep -q '^version *1.1$' || fail "pool$bs: read-infoblock: $OUT"
+	expect_exit 0 pm read-namespace pool$bs -q -f -o got
+	cmp -s got want || fail "pool$bs: read-namespace differs from libpmemblk's reads"
+	[ "$(stat -c %s got)" = $((nblk * bs)) ] || fail "pool$bs: namespace size"
+	cmp -s data <(head -c $((bs * 300)) got) || fail "pool$bs: written blocks"
+
+	# pmemctl writes, libpmemblk reads, pmempool check passes
+	head -c $((bs * 40)) /dev/urandom >new
+	expect_exit 0 pm write-namespace pool$bs -q -i new --offset $((bs * 290))
+	"$PMEMBLK_TOOL" read pool$bs >after
+	{ head -c $((bs * 290)) data; cat new; tail -c +$((bs * 330 + 1)) want; } >expect
+	cmp -s after expect || fail "pool$bs: libpmemblk does not read what pmemctl wrote"
+	pmempool check pool$bs >check.out 2>&1 ||
+		fail "pool$bs: pmempool check after write-namespace: $(cat check.out)"
+	expect_exit 0 pm check-btt pool$bs
+	pass "pool with $bs-byte blocks: both ways, pmempool check and check-btt clean"
+done
+
+# check-btt --repair mends a pool's BTT in place with the kernel's rules:
+# a damaged primary info block comes back from its backup byte for byte,
+# and an interrupted map write (the map entry put back to its old value
+# after the log committed the new block) is completed; libpmemblk then
+# reads the new data and pmempool check passes.
+cp pool512 orig
+printf 'XX' | dd of=pool512 bs=1 seek=8192 conv=notrunc status=none
+expect_exit 4 pm check-btt pool512
+printf '%s\n' "$OUT" | grep -q 'info_bad_signature: primary info block at 0x1000' ||
+	fail "damaged pool info block not found: $OUT"
+expect_exit 1 pm check-btt -R pool512
+cmp -s pool512 orig || fail "the pool's info block was not restored exactly"
+mapoff=$(pm read-infoblock pool512 | sed -n 's/^mapoff *//p')
+ent=$((8192 + mapoff + 4 * 7))
+dd if=pool512 of=old bs=1 skip=$ent count=4 status=none
+head -c 512 /dev/urandom >blk
+expect_exit 0 pm write-namespace pool512 -q -i blk --offset $((512 * 7))
+dd if=old of=pool512 bs=1 seek=$ent conv=notrunc status=none
+expect_exit 4 pm check-btt pool512
+printf '%s\n' "$OUT" | grep -q 'flog_map_mismatch: .*interrupted map write' ||
+	fail "interrupted map write not found: $OUT"
+expect_exit 1 pm check-btt -R pool512
+"$PMEMBLK_TOOL" read pool512 >after
+cmp -s blk <(tail -c +$((512 * 7 + 1)) after | head -c 512) ||
+	fail "libpmemblk does not read the block whose map write check-btt completed"
+pmempool check pool512 >check.out 2>&1 ||
+	fail "pmempool check after check-btt --repair: $(cat check.out)"
+pass "check-btt --repair restores a pool's info block and completes its map write"
+
+# The pool file is locked like an image: a writer is refused while another
+# process holds the file.
+before=$(sum pool512)
+expect_exit 4 flock pool512 "$PMEMCTL" write-namespace pool512 -q -i new
+[ "$(sum pool512)" = "$before" ] || fail "busy pool changed"
+pass "a pool another process holds is refused"
+
+# refused FILE CODE MESSAGE: every command refuses FILE with one line
+# matching MESSAGE, exit CODE (check-btt: 8), and no byte of it changes.
+refused() {
+	local before
+	before=$(sum "$1")
+	expect_exit "$2" pm read-namespace "$1" -q -o out
+	expect_err_line "$1: $3"
+	expect_exit "$2" pm write-namespace "$1" -q -i new
+	expect_err_line "$1: $3"
+	expect_exit "$2" pm read-infoblock "$1"
+	expect_err_line "$1: $3"
+	expect_exit 8 pm check-btt "$1" --repair
+	expect_err_line "$1: $3"
+	[ "$(sum "$1")" = "$before" ] || fail "$1 changed"
+}
+
+# A broken pool header.
+cp pool512 bad
+printf '\xff' | dd of=bad bs=1 seek=40 conv=notrunc status=none	# its uuid
+refused bad 5 'libpmemblk pool header: bad checksum'
+pass "a pool with a bad header checksum is refused unchanged"
+
+# A damaged pool signature does not make the pool a raw image to write over.
+cp pool512 nosig
+printf 'X' | dd of=nosig bs=1 seek=0 conv=notrunc status=none
+refused nosig 5 'a BTT at 8 KiB but no libpmemblk pool signature'
+pass "a pool with a damaged signature is refused unchanged"
+
+# A pool libpmemblk has not written yet has no BTT.
+pmempool create blk 512 fresh
+refused fresh 5 'libpmemblk pool without a BTT yet'
+pass "a pool without a BTT is refused unchanged"
+
+# A block size that is no BTT sector size of the kernel's.
+printf 'x%.0s' $(seq 1000) | "$PMEMBLK_TOOL" create odd 1000 $((32 << 20)) >/dev/null
+refused odd 1 'libpmemblk pool block size 1000: not supported'
+pass "a pool whose block size is no BTT sector size is refused unchanged"
+
+# An explicit window is taken as given: the raw-image path.
+expect_exit 0 pm check-btt pool512 --offset 4096
+pass "--offset bypasses pool detection"

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libpmemblk pool headers (pmemblk.c) on hand-built pools in memory:
+ * which checksum rule applies (full 4 KiB, or the first 2 KiB with the
+ * CKSUM_2K feature), what is refused and with which error, and the view
+ * of the BTT a valid pool yields.  Real pools libpmemblk wrote are in
+ * cli-pmemblk.
+ */
+#include "btt.h"
+#include "tap.h"
+
+#define POOL_SIZE ((16u << 20) + 8192)
+#define CKSUM_2K 0x2u
+
+static void put32(uint8_t *p, uint32_t v) { le32_put((le32 *)p, v); }
+
+/* Checksum the header as libpmemblk does for its features. */
+static void seal(uint8_t *img)
+{
+	uint8_t tmp[4096];
+
+	memcpy(tmp, img, sizeof(tmp));
+	memset(tmp + 4088, 0, 8);
+	if (le32_get((le32 *)(img + 16)) & CKSUM_2K)
+		memset(tmp + 2048, 0, 2048);
+	le64_put((le64 *)(img + 4088), pmemctl_fletcher64(tmp, 4096, true));
+}
+
+/* A single-part pool header with @incompat features, checksummed. */
+static void make_pool(uint8_t *img, uint32_t incompat, uint32_t bsize)
+{
+	memset(img, 0, 3 * 4096);
+	memcpy(img, "PMEMBLK\0", 8);
+	put32(img + 8, 1);			/* major */
+	put32(img + 16, incompat);
+	memset(img + 24, 0x11, 16);		/* poolset_uuid */
+	for (unsigned i = 0; i < 5; i++)	/* uuid and the part/replica links */
+		memset(img + 40 + 16 * i, 0x22, 16);
+	memset(img + 4024, 0x5a, 64);		/* shutdown state */
+	put32(img + 4096, bsize);
+	memcpy(img + 8192, BTT_SIG, BTT_SIG_LEN);
+	seal(img);
+}
+
+static int probe(struct pmemctl_ctx *ctx, uint8_t *img, uint64_t size,
+		 struct pmemctl_media **btt)
+{
+	struct pmemctl_media *m;
+	int rc = pmemctl_media_new_memory(ctx, img, size, true, &m);
+
+	if (rc)
+		return rc;
+	rc = pmemctl_media_open_pmemblk(m, btt);
+	pmemctl_media_close(m);
+	return rc;
+}
+
+static void test_valid(struct tap *t, struct pmemctl_ctx *ctx, uint8_t *img)
+{
+	struct pmemctl_media *btt = NULL;
+	char sig[BTT_SIG_LEN] = "";
+	int rc;
+
+	make_pool(img, CKSUM_2K, 512);
+	rc = probe(ctx, img, POOL_SIZE, &btt);
+	tap_ok(t, rc == 0 && btt, "a CKSUM_2K pool opens");
+	if (!btt)
+		return;
+	tap_eq_u64(t, pmemctl_media_size(btt), POOL_SIZE - 4096,
+		   "the view runs from file offset 4 KiB to the end");
+	tap_ok(t, pmemctl_media_read(btt, 4096, sig, sizeof(sig)) == 0 &&
+	       !memcmp(sig, BTT_SIG, BTT_SIG_LEN),
+	       "the pool's BTT sits 4 KiB into the view (v1.1's place)");
+	pmemctl_media_close(btt);
+
+	make_pool(img, CKSUM_2K, 512);
+	img[3000] ^= 1;
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), 0,
+		   "CKSUM_2K: bytes from 2 KiB on are outside the sum");
+	pmemctl_media_close(btt);
+
+	make_pool(img, 0, 512);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), 0,
+		   "a full-4-KiB-checksum pool opens");
+	pmemctl_media_close(btt);
+	img[3000] ^= 1;
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EUCLEAN,
+		   "without CKSUM_2K the sum covers the whole header");
+}
+
+static void test_refused(struct tap *t, struct pmemctl_ctx *ctx, uint8_t *img)
+{
+	struct pmemctl_media *btt = NULL;
+
+	memset(img, 0, 3 * 4096);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), 1,
+		   "no signature: not a pool");
+	tap_eq_u64(t, probe(ctx, img, 100, &btt), 1,
+		   "shorter than a header: not a pool");
+	make_pool(img, CKSUM_2K, 512);
+	img[0] = 'X';
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EUCLEAN,
+		   "no signature but a BTT at 8 KiB: a damaged pool");
+	memcpy(img + 4096, BTT_SIG, BTT_SIG_LEN);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), 1,
+		   "... not with a BTT at 4 KiB (a kernel v1.1 image)");
+	memset(img + 4096, 0, 4096);
+	memcpy(img, BTT_SIG, BTT_SIG_LEN);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), 1,
+		   "... nor with a BTT at 0 (a kernel v2.0 image)");
+	make_pool(img, CKSUM_2K, 512);
+	img[40] ^= 0xff;
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EUCLEAN,
+		   "a header byte changed: bad checksum");
+	make_pool(img, CKSUM_2K, 512);
+	put32(img + 8, 2);
+	seal(img);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EOPNOTSUPP,
+		   "another pool format major");
+	make_pool(img, CKSUM_2K, 512);
+	tap_eq_u64(t, probe(ctx, img, 4096, &btt), -EUCLEAN,
+		   "a header alone: below the minimum pool size");
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE - 4096, &btt), -EUCLEAN,
+		   "below the 16 MiB + 8 KiB minimum");
+	make_pool(img, CKSUM_2K, 0);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EUCLEAN,
+		   "block size 0");
+	make_pool(img, CKSUM_2K, 1000);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EOPNOTSUPP,
+		   "a block size the kernel's BTT has no sector for");
+	make_pool(img, CKSUM_2K, 512);
+	memset(img + 8192, 0, 4096);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -ENODATA,
+		   "no BTT laid out yet");
+	make_pool(img, CKSUM_2K, 512);
+	memset(img + 72, 0x33, 16);	/* next_part_uuid: another file */
+	seal(img);
+	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EOPNOTSUPP,
+		   "part of a multi-part pool set");
+	tap_ok(t, btt == NULL, "no view after a refusal");
+}
+
+int main(void)
+{
+	struct tap t = { 0 };
+	struct pmemctl_ctx *ctx;
+	uint8_t *img = calloc(1, POOL_SIZE);
+
+	if (!img || pmemctl_new(&ctx))
+		return EXIT_FAILURE;
+	test_valid(&t, ctx, img);
+	test_refused(&t, ctx, img);
+	pmemctl_free(ctx);
+	free(img);
+	return tap_done(&t);
+}
