@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * enable-namespace, disable-namespace, enable-region, disable-region: bind
- * and unbind drivers.  Only the live kernel has drivers; an image
- * platform's backend says so.  Disabling something in use is refused by
- * the backend before anything changes (exit 4).
+ * enable-namespace, disable-namespace, enable-region, disable-region,
+ * enable-dimm, disable-dimm: bind and unbind drivers.  Only the live
+ * kernel has drivers; an image platform's backend says so.  Disabling
+ * something in use is refused by the backend before anything changes
+ * (exit 4).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,8 +12,11 @@
 
 #include "cmd.h"
 
+enum kind { NAMESPACE, REGION, DIMM };
+
 struct toggle {
-	bool enable, region;
+	bool enable;
+	enum kind kind;
 	int done, first;
 };
 
@@ -29,10 +33,21 @@ static int toggle_all(struct pmemctl_bus *bus, const char *spec,
 {
 	struct pmemctl_namespace *ns;
 	struct pmemctl_region *r;
+	struct pmemctl_dimm *d;
 	int matched = 0;
 
+	if (t->kind == DIMM) {
+		pmemctl_dimm_foreach(bus, d) {
+			if (!cmd_match_dimm(d, spec))
+				continue;
+			matched++;
+			count(t, t->enable ? pmemctl_dimm_enable(d) :
+					     pmemctl_dimm_disable(d));
+		}
+		return matched;
+	}
 	pmemctl_region_foreach(bus, r) {
-		if (t->region) {
+		if (t->kind == REGION) {
 			if (!cmd_match_region(r, spec))
 				continue;
 			matched++;
@@ -54,27 +69,36 @@ static int toggle_all(struct pmemctl_bus *bus, const char *spec,
 
 int cmd_enable_disable(int argc, char **argv, struct cmd_ctx *cc)
 {
+	static const struct {
+		const char *what, *spec;
+		unsigned arg;
+	} kinds[] = {
+		[NAMESPACE] = { "namespace", "namespaceX.Y", ARG_NAMESPACE },
+		[REGION] = { "region", "regionN", ARG_REGION },
+		[DIMM] = { "dimm", "nmemN", ARG_DIMM },
+	};
 	struct toggle t = {
 		.enable = !strncmp(cc->cmd, "enable", 6),
-		.region = strstr(cc->cmd, "region") != NULL,
+		.kind = strstr(cc->cmd, "region") ? REGION :
+			strstr(cc->cmd, "dimm") ? DIMM : NAMESPACE,
 	};
 	struct opt opts[] = {
-		OPT_OPERANDS((t.region ? ARG_REGION : ARG_NAMESPACE) | ARG_ALL),
+		OPT_OPERANDS(kinds[t.kind].arg | ARG_ALL),
 		OPT_LAST,
 	};
-	const char *what = t.region ? "region" : "namespace";
+	const char *what = kinds[t.kind].what;
 	struct pmemctl_bus *bus;
 	char usage[96];
 	int rc;
 
 	snprintf(usage, sizeof(usage), "pmemctl %s <%s|all>", cc->cmd,
-		 t.region ? "regionN" : "namespaceX.Y");
+		 kinds[t.kind].spec);
 	rc = cmd_parse(cc, &argc, &argv, opts, usage);
 	if (rc >= 0)
 		return rc;
 	if (argc != 1) {
 		cmd_error(cc, "expected one %s (%s or all)", what,
-			  t.region ? "regionN" : "namespaceX.Y");
+			  kinds[t.kind].spec);
 		return EXIT_USAGE;
 	}
 	/* read-only open: the kernel serialises binds; nothing else changes */

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-only
 /*
- * Enable and disable on the live kernel: bind and unbind nd drivers as
- * ndctl does (live-kernel.md sections 1-2).  Bind: load the module the
- * device's modalias names (libkmod; nothing to do when built in or
- * loaded), then offer the device to each /sys/bus/nd/drivers/X/bind until
- * one accepts.  Unbind: <dev>/driver/unbind.  Then wait for probing to
- * settle: the bus's wait_probe, udev's queue (libudev) and the driver
- * link, each polled with a bounded timeout.
+ * Enable and disable on the live kernel (namespaces, regions, DIMMs): bind
+ * and unbind nd drivers as ndctl does (live-kernel.md sections 1-2).
+ * Bind: load the module the device's modalias names (libkmod; nothing to
+ * do when built in or loaded), then offer the device to each
+ * /sys/bus/nd/drivers/X/bind until one accepts.  Unbind:
+ * <dev>/driver/unbind.  Then wait for probing to settle: the bus's
+ * wait_probe, udev's queue (libudev) and the driver link, each polled
+ * with a bounded timeout.
  *
  * Disabling refuses, before anything is written, a namespace whose block
  * device is held (an O_EXCL open gives EBUSY: mounted, swapped on) or a
  * devdax namespace whose memory is system RAM (kmem); the block device
  * stays pinned by that open while the driver is unbound, as ndctl does.
+ * A DIMM is refused while an enabled region maps it.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -237,7 +239,19 @@ static int enable_dev(struct kernel_bus *kb, const char *dir, const char *name,
 	return rc ? rc : -ETIMEDOUT;
 }
 
-/* ---- in use ----------------------------------------------------------------- */
+/* After an unbind (@rc its result): settle, then @up must go false. */
+static int wait_down(struct kernel_bus *kb,
+		     bool (*up)(const char *, const char *), const char *dir,
+		     const char *region, const char *name, int rc)
+{
+	settle(kb);
+	if (rc || wait_for(up, dir, region, false))
+		return rc;
+	err(kb->bus.ctx, "%s: still enabled after unbinding", name);
+	return -ETIMEDOUT;
+}
+
+/* ---- in use ------------------------------------------------------------- */
 
 /* A devdax namespace whose device the kmem driver holds: system RAM. */
 static bool dax_is_ram(struct kernel_bus *kb, const char *chardev)
@@ -328,13 +342,7 @@ static int ns_unbind(struct kernel_bus *kb, struct pmemctl_namespace *ns,
 	}
 	if (!rc)
 		rc = unbind(kb, path, ns->devname);
-	settle(kb);
-	if (!rc && !wait_for(ns_up, path, rpath, false)) {
-		err(kb->bus.ctx, "%s: still enabled after unbinding",
-		    ns->devname);
-		rc = -ETIMEDOUT;
-	}
-	return rc;
+	return wait_down(kb, ns_up, path, rpath, ns->devname, rc);
 }
 
 int kernel_ns_disable(struct pmemctl_namespace *ns)
@@ -384,14 +392,53 @@ int kernel_region_disable(struct pmemctl_region *r)
 		rc = pin_namespace(r->namespaces[n], &fds[n]);
 	if (!rc)
 		rc = unbind(kb, kr->path, r->devname);
-	settle(kb);
-	if (!rc && !wait_for(plain_bound, kr->path, NULL, false)) {
-		err(kb->bus.ctx, "%s: still enabled after unbinding",
-		    r->devname);
-		rc = -ETIMEDOUT;
-	}
+	rc = wait_down(kb, plain_bound, kr->path, NULL, r->devname, rc);
 	for (i = 0; i < n; i++)
 		unpin(fds[i]);
 	free(fds);
 	return rc;
+}
+
+int kernel_dimm_enable(struct pmemctl_dimm *dimm)
+{
+	struct kernel_dimm *kd = container_of(dimm, struct kernel_dimm, dimm);
+
+	return enable_dev(kernel_bus(dimm->bus), kd->path, dimm->devname,
+			  plain_bound, NULL);
+}
+
+/* An enabled region maps the DIMM: refused, as ndctl ("regions active"). */
+static int dimm_busy(struct pmemctl_dimm *dimm)
+{
+	struct pmemctl_bus *bus = dimm->bus;
+
+	for (unsigned i = 0; i < bus->nregions; i++) {
+		struct pmemctl_region *r = bus->regions[i];
+
+		if (!sysfs_bound(kernel_region(r)->path))
+			continue;
+		for (unsigned m = 0; m < r->nmappings; m++)
+			if (r->mappings[m].dimm == dimm) {
+				err(bus->ctx, "%s: %s is enabled and uses it; disable the region first; nothing changed",
+				    dimm->devname, r->devname);
+				return -EBUSY;
+			}
+	}
+	return 0;
+}
+
+int kernel_dimm_disable(struct pmemctl_dimm *dimm)
+{
+	struct kernel_dimm *kd = container_of(dimm, struct kernel_dimm, dimm);
+	struct kernel_bus *kb = kernel_bus(dimm->bus);
+	int rc;
+
+	if (!sysfs_bound(kd->path))
+		return 0;
+	rc = check_writable(kb, dimm->devname);
+	if (!rc)
+		rc = dimm_busy(dimm);
+	if (!rc)
+		rc = unbind(kb, kd->path, dimm->devname);
+	return wait_down(kb, plain_bound, kd->path, NULL, dimm->devname, rc);
 }

@@ -371,16 +371,6 @@ static int kernel_ns_destroy(struct pmemctl_namespace *ns)
 	return not_yet(ns->region->bus, "destroy-namespace");
 }
 
-static int kernel_dimm_enable(struct pmemctl_dimm *dimm)
-{
-	return not_yet(dimm->bus, "enable-dimm");
-}
-
-static int kernel_dimm_disable(struct pmemctl_dimm *dimm)
-{
-	return not_yet(dimm->bus, "disable-dimm");
-}
-
 static const struct platform_ops kernel_ops = {
 	.provider = "unknown",
 	.scan_region = kernel_scan_region,

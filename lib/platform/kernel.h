@@ -56,6 +56,8 @@ int kernel_ns_enable(struct pmemctl_namespace *ns);
 int kernel_ns_disable(struct pmemctl_namespace *ns);
 int kernel_region_enable(struct pmemctl_region *r);
 int kernel_region_disable(struct pmemctl_region *r);
+int kernel_dimm_enable(struct pmemctl_dimm *dimm);
+int kernel_dimm_disable(struct pmemctl_dimm *dimm);
 
 /* kernel-scan.c */
 int kernel_scan_region(struct pmemctl_region *r);

@@ -177,6 +177,10 @@ expect_exit 0 kpm enable-namespace namespace0.0
 [ "$ERR" = "enabled 1 namespace" ] || fail "enable of an enabled namespace: $ERR"
 expect_exit 0 kpm enable-region region0
 [ "$ERR" = "enabled 1 region" ] || fail "enable of an enabled region: $ERR"
+expect_exit 0 kpm enable-dimm nmem0
+[ "$ERR" = "enabled 1 dimm" ] || fail "enable of an enabled DIMM: $ERR"
+expect_exit 0 kpm disable-dimm nmem1
+[ "$ERR" = "disabled 1 dimm" ] || fail "disable of a disabled DIMM: $ERR"
 expect_exit 0 kpm disable-namespace namespace0.3
 [ "$ERR" = "disabled 1 namespace" ] || fail "disable of a disabled namespace: $ERR"
 expect_exit 3 kpm disable-namespace namespace0.9
@@ -188,6 +192,8 @@ expect_err_line "namespace0.3: cannot change drivers: .*drivers_probe is not wri
 [ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
 : >"$S/bus/nd/drivers_probe"
 before=$(dirsum "$S")
+expect_exit 4 kpm disable-dimm nmem0
+expect_err_line "nmem0: region0 is enabled and uses it; disable the region first; nothing changed"
 [ -e /dev/pmem0s ] || {
 	expect_exit 4 kpm disable-namespace namespace0.0
 	expect_err_line "namespace0.0: cannot check whether /dev/pmem0s is in use: No such file or directory; nothing changed"
@@ -196,7 +202,7 @@ before=$(dirsum "$S")
 }
 [ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
 rm "$S/bus/nd/drivers_probe"
-pass "enable/disable: no-ops, not writable, in use refused"
+pass "enable/disable: no-ops, not writable, in use refused (namespaces, regions, DIMMs)"
 
 # no bus: the message says so and how to make an image platform
 mkdir -p "$SCRATCH/empty/bus/nd/devices"

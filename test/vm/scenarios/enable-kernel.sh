@@ -6,7 +6,8 @@
 # disable-namespace and disable-region refuse (exit 4) and change nothing;
 # the unprivileged user "nobody" gets a one-line error and changes nothing;
 # with nd_pmem and nd_btt unloaded (rmmod), enable-namespace loads them
-# through libkmod (the modalias) and binds.
+# through libkmod (the modalias) and binds; disable-dimm refuses while the
+# region is enabled, then disable-dimm and enable-dimm work.
 #
 # Host: `pmemctl platform create` one blank 256 MiB DIMM.
 set -euo pipefail
@@ -78,6 +79,14 @@ section mods-before; for m in nd_pmem nd_btt; do [ -d /sys/module/$m ] && echo "
 st mod-before $sec
 run mod-en pmemctl enable-namespace $sec; st mod-en $sec
 section mods-after; for m in nd_pmem nd_btt; do [ -d /sys/module/$m ] && echo "$m loaded" || echo "$m absent"; done
+
+# DIMMs: refused while the region uses it, then disabled and enabled
+dst() { section "dst-$1"; j ndctl list -D -i -d nmem0; }
+run dimm-held pmemctl disable-dimm nmem0; dst held
+ndctl disable-region all >&2
+run dimm-dis pmemctl disable-dimm nmem0; dst dis
+run dimm-en pmemctl enable-dimm nmem0; dst en
+ndctl enable-region all >&2
 section end
 GUEST
 out=$VM_WORKDIR/out
@@ -136,5 +145,14 @@ check vm_assert_eq "libkmod loaded the drivers" "nd_pmem loaded nd_btt loaded" \
     "$(vm_section "$out" mods-after | tr '\n' ' ' | sed 's/ $//')"
 check vm_assert_eq "enable-namespace without the drivers: enabled" enabled "$(state st-mod-en)"
 
+check vm_assert_eq "disable-dimm while its region is enabled: refused (exit 4)" rc=4 "$(rc dimm-held)"
+check vm_assert_eq "disable-dimm refused: says why" 1 \
+    "$(vm_section "$out" dimm-held | grep -c "nmem0: $r is enabled and uses it")"
+check vm_assert_eq "disable-dimm refused: still enabled" enabled "$(state dst-held)"
+check vm_assert_eq "disable-dimm: exit 0" rc=0 "$(rc dimm-dis)"
+check vm_assert_eq "disable-dimm: ndctl says disabled" disabled "$(state dst-dis)"
+check vm_assert_eq "enable-dimm: exit 0" rc=0 "$(rc dimm-en)"
+check vm_assert_eq "enable-dimm: ndctl says enabled" enabled "$(state dst-en)"
+
 vm_checks_done
-vm_log "ok: enable/disable of namespaces and regions on the live kernel, refusals (swap holder, non-root), libkmod loads the drivers"
+vm_log "ok: enable/disable of namespaces, regions and DIMMs on the live kernel, refusals (swap holder, non-root), libkmod loads the drivers"
