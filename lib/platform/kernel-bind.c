@@ -32,17 +32,12 @@
 
 static int sysfs_write(const char *dir, const char *attr, const char *val)
 {
+	int fd = sysfs_open(dir, attr, O_WRONLY), rc;
 	size_t len = strlen(val);
-	char path[PATH_MAX];
 	ssize_t n;
-	int fd, rc;
 
-	rc = sysfs_join(path, dir, attr);
-	if (rc)
-		return rc;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = write(fd, val, len);
 	rc = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
 	close(fd);

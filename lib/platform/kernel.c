@@ -28,19 +28,26 @@ int sysfs_join(char *out, const char *dir, const char *name)
 	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
+/* @dir/@attr opened with @flags: a descriptor, or -errno. */
+int sysfs_open(const char *dir, const char *attr, int flags)
+{
+	char path[PATH_MAX];
+	int fd, rc = sysfs_join(path, dir, attr);
+
+	if (rc)
+		return rc;
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 /* One attribute's value, without the trailing newline. */
 int sysfs_read(const char *dir, const char *attr, char *buf, size_t len)
 {
-	char path[PATH_MAX];
+	int fd = sysfs_open(dir, attr, O_RDONLY), rc;
 	ssize_t n;
-	int fd, rc;
 
-	rc = sysfs_join(path, dir, attr);
-	if (rc)
-		return rc;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = read(fd, buf, len - 1);
 	rc = n < 0 ? -errno : 0;
 	close(fd);

@@ -41,6 +41,7 @@ static inline struct kernel_region *kernel_region(struct pmemctl_region *r)
 
 /* kernel.c: attribute reading (each -errno; unreadable is an error the
  * caller turns into "left out") */
+int sysfs_open(const char *dir, const char *attr, int flags);
 int sysfs_read(const char *dir, const char *attr, char *buf, size_t len);
 int sysfs_u64(const char *dir, const char *attr, uint64_t *v);
 bool sysfs_bound(const char *dir);
