@@ -93,7 +93,7 @@ int cmd_check_labels(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_check_btt(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_create_namespace(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc);
-int cmd_needs_kernel(int argc, char **argv, struct cmd_ctx *cc);
+int cmd_enable_disable(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_write_infoblock(int argc, char **argv, struct cmd_ctx *cc);
 int cmd_read_namespace(int argc, char **argv, struct cmd_ctx *cc);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * create-namespace (and reconfigure with -e), destroy-namespace, and the
- * enable/disable commands that only the live kernel can carry out.
+ * create-namespace (and reconfigure with -e) and destroy-namespace.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -323,36 +322,4 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
 		fprintf(stderr, "destroyed %d namespace%s\n", done,
 			done == 1 ? "" : "s");
 	return cmd_exit_code(first);
-}
-
-/* enable/disable only make sense where a kernel binds drivers. */
-int cmd_needs_kernel(int argc, char **argv, struct cmd_ctx *cc)
-{
-	bool region = strstr(cc->cmd, "region") != NULL;
-	struct opt opts[] = {
-		OPT_OPERANDS((region ? ARG_REGION : ARG_NAMESPACE) | ARG_ALL),
-		OPT_LAST,
-	};
-	struct pmemctl_bus *bus;
-	char usage[96];
-	bool image;
-	int rc;
-
-	snprintf(usage, sizeof(usage), "pmemctl %s <%s|all>", cc->cmd,
-		 region ? "regionN" : "namespaceX.Y");
-	rc = cmd_parse(cc, &argc, &argv, opts, usage);
-	if (rc >= 0)
-		return rc;
-	rc = cmd_open_bus(cc, false, &bus);
-	if (rc)
-		return cmd_exit_code(rc);
-	image = pmemctl_bus_is_image(bus);
-	pmemctl_bus_close(bus);
-	if (image)
-		cmd_error(cc, "needs the live kernel: an image platform has no drivers to %s; boot it (pmemctl platform qemu-args) and use the guest's kernel",
-			  !strncmp(cc->cmd, "enable", 6) ? "bind" : "unbind");
-	else
-		cmd_error(cc, "%s on the live kernel is not supported yet (only list is)",
-			  cc->cmd);
-	return EXIT_FAIL;
 }

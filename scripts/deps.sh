@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [--test]   (--test adds the test tools)
 set -euo pipefail
 
-pkgs=(meson ninja-build build-essential pkg-config libjson-c-dev uuid-dev asciidoctor
+pkgs=(meson ninja-build build-essential pkg-config libjson-c-dev uuid-dev libkmod-dev libudev-dev asciidoctor
       man-db)
 if [ "${1:-}" = --test ]; then
 	pkgs+=(jq xz-utils coreutils bash-completion valgrind libpmemblk-dev pmdk-tools)

@@ -2,8 +2,9 @@
 /*
  * The live-kernel backend: open the first NVDIMM bus in /sys/bus/nd, read
  * its DIMMs (kernel-scan.c reads regions and namespaces), and the provider
- * table.  Read-only for now: every op that would change the platform or
- * reach its media says it is not supported on the live kernel yet.
+ * table.  Enable and disable bind drivers (kernel-bind.c); every other op
+ * that would change the platform or reach its media says it is not
+ * supported on the live kernel yet.
  *
  * Everything is read at open and hangs off the bus; nothing is global.
  * sysfs is world-readable except for a few admin-only attributes, so a
@@ -27,19 +28,26 @@ int sysfs_join(char *out, const char *dir, const char *name)
 	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
+/* @dir/@attr opened with @flags: a descriptor, or -errno. */
+int sysfs_open(const char *dir, const char *attr, int flags)
+{
+	char path[PATH_MAX];
+	int fd, rc = sysfs_join(path, dir, attr);
+
+	if (rc)
+		return rc;
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 /* One attribute's value, without the trailing newline. */
 int sysfs_read(const char *dir, const char *attr, char *buf, size_t len)
 {
-	char path[PATH_MAX];
+	int fd = sysfs_open(dir, attr, O_RDONLY), rc;
 	ssize_t n;
-	int fd, rc;
 
-	rc = sysfs_join(path, dir, attr);
-	if (rc)
-		return rc;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = read(fd, buf, len - 1);
 	rc = n < 0 ? -errno : 0;
 	close(fd);
@@ -305,7 +313,8 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 	else if (rc)
 		err(ctx, "%s/bus/nd: %s", root, strerror(-rc));
 	if (!rc && writable) {
-		err(ctx, "changes to NVDIMMs on the live kernel are not supported yet (only list is); use --platform DIR for an image platform");
+		/* enable/disable open read-only: the kernel serialises binds */
+		err(ctx, "changes to NVDIMMs on the live kernel are not supported yet (only list, enable and disable are); use --platform DIR for an image platform");
 		rc = -EOPNOTSUPP;
 	}
 	if (rc) {
@@ -313,6 +322,7 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 		return rc;
 	}
 	snprintf(bus->devname, sizeof(bus->devname), "%s", name);
+	snprintf(kb->root, sizeof(kb->root), "%s", root);
 	if (sysfs_read(kb->path, "provider", bus->provider,
 		       sizeof(bus->provider)))
 		bus->provider[0] = '\0';
@@ -331,7 +341,7 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 
 static int not_yet(struct pmemctl_bus *bus, const char *what)
 {
-	err(bus->ctx, "%s on the live kernel is not supported yet (only list is); use --platform DIR for an image platform",
+	err(bus->ctx, "%s on the live kernel is not supported yet (only list, enable and disable are); use --platform DIR for an image platform",
 	    what);
 	return -EOPNOTSUPP;
 }
@@ -366,36 +376,6 @@ static int kernel_ns_apply(const struct ns_plan *plan)
 static int kernel_ns_destroy(struct pmemctl_namespace *ns)
 {
 	return not_yet(ns->region->bus, "destroy-namespace");
-}
-
-static int kernel_ns_enable(struct pmemctl_namespace *ns)
-{
-	return not_yet(ns->region->bus, "enable-namespace");
-}
-
-static int kernel_ns_disable(struct pmemctl_namespace *ns)
-{
-	return not_yet(ns->region->bus, "disable-namespace");
-}
-
-static int kernel_region_enable(struct pmemctl_region *r)
-{
-	return not_yet(r->bus, "enable-region");
-}
-
-static int kernel_region_disable(struct pmemctl_region *r)
-{
-	return not_yet(r->bus, "disable-region");
-}
-
-static int kernel_dimm_enable(struct pmemctl_dimm *dimm)
-{
-	return not_yet(dimm->bus, "enable-dimm");
-}
-
-static int kernel_dimm_disable(struct pmemctl_dimm *dimm)
-{
-	return not_yet(dimm->bus, "disable-dimm");
 }
 
 static const struct platform_ops kernel_ops = {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-only */
 /*
- * The live-kernel backend: the model filled from /sys/bus/nd, read-only
- * for now.  Only the kernel backend's files include this header, and only
+ * The live-kernel backend: the model filled from /sys/bus/nd; drivers
+ * bound and unbound (enable/disable).  Only the kernel backend's files include this header, and only
  * they read sysfs.
  */
 #ifndef PMEMCTL_KERNEL_H
@@ -26,6 +26,7 @@ struct kernel_region {
 struct kernel_bus {
 	struct pmemctl_bus bus;
 	char path[PATH_MAX];		/* the bus device directory */
+	char root[PATH_MAX];		/* "/sys", or the test hook's tree */
 };
 
 static inline struct kernel_bus *kernel_bus(struct pmemctl_bus *bus)
@@ -40,6 +41,7 @@ static inline struct kernel_region *kernel_region(struct pmemctl_region *r)
 
 /* kernel.c: attribute reading (each -errno; unreadable is an error the
  * caller turns into "left out") */
+int sysfs_open(const char *dir, const char *attr, int flags);
 int sysfs_read(const char *dir, const char *attr, char *buf, size_t len);
 int sysfs_u64(const char *dir, const char *attr, uint64_t *v);
 bool sysfs_bound(const char *dir);
@@ -49,6 +51,14 @@ int sysfs_name_id(const char *name, const char *prefix, unsigned *id);
 int sysfs_foreach(const char *dir, const char *prefix,
 		  int (*fn)(void *arg, const char *name, unsigned id),
 		  void *arg);
+
+/* kernel-bind.c: enable/disable (bind and unbind drivers) */
+int kernel_ns_enable(struct pmemctl_namespace *ns);
+int kernel_ns_disable(struct pmemctl_namespace *ns);
+int kernel_region_enable(struct pmemctl_region *r);
+int kernel_region_disable(struct pmemctl_region *r);
+int kernel_dimm_enable(struct pmemctl_dimm *dimm);
+int kernel_dimm_disable(struct pmemctl_dimm *dimm);
 
 /* kernel-scan.c */
 int kernel_scan_region(struct pmemctl_region *r);

@@ -95,6 +95,8 @@ expect_exit 2 pm destroy-namespace namespace0.4
 expect_err_line "namespace0.4: an idle seed; nothing to destroy"
 expect_exit 1 pm enable-namespace namespace0.0
 expect_err_line "needs the live kernel"
+expect_exit 1 pm disable-dimm nmem0
+expect_err_line "nmem0: needs the live kernel"
 [ "$(sum p/*.img)" = "$before" ] || fail "bad input changed the media"
 pass "bad input: clear errors, nothing written"
 
