@@ -74,13 +74,14 @@ bool cmd_is_namespace_name(const char *s);
 int cmd_lock_platform_of(struct cmd_ctx *cc, const char *path,
 			 struct pmemctl_platform_lock **lock);
 
-/* write(2) all of @buf to @fd: 0 or -errno */
 /*
  * When *@media (a whole regular file) is a libpmemblk pool, replace it by
  * the view of the pool's BTT (pmemctl_media_open_pmemblk()); a broken
- * pool is an error.  Nothing changes for other files.
+ * pool is an error, and then *@media is closed and NULL.  Nothing changes
+ * for other files.
  */
 int cmd_open_pool(struct pmemctl_media **media);
+/* write(2) all of @buf to @fd: 0 or -errno */
 int cmd_write_all(int fd, const void *buf, size_t len);
 
 int cmd_list(int argc, char **argv, struct cmd_ctx *cc);

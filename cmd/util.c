@@ -195,9 +195,12 @@ int cmd_open_pool(struct pmemctl_media **media)
 	int rc = pmemctl_media_open_pmemblk(*media, &btt);
 
 	/* the library reports what is wrong with a broken pool */
-	if (rc)
-		return rc > 0 ? 0 : rc;
+	if (rc > 0)
+		return 0;
 	pmemctl_media_close(*media);
+	*media = NULL;
+	if (rc)
+		return rc;
 	*media = btt;
 	return 0;
 }
