@@ -99,21 +99,16 @@ static int open_path(struct cmd_ctx *cc, struct check_params *p,
 		rc = writable ? cmd_lock_platform_of(cc, t->name, &t->lock) : 0;
 		if (rc)
 			return rc;
-		size = (uint64_t)st->st_size;
-		if (p->offset > size) {
-			cmd_error(cc, "%s: --offset %llu is beyond the end of the file (%llu bytes)",
-				  t->name, (unsigned long long)p->offset,
-				  (unsigned long long)size);
-			return -EINVAL;
-		}
-		if (p->size_seen && p->size > size - p->offset) {
-			cmd_error(cc, "%s: --size %llu at offset %llu runs past the end of the file (%llu bytes)",
-				  t->name, (unsigned long long)p->size,
-				  (unsigned long long)p->offset,
-				  (unsigned long long)size);
-			return -EINVAL;
-		}
-		size = p->size_seen ? p->size : size - p->offset;
+		struct cmd_window w = {
+			.offset_opt = "--offset", .size_opt = "--size",
+			.offset = p->offset, .size = p->size,
+			.size_given = p->size_seen,
+		};
+
+		rc = cmd_file_window(cc, t->name, (uint64_t)st->st_size, &w,
+				     &size);
+		if (rc)
+			return rc;
 		rc = pmemctl_media_open_file(cc->ctx, t->name, p->offset,
 					     size, flags, &t->media);
 		if (rc || p->offset_seen || p->size_seen)

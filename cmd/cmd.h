@@ -75,6 +75,22 @@ int cmd_lock_platform_of(struct cmd_ctx *cc, const char *path,
 			 struct pmemctl_platform_lock **lock);
 
 /*
+ * A window into a file (or, with @device, a block device) of @fsize bytes:
+ * @offset (option @offset_opt) and, when @size_given, @size bytes (option
+ * @size_opt), else to the end.
+ */
+struct cmd_window {
+	const char *offset_opt, *size_opt;
+	uint64_t offset, size;
+	bool size_given;
+	bool device;
+};
+
+/* The window's length in *@len, or -EINVAL with a message if it does not fit. */
+int cmd_file_window(struct cmd_ctx *cc, const char *name, uint64_t fsize,
+		    const struct cmd_window *w, uint64_t *len);
+
+/*
  * When *@media (a whole regular file) is a libpmemblk pool, replace it by
  * the view of the pool's BTT (pmemctl_media_open_pmemblk()); a broken
  * pool is an error, and then *@media is closed and NULL.  Nothing changes

@@ -218,25 +218,17 @@ static int open_target(struct cmd_ctx *cc, const char *target,
 	int rc;
 
 	if (stat(target, &st) == 0 && S_ISREG(st.st_mode)) {
-		uint64_t fsize = (uint64_t)st.st_size;
+		struct cmd_window w = {
+			.offset_opt = "--offset", .size_opt = "--size",
+			.offset = p->offset, .size = p->size,
+			.size_given = p->size != 0,
+		};
+		uint64_t len;
 
-		if (p->offset > fsize) {
-			cmd_error(cc, "%s: --offset %llu is beyond the end of the file (%llu bytes)",
-				  target, (unsigned long long)p->offset,
-				  (unsigned long long)fsize);
-			return -EINVAL;
-		}
-		if (p->size > fsize - p->offset) {
-			cmd_error(cc, "%s: --size %llu at offset %llu runs past the end of the file (%llu bytes)",
-				  target, (unsigned long long)p->size,
-				  (unsigned long long)p->offset,
-				  (unsigned long long)fsize);
-			return -EINVAL;
-		}
-		rc = pmemctl_media_open_file(cc->ctx, target, p->offset,
-					     p->size ? p->size
-						     : fsize - p->offset,
-					     0, m);
+		rc = cmd_file_window(cc, target, (uint64_t)st.st_size, &w,
+				     &len);
+		rc = rc ?: pmemctl_media_open_file(cc->ctx, target, p->offset,
+						   len, 0, m);
 		if (rc || p->offset || p->size)
 			return rc;
 		return cmd_open_pool(m);

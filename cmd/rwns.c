@@ -75,24 +75,15 @@ static int open_namespace(struct cmd_ctx *cc, struct rw_params *p,
 					      uuid, flags, &t->io);
 }
 
-/* The window [--image-offset, +--image-size) of @size bytes. */
-static int image_window(struct cmd_ctx *cc, struct rw_params *p,
-			const char *name, uint64_t size, uint64_t *len)
-{
-	if (p->image_offset > size ||
-	    (p->image_size_seen && p->image_size > size - p->image_offset)) {
-		cmd_error(cc, "%s: --image-offset/--image-size run past its end (%llu bytes)",
-			  name, (unsigned long long)size);
-		return -EINVAL;
-	}
-	*len = p->image_size_seen ? p->image_size : size - p->image_offset;
-	return 0;
-}
-
 static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 		     struct rw_target *t, const struct stat *st,
 		     unsigned flags)
 {
+	struct cmd_window w = {
+		.offset_opt = "--image-offset", .size_opt = "--image-size",
+		.offset = p->image_offset, .size = p->image_size,
+		.size_given = p->image_size_seen,
+	};
 	struct pmemctl_media *whole = NULL;
 	uint64_t len;
 	int rc;
@@ -100,8 +91,8 @@ static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 	if (S_ISREG(st->st_mode)) {
 		rc = flags & PMEMCTL_MEDIA_WRITE ?
 		     cmd_lock_platform_of(cc, t->name, &t->lock) : 0;
-		rc = rc ?: image_window(cc, p, t->name, (uint64_t)st->st_size,
-					&len);
+		rc = rc ?: cmd_file_window(cc, t->name, (uint64_t)st->st_size,
+					   &w, &len);
 		rc = rc ?: pmemctl_media_open_file(cc->ctx, t->name,
 						   p->image_offset, len,
 						   flags, &t->media);
@@ -118,7 +109,8 @@ static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 					 flags | PMEMCTL_MEDIA_EXCL, &whole);
 	if (rc)
 		return rc;
-	rc = image_window(cc, p, t->name, pmemctl_media_size(whole), &len);
+	w.device = true;
+	rc = cmd_file_window(cc, t->name, pmemctl_media_size(whole), &w, &len);
 	rc = rc ?: pmemctl_media_new_slice(whole, p->image_offset, len,
 					   &t->media);
 	pmemctl_media_close(whole);

@@ -189,6 +189,27 @@ int cmd_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int cmd_file_window(struct cmd_ctx *cc, const char *name, uint64_t fsize,
+		    const struct cmd_window *w, uint64_t *len)
+{
+	if (w->offset > fsize) {
+		cmd_error(cc, "%s: %s %llu is beyond the end of the %s (%llu bytes)",
+			  name, w->offset_opt, (unsigned long long)w->offset,
+			  w->device ? "device" : "file", (unsigned long long)fsize);
+		return -EINVAL;
+	}
+	if (w->size_given && w->size > fsize - w->offset) {
+		cmd_error(cc, "%s: %s %llu at offset %llu runs past the end of the %s (%llu bytes)",
+			  name, w->size_opt, (unsigned long long)w->size,
+			  (unsigned long long)w->offset,
+			  w->device ? "device" : "file",
+			  (unsigned long long)fsize);
+		return -EINVAL;
+	}
+	*len = w->size_given ? w->size : fsize - w->offset;
+	return 0;
+}
+
 int cmd_open_pool(struct pmemctl_media **media)
 {
 	struct pmemctl_media *btt;
