@@ -237,7 +237,8 @@ if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
 		export PMEMCTL_SYSFS_ROOT=$S PATH
 		# shellcheck disable=SC1090
 		source "$BASH_COMPLETION_SCRIPT"
-		for line in "pmemctl list -r" "pmemctl list -d" "pmemctl check-btt"; do
+		for line in "pmemctl list -r" "pmemctl list -d" "pmemctl check-btt" \
+			"pmemctl init-labels" "pmemctl read-labels -j"; do
 			read -ra COMP_WORDS <<<"$line"
 			COMP_WORDS+=("")
 			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
@@ -251,7 +252,9 @@ if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
 	)
 	[ "$got" = "region0 region1 region2 
 nmem0 nmem1 
-namespace0.0 namespace0.1 namespace0.2 namespace1.0 " ] ||
+namespace0.0 namespace0.1 namespace0.2 namespace1.0 
+nmem0 nmem1 
+nmem0 nmem1 " ] ||
 		fail "completion on the live kernel offers: $got"
-	pass "completion offers live objects"
+	pass "completion offers live objects (DIMMs to the label commands)"
 fi
