@@ -382,13 +382,6 @@ static int cb_write(struct pmemctl_media *m, uint64_t off, const void *buf,
 	return m->cb->write(m->cb_arg, off, buf, len);
 }
 
-/* each write is durable when the callback returns */
-static int cb_flush(struct pmemctl_media *m)
-{
-	(void)m;
-	return 0;
-}
-
 static void cb_release(struct pmemctl_media *m)
 {
 	if (m->cb->release)
@@ -399,7 +392,7 @@ static const struct media_ops callback_ops = {
 	.read = cb_read,
 	.write = cb_write,
 	.zero = write_zeroes,
-	.flush = cb_flush,
+	.flush = mem_flush,	/* each write is durable when the callback returns */
 	.release = cb_release,
 };
 
