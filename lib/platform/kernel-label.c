@@ -7,6 +7,9 @@
  * gives the area's size and the largest transfer; GET_CONFIG_DATA and
  * SET_CONFIG_DATA move it in chunks of at most that.
  *
+ * Only root gets anywhere: the node is 0600, and the kernel refuses the
+ * ioctls to other users (EPERM) even when the node is made readable.
+ *
  * The area is a media whose read and write callbacks issue those ioctls
  * (media_new_callbacks): every write reaches the DIMM before it returns,
  * and a transfer the kernel or the firmware refuses is an error at once,
@@ -200,8 +203,11 @@ static int config_size(struct kernel_lsa *l, uint32_t *size)
 		return -ENODEV;
 	}
 	if (rc || cs.status) {
-		err(l->ctx, "%s: asking the label area's size failed: %s",
-		    l->devname, rc ? strerror(-rc) : "firmware error");
+		/* the kernel answers EPERM to non-root even on a readable node */
+		err(l->ctx, "%s: asking the label area's size failed: %s%s",
+		    l->devname, rc ? strerror(-rc) : "firmware error",
+		    rc == -EPERM || rc == -EACCES ?
+		    ": the label area is only reachable by root" : "");
 		return rc ? rc : -EIO;
 	}
 	if (!cs.config_size || cs.config_size > LSA_SIZE_MAX || !cs.max_xfer) {

@@ -12,7 +12,8 @@
 #   - write-labels of a saved area round-trips byte-exact (ndctl reads it);
 #   - regions enabled: init/zero/write-labels are refused (exit 4, one line
 #     naming the region), ndctl's bytes unchanged;
-#   - user nobody: one line, nothing changed;
+#   - user nobody: one line, nothing changed, even with /dev/nmem1 made
+#     readable (the kernel refuses label ioctls to non-root: EPERM);
 #   - after pmemctl zero-labels, init-labels and enable-region, ndctl
 #     create-namespace works (the kernel re-read the area it had cached).
 set -euo pipefail
@@ -100,6 +101,11 @@ echo 'nogroup:x:65534:' >>/etc/group
 ndctl disable-region all >&2
 run nobody-read su -s /bin/sh nobody -c "pmemctl read-labels -j nmem0"
 run nobody-init su -s /bin/sh nobody -c "pmemctl init-labels -f all"
+# a device node the user may read: the kernel still refuses the ioctls
+chmod o+r /dev/nmem1
+run nobody-ro-check su -s /bin/sh nobody -c "pmemctl check-labels nmem1"
+run nobody-ro-init su -s /bin/sh nobody -c "pmemctl init-labels -f nmem1"
+chmod o-r /dev/nmem1
 sums nd-sum-nobody ndctl
 
 # fresh labels from pmemctl: the kernel re-reads them and can use them
@@ -204,6 +210,13 @@ check vm_assert_eq "nobody: read-labels says why, once" \
 check vm_assert_eq "nobody: init-labels all says why, once per DIMM" 2 \
     "$(msg nobody-init | grep -c 'cannot open /dev/nmem[01]: Permission denied: the label area is only reachable by root$')"
 check vm_assert_eq "nobody: init-labels all prints nothing else" 2 "$(msg nobody-init | wc -l)"
+for c in check init; do
+    check vm_assert_eq "nobody, /dev/nmem1 readable: $c-labels: exit 1" rc=1 \
+        "$(rc nobody-ro-$c)"
+    check vm_assert_eq "nobody, /dev/nmem1 readable: $c-labels says why, once (the kernel refuses the ioctl)" \
+        "pmemctl $c-labels: nmem1: asking the label area's size failed: Operation not permitted: the label area is only reachable by root" \
+        "$(msg nobody-ro-$c)"
+done
 check vm_assert_eq "nobody: nothing changed (ndctl's bytes)" \
     "$(vm_section "$out" nd-sum-busy-after)" "$(vm_section "$out" nd-sum-nobody)"
 
