@@ -150,8 +150,11 @@ static int check_rdev(struct kernel_dimm *kd, const char *path, int fd)
 		    kd->path, strerror(-rc));
 		return rc;
 	}
-	if (fstat(fd, &st))
-		return -errno;
+	if (fstat(fd, &st)) {
+		rc = -errno;
+		err(ctx, "%s: %s: %s", kd->dimm.devname, path, strerror(-rc));
+		return rc;
+	}
 	snprintf(have, sizeof(have), "%u:%u", major(st.st_rdev),
 		 minor(st.st_rdev));
 	if (S_ISCHR(st.st_mode) && strcmp(want, have) == 0)
