@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "btt-check-int.h"
+#include "btt-refmap.h"
 
 #define DUP_REFS 4		/* referencers named per duplicate block */
 
@@ -47,51 +48,9 @@ struct meta {
 	struct lane lanes[BTT_NFREE];
 	unsigned nover;
 	struct override over[BTT_NFREE];
-	uint64_t *bm, *dup;
-	uint64_t ndup;
+	struct btt_refmap ref;	/* blocks referenced, and twice */
 	struct dup_pass dp;
 };
-
-/* ---- bitmaps ------------------------------------------------------------ */
-
-static uint64_t *bitmap_new(uint32_t bits)
-{
-	return calloc(DIV_ROUND_UP((uint64_t)bits, 64), sizeof(uint64_t));
-}
-
-static bool test_bit(const uint64_t *bm, uint32_t b)
-{
-	return bm[b / 64] >> (b % 64) & 1;
-}
-
-static int mark_dup(struct meta *m, uint64_t word, uint64_t bits)
-{
-	if (!m->dup) {
-		m->dup = bitmap_new(m->inl);
-		if (!m->dup)
-			return -ENOMEM;
-	}
-	m->ndup += (uint64_t)__builtin_popcountll(bits & ~m->dup[word]);
-	m->dup[word] |= bits;
-	return 0;
-}
-
-/* Set bits [b, b + n); blocks already set become duplicates. */
-static int set_range(struct meta *m, uint32_t b, uint32_t n)
-{
-	while (n) {
-		uint32_t w = b / 64, s = b % 64;
-		uint32_t k = n < 64 - s ? n : 64 - s;
-		uint64_t bits = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << s;
-
-		if ((m->bm[w] & bits) && mark_dup(m, w, m->bm[w] & bits))
-			return -ENOMEM;
-		m->bm[w] |= bits;
-		b += k;
-		n -= k;
-	}
-	return 0;
-}
 
 /* ---- flog --------------------------------------------------------------- */
 
@@ -327,17 +286,10 @@ static void range_finding(struct meta *m, uint32_t lba, uint32_t raw)
 static int account_one(struct meta *m, uint32_t lba, uint32_t raw)
 {
 	uint32_t post = postmap(raw, lba);
-	uint64_t *w, bit;
 
-	if (post >= m->inl) {
-		range_finding(m, lba, raw);
-		return 0;
-	}
-	w = &m->bm[post / 64];
-	bit = 1ULL << (post % 64);
-	if ((*w & bit) && mark_dup(m, post / 64, bit))
-		return -ENOMEM;
-	*w |= bit;
+	if (post < m->inl)
+		return refmap_set(&m->ref, post, 1);
+	range_finding(m, lba, raw);
 	return 0;
 }
 
@@ -433,7 +385,7 @@ static int account_run(struct meta *m, const le32 *ent, uint32_t lba,
 {
 	uint32_t post = run_start(ent, lba, n);
 
-	return (uint64_t)post + n <= m->inl ? set_range(m, post, n) : 1;
+	return (uint64_t)post + n <= m->inl ? refmap_set(&m->ref, post, n) : 1;
 }
 
 /*
@@ -469,7 +421,7 @@ static int account_map(struct meta *m)
 
 		rc = map_window(m, lba0, n, &ov, true);
 		if (rc == 1)
-			rc = set_range(m, lba0, n);
+			rc = refmap_set(&m->ref, lba0, n);
 		else if (!rc)
 			rc = account_window(m, (const le32 *)m->c->buf, lba0,
 					    n, CHUNK);
@@ -481,61 +433,55 @@ static int account_map(struct meta *m)
 
 /* ---- block accounting --------------------------------------------------- */
 
-static int free_blocks(struct meta *m)
+/*
+ * An undecidable lane's free block is one of its two entries' old_map:
+ * the first in range not referenced yet (don't also call it lost).
+ */
+static int guess_free_block(struct meta *m, unsigned lane)
 {
 	const int *li = m->ba->log_index;
 
-	for (unsigned i = 0; i < BTT_NFREE; i++) {
-		struct lane *ln = &m->lanes[i];
+	for (int s = 0; s < 2; s++) {
+		uint32_t b = get_le32(&m->log[lane].ent[li[s]].old_map) &
+			     BTT_MAP_LBA_MASK;
 
-		if (ln->seq_ok && ln->l.old < m->inl) {
-			if (set_range(m, ln->l.old, 1))
-				return -ENOMEM;
-			continue;
-		}
-		if (ln->seq_ok)
-			continue;
-		/* undecidable lane: its free block is one of its two
-		 * entries' old_map; don't also call that block lost */
-		for (int s = 0; s < 2; s++) {
-			uint32_t b = get_le32(&m->log[i].ent[li[s]].old_map) &
-				     BTT_MAP_LBA_MASK;
-
-			if (b < m->inl && !test_bit(m->bm, b)) {
-				m->bm[b / 64] |= 1ULL << (b % 64);
-				break;
-			}
-		}
+		if (b < m->inl && !refmap_test(&m->ref, b))
+			return refmap_set(&m->ref, b, 1);
 	}
 	return 0;
 }
 
+static int free_blocks(struct meta *m)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < BTT_NFREE && !rc; i++) {
+		struct lane *ln = &m->lanes[i];
+
+		if (ln->seq_ok && ln->l.old < m->inl)
+			rc = refmap_set(&m->ref, ln->l.old, 1);
+		else if (!ln->seq_ok)
+			rc = guess_free_block(m, i);
+	}
+	return rc;
+}
+
+/* Runs of blocks nothing references. */
 static void unreferenced(struct meta *m)
 {
-	uint32_t b = 0;
+	uint32_t b = refmap_next(&m->ref, 0, false);
 
 	while (b < m->inl) {
+		uint32_t end = refmap_next(&m->ref, b, true);
 		struct pmemctl_btt_finding *f;
-		uint32_t start;
 
-		if (m->bm[b / 64] == ~0ULL) {
-			b = (b / 64 + 1) * 64;
-			continue;
-		}
-		if (test_bit(m->bm, b)) {
-			b++;
-			continue;
-		}
-		start = b;
-		while (b < m->inl && !test_bit(m->bm, b))
-			b++;
-		if (b - start == 1)
-			f = chk_report(m->c, m->a, PR_BLOCK_LOST, start);
+		if (end - b == 1)
+			f = chk_report(m->c, m->a, PR_BLOCK_LOST, b);
 		else
-			f = chk_report(m->c, m->a, PR_BLOCKS_LOST, start,
-				       b - 1);
-		loc_block(f, start);
-		loc_count(f, b - start);
+			f = chk_report(m->c, m->a, PR_BLOCKS_LOST, b, end - 1);
+		loc_block(f, b);
+		loc_count(f, end - b);
+		b = refmap_next(&m->ref, end, false);
 	}
 }
 
@@ -581,7 +527,7 @@ static int dup_map_refs(struct meta *m)
 			uint32_t post = postmap(get_le32(&ent[i]), lba0 + i);
 			struct dup_block *d;
 
-			if (post < m->inl && test_bit(m->dup, post) &&
+			if (post < m->inl && refmap_is_dup(&m->ref, post) &&
 			    (d = find_dup(&m->dp, post)))
 				add_ref(d, lba0 + i, false);
 		}
@@ -615,11 +561,12 @@ static int dup_refs(struct meta *m)
 	struct dup_pass *d = &m->dp;
 	int rc;
 
-	d->blk = calloc(limit < m->ndup ? limit : m->ndup, sizeof(*d->blk));
+	d->blk = calloc(limit < m->ref.ndup ? limit : m->ref.ndup,
+			sizeof(*d->blk));
 	if (!d->blk)
 		return -ENOMEM;
 	for (uint32_t b = 0; b < m->inl && d->n < limit; b++)
-		if (test_bit(m->dup, b))
+		if (refmap_is_dup(&m->ref, b))
 			d->blk[d->n++].block = b;
 	rc = dup_map_refs(m);
 	for (unsigned i = 0; !rc && i < BTT_NFREE; i++) {
@@ -627,7 +574,7 @@ static int dup_refs(struct meta *m)
 		struct dup_block *x;
 
 		if (ln->seq_ok && ln->l.old < m->inl &&
-		    test_bit(m->dup, ln->l.old) &&
+		    refmap_is_dup(&m->ref, ln->l.old) &&
 		    (x = find_dup(d, ln->l.old)))
 			add_ref(x, i, true);
 	}
@@ -636,7 +583,7 @@ static int dup_refs(struct meta *m)
 	/* beyond the listing limit: counted, not described */
 	if (!rc)
 		chk_count(m->c, m->a, PMEMCTL_BTT_F_BLOCK_DUPLICATE,
-			  m->ndup - d->n);
+			  m->ref.ndup - d->n);
 	free(d->blk);
 	d->blk = NULL;
 	return rc;
@@ -648,19 +595,19 @@ static int account_blocks(struct meta *m)
 {
 	int rc;
 
-	m->bm = bitmap_new(m->inl);
-	if (!m->bm)
-		return -ENOMEM;
+	rc = refmap_init(&m->ref, m->inl);
+	if (rc)
+		return rc;
 	rc = account_map(m);
 	if (!rc)
 		rc = free_blocks(m);
-	if (!rc && m->dup)
+	if (!rc && m->ref.dup)
 		rc = dup_refs(m);
 	if (!rc)
 		unreferenced(m);
 	info(m->c->ctx, "%s: arena %u: %u map entries, %u internal blocks, %llu referenced twice",
 	     m->c->name, m->a->idx, m->enl, m->inl,
-	     (unsigned long long)m->ndup);
+	     (unsigned long long)m->ref.ndup);
 	return rc;
 }
 
@@ -718,8 +665,7 @@ int chk_arena_meta(struct btt_chk *c, struct chk_arena *a)
 	rc = check_pending(m);
 	if (!rc)
 		rc = account_blocks(m);
-	free(m->bm);
-	free(m->dup);
+	refmap_free(&m->ref);
 	free(m);
 	return rc ? rc : c->rc;
 }
