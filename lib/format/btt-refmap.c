@@ -102,12 +102,14 @@ static int seg_set(struct btt_refmap *r, uint32_t s, uint32_t b, uint32_t n)
 	}
 	while (n && !rc) {
 		uint32_t i = (b & SEG_MASK) / 64, off = b % 64;
-		uint32_t k = n < 64 - off ? n : 64 - off;
+		uint32_t k = n < 64 - off ? n : 64 - off, fresh = k;
 		uint64_t bits = word_mask(off, k);
 
-		if (w[i] & bits)
+		if (w[i] & bits) {
 			rc = mark_dup(r, b / 64, w[i] & bits);
-		r->nset[s] += (uint32_t)__builtin_popcountll(bits & ~w[i]);
+			fresh = (uint32_t)__builtin_popcountll(bits & ~w[i]);
+		}
+		r->nset[s] += fresh;
 		w[i] |= bits;
 		b += k;
 		n -= k;
