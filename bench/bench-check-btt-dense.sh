@@ -4,7 +4,10 @@
 # sequential read (dd, 1 MiB blocks) of the same byte ranges of the same
 # file.  Runs the two side by side ROUNDS times and keeps each one's best,
 # prints metadata MB/s, the ratio and check-btt's peak RSS (/usr/bin/time).
-# Timings only; asserts nothing.  `meson test -C BUILD --benchmark`.
+# With perf(1), also the CPU time of each (task-clock, mean of ROUNDS
+# runs) and its ratio: on a loaded machine the wall clock measures the
+# scheduler more than the work.  Timings only; asserts nothing.
+# `meson test -C BUILD --benchmark`.
 #
 # BENCH_DENSE: space-separated SIZE:LBASIZE:MAJOR (default below; the map
 # of each must fit in the page cache); BENCH_ROUNDS (default 3);
@@ -29,11 +32,24 @@ plain_read() {
 			skip="$off" count="$len" status=none
 	done <"$2"
 }
+export -f plain_read
+
+# cpu_ms CMD...: mean task-clock (ms) of ROUNDS runs, or "-" without perf
+cpu_ms() {
+	if ! command -v perf >/dev/null ||
+	   ! perf stat -r "$rounds" -x, -e task-clock -o "$dir/perf" \
+		-- "$@" >/dev/null 2>&1; then
+		echo -
+		return
+	fi
+	awk -F, '/task-clock/ { printf "%.1f", $1 }' "$dir/perf"
+}
 
 echo "nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
 echo "$(grep MemTotal /proc/meminfo); kernel $(uname -r); load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-6s %-6s %10s %10s %10s %8s %8s %9s\n' size sector metadata \
-	'read MB/s' 'check MB/s' ratio 'RSS KiB' allocated
+printf '%-6s %-6s %10s %10s %10s %6s %8s %9s %8s %8s %6s\n' size sector \
+	metadata 'read MB/s' 'check MB/s' ratio 'RSS KiB' allocated \
+	'read cpu' 'chk cpu' ratio
 for spec in $sizes; do
 	IFS=: read -r size lbasize major <<<"$spec"
 	img=$dir/btt-$size-$lbasize.img
@@ -52,10 +68,14 @@ for spec in $sizes; do
 		best_check=$(min "$best_check" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')")
 		rss=$(awk -v a="$rss" -v b="$(cat "$dir/rss")" 'BEGIN { print (b > a) ? b : a }')
 	done
+	rcpu=$(cpu_ms bash -c 'plain_read "$1" "$2"' _ "$img" "$dir/ranges")
+	ccpu=$(cpu_ms "$PMEMCTL" check-btt -q "$img")
 	awk -v s="$size" -v l="$lbasize" -v n="$bytes" -v r="$best_read" \
 		-v c="$best_check" -v m="$rss" -v al="$(du -h "$img" | cut -f1)" \
-		'BEGIN { printf "%-6s %-6s %9.0fM %10.0f %10.0f %7.0f%% %8d %9s\n",
-			s, l, n / 1048576, n / r / 1e6, n / c / 1e6, 100 * r / c, m, al }'
+		-v rc="$rcpu" -v cc="$ccpu" \
+		'BEGIN { printf "%-6s %-6s %9.0fM %10.0f %10.0f %5.0f%% %8d %9s %6sms %6sms %5s\n",
+			s, l, n / 1048576, n / r / 1e6, n / c / 1e6, 100 * r / c, m, al,
+			rc, cc, rc == "-" ? "-" : sprintf("%.0f%%", 100 * rc / cc) }'
 	rm -f "$img"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

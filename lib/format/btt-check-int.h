@@ -11,7 +11,7 @@
 #include "btt-problem.h"
 #include "btt.h"
 
-#define CHK_MAP_WINDOW (1u << 20)	/* bytes of map read at a time */
+#define CHK_MAP_WINDOW (1u << 16)	/* bytes of map read at a time */
 #define CHK_DEFAULT_LISTED 1000
 
 struct meta;			/* btt-check-meta.c */

@@ -3,14 +3,16 @@
  * BTT checker, per-arena metadata: the flog (slot layout, sequence
  * numbers, bounds), pending map updates, the map, and the accounting of
  * internal blocks (every block referenced exactly once by the map or as
- * a lane's free block).  The map is streamed through a 1 MiB window; the
- * only large allocation is one bit per internal block (two when a block
- * is referenced twice).  The data area is never read.
+ * a lane's free block).  The map is streamed through a 64 KiB window and
+ * accounted by runs of consecutive postmaps; the only large allocation is
+ * the block bitmap (btt-refmap.c: at most one bit per internal block, two
+ * when a block is referenced twice).  The data area is never read.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "btt-check-int.h"
+#include "btt-refmap.h"
 
 #define DUP_REFS 4		/* referencers named per duplicate block */
 
@@ -47,51 +49,9 @@ struct meta {
 	struct lane lanes[BTT_NFREE];
 	unsigned nover;
 	struct override over[BTT_NFREE];
-	uint64_t *bm, *dup;
-	uint64_t ndup;
+	struct btt_refmap ref;	/* blocks referenced, and twice */
 	struct dup_pass dp;
 };
-
-/* ---- bitmaps ------------------------------------------------------------ */
-
-static uint64_t *bitmap_new(uint32_t bits)
-{
-	return calloc(DIV_ROUND_UP((uint64_t)bits, 64), sizeof(uint64_t));
-}
-
-static bool test_bit(const uint64_t *bm, uint32_t b)
-{
-	return bm[b / 64] >> (b % 64) & 1;
-}
-
-static int mark_dup(struct meta *m, uint64_t word, uint64_t bits)
-{
-	if (!m->dup) {
-		m->dup = bitmap_new(m->inl);
-		if (!m->dup)
-			return -ENOMEM;
-	}
-	m->ndup += (uint64_t)__builtin_popcountll(bits & ~m->dup[word]);
-	m->dup[word] |= bits;
-	return 0;
-}
-
-/* Set bits [b, b + n); blocks already set become duplicates. */
-static int set_range(struct meta *m, uint32_t b, uint32_t n)
-{
-	while (n) {
-		uint32_t w = b / 64, s = b % 64;
-		uint32_t k = n < 64 - s ? n : 64 - s;
-		uint64_t bits = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << s;
-
-		if ((m->bm[w] & bits) && mark_dup(m, w, m->bm[w] & bits))
-			return -ENOMEM;
-		m->bm[w] |= bits;
-		b += k;
-		n -= k;
-	}
-	return 0;
-}
 
 /* ---- flog --------------------------------------------------------------- */
 
@@ -271,146 +231,258 @@ static int check_pending(struct meta *m)
 
 /* ---- the map ------------------------------------------------------------ */
 
+#define CHUNK 4096	/* entries tested as one run first (16 KiB) */
+#define RUN 64		/* then as runs of one bitmap word */
+
+/*
+ * Map entries [lba0, lba0 + n) into the window with pending flog updates
+ * applied (patched into the window, which is ours).  Returns 1 without
+ * filling the window when the range is a hole of a sparse image (all
+ * zeroes: identity entries) and @skip_hole and no update is pending
+ * there, 0 when the window holds the entries, or a negative errno.
+ */
+static int map_window(struct meta *m, uint32_t lba0, uint32_t n,
+		      unsigned *ov, bool skip_hole)
+{
+	size_t bytes = (size_t)n * BTT_MAP_ENTRY_SIZE;
+	uint64_t off = btt_map_off(m->ba, lba0);
+	le32 *ent = (le32 *)m->c->buf;
+	unsigned i;
+	int rc;
+
+	while (*ov < m->nover && m->over[*ov].lba < lba0)
+		(*ov)++;
+	if (media_data_from(m->c->m, off, off + bytes) >= off + bytes) {
+		if (skip_hole && (*ov == m->nover ||
+				  m->over[*ov].lba >= lba0 + n))
+			return 1;
+		memset(ent, 0, bytes);
+	} else {
+		rc = pmemctl_media_read(m->c->m, off, ent, bytes);
+		if (rc)
+			return rc;
+	}
+	for (i = *ov; i < m->nover && m->over[i].lba < lba0 + n; i++)
+		put_le32(&ent[m->over[i].lba - lba0], m->over[i].raw);
+	return 0;
+}
+
+static uint32_t postmap(uint32_t raw, uint32_t lba)
+{
+	return btt_map_decode(raw, lba).postmap;
+}
+
+static void range_finding(struct meta *m, uint32_t lba, uint32_t raw)
+{
+	uint32_t post = postmap(raw, lba);
+	struct pmemctl_btt_finding *f;
+
+	f = chk_report(m->c, m->a, PR_MAP_RANGE, lba, raw, post, m->inl);
+	loc_lba(f, lba);
+	loc_block(f, post);
+	loc_offset(f, btt_map_off(m->ba, lba));
+}
+
+/* One entry: its block is referenced (once more), or out of range. */
+static int account_one(struct meta *m, uint32_t lba, uint32_t raw)
+{
+	uint32_t post = postmap(raw, lba);
+
+	if (post < m->inl)
+		return refmap_set(&m->ref, post, 1);
+	range_finding(m, lba, raw);
+	return 0;
+}
+
+static int account_each(struct meta *m, const le32 *ent, uint32_t lba0,
+			uint32_t n)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < n && !rc; i++)
+		rc = account_one(m, lba0 + i, get_le32(&ent[i]));
+	return rc;
+}
+
 /* All zero: one memcmp of the buffer against itself shifted by a byte. */
 static bool all_zero(const uint8_t *p, size_t len)
 {
 	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
 }
 
-typedef int (*map_visit_fn)(struct meta *m, uint32_t lba, uint32_t post,
-			    uint32_t raw);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+typedef uint32_t v4u32 __attribute__((vector_size(16)));
 
 /*
- * Stream map entries [0, enl) through the window, with pending flog
- * updates applied; @visit sees each entry, @zero_run (if set) whole
- * windows of identity entries.
+ * Non-zero unless ent[i] == r0 + i for i < @n (a multiple of 16): four
+ * independent vector accumulators, no branch.
  */
-static int walk_map(struct meta *m, map_visit_fn visit, bool runs,
-		    bool progress)
+static uint32_t run_step(const le32 *ent, uint32_t r0, uint32_t n)
+{
+	v4u32 x0 = { r0, r0 + 1, r0 + 2, r0 + 3 }, a0 = { 0 };
+	v4u32 x1 = x0 + 4, x2 = x0 + 8, x3 = x0 + 12, a1 = a0, a2 = a0,
+	      a3 = a0;
+
+	for (uint32_t i = 0; i < n; i += 16) {
+		v4u32 v0, v1, v2, v3;
+
+		memcpy(&v0, &ent[i], sizeof(v0));
+		memcpy(&v1, &ent[i + 4], sizeof(v1));
+		memcpy(&v2, &ent[i + 8], sizeof(v2));
+		memcpy(&v3, &ent[i + 12], sizeof(v3));
+		a0 |= v0 ^ x0;
+		a1 |= v1 ^ x1;
+		a2 |= v2 ^ x2;
+		a3 |= v3 ^ x3;
+		x0 += 16;
+		x1 += 16;
+		x2 += 16;
+		x3 += 16;
+	}
+	a0 |= a1 | a2 | a3;
+	return a0[0] | a0[1] | a0[2] | a0[3];
+}
+#else
+static uint32_t run_step(const le32 *ent, uint32_t r0, uint32_t n)
+{
+	uint32_t step = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		step |= get_le32(&ent[i]) ^ (r0 + i);
+	return step;
+}
+#endif
+
+/* Are the @n raw entries consecutive values? */
+static bool consecutive(const le32 *ent, uint32_t n)
+{
+	uint32_t r0 = get_le32(&ent[0]), i = n & ~15u;
+	uint32_t step = run_step(ent, r0, i);
+
+	for (; i < n; i++)
+		step |= get_le32(&ent[i]) ^ (r0 + i);
+	return !step;
+}
+
+/*
+ * The first postmap of @n entries (the first maps @lba) whose postmaps
+ * are consecutive: one flag pattern on consecutive blocks, or all zero
+ * (identity entries); else UINT32_MAX.
+ */
+static uint32_t run_start(const le32 *ent, uint32_t lba, uint32_t n)
+{
+	uint32_t r0 = get_le32(&ent[0]);
+
+	if ((r0 & BTT_MAP_NORMAL) && consecutive(ent, n))
+		return (r0 & BTT_MAP_LBA_MASK) <= BTT_MAP_LBA_MASK - (n - 1) ?
+		       r0 & BTT_MAP_LBA_MASK : UINT32_MAX;
+	return all_zero((const uint8_t *)ent, n * BTT_MAP_ENTRY_SIZE) ?
+	       lba : UINT32_MAX;
+}
+
+/* @n entries as one run: 0 (accounted), 1 (not a run) or -ENOMEM. */
+static int account_run(struct meta *m, const le32 *ent, uint32_t lba,
+		       uint32_t n)
+{
+	uint32_t post = run_start(ent, lba, n);
+
+	return (uint64_t)post + n <= m->inl ? refmap_set(&m->ref, post, n) : 1;
+}
+
+/*
+ * Account @n entries (the first maps @lba0): as a whole if they form
+ * one run, else by RUN entries, else entry by entry.
+ */
+static int account_window(struct meta *m, const le32 *ent, uint32_t lba0,
+			  uint32_t n, uint32_t unit)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < n && !rc; i += unit) {
+		uint32_t k = n - i < unit ? n - i : unit;
+
+		rc = account_run(m, ent + i, lba0 + i, k);
+		if (rc == 1 && unit > RUN)
+			rc = account_window(m, ent + i, lba0 + i, k, RUN);
+		else if (rc == 1)
+			rc = account_each(m, ent + i, lba0 + i, k);
+	}
+	return rc;
+}
+
+/* Every map entry's block, in map order, with pending updates applied. */
+static int account_map(struct meta *m)
 {
 	const uint32_t per = CHK_MAP_WINDOW / BTT_MAP_ENTRY_SIZE;
-	const le32 *ent = (const le32 *)m->c->buf;
 	unsigned ov = 0;
 	int rc = 0;
 
-	for (uint32_t lba0 = 0; lba0 < m->enl; lba0 += per) {
+	for (uint32_t lba0 = 0; lba0 < m->enl && !rc; lba0 += per) {
 		uint32_t n = m->enl - lba0 < per ? m->enl - lba0 : per;
-		size_t bytes = (size_t)n * BTT_MAP_ENTRY_SIZE;
-		uint64_t off = btt_map_off(m->ba, lba0);
-		bool hole, pending;
 
-		while (ov < m->nover && m->over[ov].lba < lba0)
-			ov++;
-		pending = ov < m->nover && m->over[ov].lba < lba0 + n;
-		/* a hole in a sparse image reads as zeroes: no need to read */
-		hole = runs && media_data_from(m->c->m, off, off + bytes) >=
-			       off + bytes;
-		if (hole)
-			memset(m->c->buf, 0, bytes);
-		else
-			rc = pmemctl_media_read(m->c->m, off, m->c->buf, bytes);
-		if (rc)
-			return rc;
-		if (runs && !pending && (hole || all_zero(m->c->buf, bytes))) {
-			rc = set_range(m, lba0, n);
-		} else {
-			for (uint32_t i = 0; i < n && !rc; i++) {
-				uint32_t lba = lba0 + i;
-				uint32_t raw = get_le32(&ent[i]);
-
-				if (ov < m->nover && m->over[ov].lba == lba)
-					raw = m->over[ov++].raw;
-				rc = visit(m, lba,
-					   btt_map_decode(raw, lba).postmap,
-					   raw);
-			}
-		}
-		if (rc)
-			return rc;
-		if (progress)
-			chk_progress(m->c, bytes);
+		rc = map_window(m, lba0, n, &ov, true);
+		if (rc == 1)
+			rc = refmap_set(&m->ref, lba0, n);
+		else if (!rc)
+			rc = account_window(m, (const le32 *)m->c->buf, lba0,
+					    n, CHUNK);
+		if (!rc)
+			chk_progress(m->c, (uint64_t)n * BTT_MAP_ENTRY_SIZE);
 	}
-	return 0;
-}
-
-static int visit_account(struct meta *m, uint32_t lba, uint32_t post,
-			 uint32_t raw)
-{
-	struct pmemctl_btt_finding *f;
-
-	if (post < m->inl) {
-		/* set_range(m, post, 1), inline: once per map entry */
-		uint64_t *w = &m->bm[post / 64], bit = 1ULL << (post % 64);
-
-		if ((*w & bit) && mark_dup(m, post / 64, bit))
-			return -ENOMEM;
-		*w |= bit;
-		return 0;
-	}
-	f = chk_report(m->c, m->a, PR_MAP_RANGE, lba, raw, post, m->inl);
-	loc_lba(f, lba);
-	loc_block(f, post);
-	loc_offset(f, btt_map_off(m->ba, lba));
-	return 0;
+	return rc;
 }
 
 /* ---- block accounting --------------------------------------------------- */
 
-static int free_blocks(struct meta *m)
+/*
+ * An undecidable lane's free block is one of its two entries' old_map:
+ * the first in range not referenced yet (don't also call it lost).
+ */
+static int guess_free_block(struct meta *m, unsigned lane)
 {
 	const int *li = m->ba->log_index;
 
-	for (unsigned i = 0; i < BTT_NFREE; i++) {
-		struct lane *ln = &m->lanes[i];
+	for (int s = 0; s < 2; s++) {
+		uint32_t b = get_le32(&m->log[lane].ent[li[s]].old_map) &
+			     BTT_MAP_LBA_MASK;
 
-		if (ln->seq_ok && ln->l.old < m->inl) {
-			if (set_range(m, ln->l.old, 1))
-				return -ENOMEM;
-			continue;
-		}
-		if (ln->seq_ok)
-			continue;
-		/* undecidable lane: its free block is one of its two
-		 * entries' old_map; don't also call that block lost */
-		for (int s = 0; s < 2; s++) {
-			uint32_t b = get_le32(&m->log[i].ent[li[s]].old_map) &
-				     BTT_MAP_LBA_MASK;
-
-			if (b < m->inl && !test_bit(m->bm, b)) {
-				m->bm[b / 64] |= 1ULL << (b % 64);
-				break;
-			}
-		}
+		if (b < m->inl && !refmap_test(&m->ref, b))
+			return refmap_set(&m->ref, b, 1);
 	}
 	return 0;
 }
 
+static int free_blocks(struct meta *m)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < BTT_NFREE && !rc; i++) {
+		struct lane *ln = &m->lanes[i];
+
+		if (ln->seq_ok && ln->l.old < m->inl)
+			rc = refmap_set(&m->ref, ln->l.old, 1);
+		else if (!ln->seq_ok)
+			rc = guess_free_block(m, i);
+	}
+	return rc;
+}
+
+/* Runs of blocks nothing references. */
 static void unreferenced(struct meta *m)
 {
-	uint32_t b = 0;
+	uint32_t b = refmap_next(&m->ref, 0, false);
 
 	while (b < m->inl) {
+		uint32_t end = refmap_next(&m->ref, b, true);
 		struct pmemctl_btt_finding *f;
-		uint32_t start;
 
-		if (m->bm[b / 64] == ~0ULL) {
-			b = (b / 64 + 1) * 64;
-			continue;
-		}
-		if (test_bit(m->bm, b)) {
-			b++;
-			continue;
-		}
-		start = b;
-		while (b < m->inl && !test_bit(m->bm, b))
-			b++;
-		if (b - start == 1)
-			f = chk_report(m->c, m->a, PR_BLOCK_LOST, start);
+		if (end - b == 1)
+			f = chk_report(m->c, m->a, PR_BLOCK_LOST, b);
 		else
-			f = chk_report(m->c, m->a, PR_BLOCKS_LOST, start,
-				       b - 1);
-		loc_block(f, start);
-		loc_count(f, b - start);
+			f = chk_report(m->c, m->a, PR_BLOCKS_LOST, b, end - 1);
+		loc_block(f, b);
+		loc_count(f, end - b);
+		b = refmap_next(&m->ref, end, false);
 	}
 }
 
@@ -440,16 +512,28 @@ static void add_ref(struct dup_block *d, uint32_t who, bool lane)
 	d->nref++;
 }
 
-static int visit_dup(struct meta *m, uint32_t lba, uint32_t post,
-		     uint32_t raw)
+/* Which map entries reference a duplicate block: in map order. */
+static int dup_map_refs(struct meta *m)
 {
-	struct dup_block *d;
+	const uint32_t per = CHK_MAP_WINDOW / BTT_MAP_ENTRY_SIZE;
+	const le32 *ent = (const le32 *)m->c->buf;
+	unsigned ov = 0;
+	int rc = 0;
 
-	(void)raw;
-	if (post < m->inl && test_bit(m->dup, post) &&
-	    (d = find_dup(&m->dp, post)))
-		add_ref(d, lba, false);
-	return 0;
+	for (uint32_t lba0 = 0; lba0 < m->enl && !rc; lba0 += per) {
+		uint32_t n = m->enl - lba0 < per ? m->enl - lba0 : per;
+
+		rc = map_window(m, lba0, n, &ov, false);
+		for (uint32_t i = 0; i < n && !rc; i++) {
+			uint32_t post = postmap(get_le32(&ent[i]), lba0 + i);
+			struct dup_block *d;
+
+			if (post < m->inl && refmap_is_dup(&m->ref, post) &&
+			    (d = find_dup(&m->dp, post)))
+				add_ref(d, lba0 + i, false);
+		}
+	}
+	return rc;
 }
 
 static void dup_finding(struct meta *m, const struct dup_block *d)
@@ -478,19 +562,20 @@ static int dup_refs(struct meta *m)
 	struct dup_pass *d = &m->dp;
 	int rc;
 
-	d->blk = calloc(limit < m->ndup ? limit : m->ndup, sizeof(*d->blk));
+	d->blk = calloc(limit < m->ref.ndup ? limit : m->ref.ndup,
+			sizeof(*d->blk));
 	if (!d->blk)
 		return -ENOMEM;
 	for (uint32_t b = 0; b < m->inl && d->n < limit; b++)
-		if (test_bit(m->dup, b))
+		if (refmap_is_dup(&m->ref, b))
 			d->blk[d->n++].block = b;
-	rc = walk_map(m, visit_dup, false, false);
+	rc = dup_map_refs(m);
 	for (unsigned i = 0; !rc && i < BTT_NFREE; i++) {
 		struct lane *ln = &m->lanes[i];
 		struct dup_block *x;
 
 		if (ln->seq_ok && ln->l.old < m->inl &&
-		    test_bit(m->dup, ln->l.old) &&
+		    refmap_is_dup(&m->ref, ln->l.old) &&
 		    (x = find_dup(d, ln->l.old)))
 			add_ref(x, i, true);
 	}
@@ -499,7 +584,7 @@ static int dup_refs(struct meta *m)
 	/* beyond the listing limit: counted, not described */
 	if (!rc)
 		chk_count(m->c, m->a, PMEMCTL_BTT_F_BLOCK_DUPLICATE,
-			  m->ndup - d->n);
+			  m->ref.ndup - d->n);
 	free(d->blk);
 	d->blk = NULL;
 	return rc;
@@ -511,19 +596,19 @@ static int account_blocks(struct meta *m)
 {
 	int rc;
 
-	m->bm = bitmap_new(m->inl);
-	if (!m->bm)
-		return -ENOMEM;
-	rc = walk_map(m, visit_account, true, true);
+	rc = refmap_init(&m->ref, m->inl);
+	if (rc)
+		return rc;
+	rc = account_map(m);
 	if (!rc)
 		rc = free_blocks(m);
-	if (!rc && m->dup)
+	if (!rc && m->ref.dup)
 		rc = dup_refs(m);
 	if (!rc)
 		unreferenced(m);
 	info(m->c->ctx, "%s: arena %u: %u map entries, %u internal blocks, %llu referenced twice",
 	     m->c->name, m->a->idx, m->enl, m->inl,
-	     (unsigned long long)m->ndup);
+	     (unsigned long long)m->ref.ndup);
 	return rc;
 }
 
@@ -581,8 +666,7 @@ int chk_arena_meta(struct btt_chk *c, struct chk_arena *a)
 	rc = check_pending(m);
 	if (!rc)
 		rc = account_blocks(m);
-	free(m->bm);
-	free(m->dup);
+	refmap_free(&m->ref);
 	free(m);
 	return rc ? rc : c->rc;
 }

@@ -566,8 +566,8 @@ int pmemctl_ns_io_write(struct pmemctl_ns_io *io, uint64_t offset,
  * and checks every arena's info blocks, geometry, flog, map and block
  * accounting.  Every problem becomes a finding; nothing stops at the
  * first one.  Cost is linear in the metadata (map and flog), the data
- * area is never read, and memory is one bit per internal block plus a
- * 1 MiB map window.
+ * area is never read, and memory is at most one bit per internal block
+ * of the largest arena plus a 64 KiB map window.
  *
  * With @repair (and without @dry_run) the repairable findings are fixed
  * through the media, each write followed by a flush, and the whole check
