@@ -21,8 +21,10 @@
  * AddressSanitizer, and the figure says so); PMEMCTL_CRASH_WRITES=N runs
  * N instead.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "btt-engine-util.h"
 #include "btt-engine.h"
@@ -47,12 +49,13 @@ struct state {
 
 struct sweep {
 	struct pmemctl_ctx *ctx;
-	struct mem_btt mb;
+	struct pmemctl_media *m;	/* the BTT's */
 	uint32_t sector;
 	uint64_t nlba;
-	uint16_t *ver;		/* the version each LBA holds */
-	uint32_t *slot;		/* its contents in expect[], or NO_SLOT */
 	uint64_t *written;	/* the LBAs written so far, nwritten of them */
+	uint16_t *ver;		/* the version each holds */
+	uint64_t *hlba;		/* LBA -> its slot in written[]: a hash */
+	uint32_t *hslot, hmask;
 	uint8_t *expect;	/* their contents, one sector per slot */
 	uint8_t *next;		/* the contents being written */
 	uint8_t *zero, *buf;
@@ -73,10 +76,26 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
+static uint32_t *slot_of(struct sweep *w, uint64_t lba)
+{
+	uint32_t h = (uint32_t)((lba * 0x9E3779B97F4A7C15ULL) >> 32) & w->hmask;
+
+	while (w->hslot[h] != NO_SLOT && w->hlba[h] != lba)
+		h = (h + 1) & w->hmask;
+	w->hlba[h] = lba;
+	return &w->hslot[h];
+}
+
+/* Where @lba's contents are in expect[] and ver[]; NO_SLOT: unwritten. */
+static uint32_t find_slot(struct sweep *w, uint64_t lba)
+{
+	return *slot_of(w, lba);
+}
+
 /* What @lba holds after the completed writes. */
 static const uint8_t *expected(struct sweep *w, uint64_t lba)
 {
-	uint32_t i = w->slot[lba];
+	uint32_t i = find_slot(w, lba);
 
 	return i == NO_SLOT ? w->zero : w->expect + (size_t)i * w->sector;
 }
@@ -109,7 +128,8 @@ static bool contents_ok(struct sweep *w, struct pmemctl_btt *b,
 	for (uint32_t i = 0; i < w->nwritten; i++)
 		if (!lba_ok(w, b, w->written[i], w->written[i] == lba))
 			return false;
-	if (w->slot[lba] == NO_SLOT && !lba_ok(w, b, lba, true))
+	if (lba < w->nlba && find_slot(w, lba) == NO_SLOT &&
+	    !lba_ok(w, b, lba, true))
 		return false;
 	for (unsigned i = 0; i < SAMPLE; i++) {
 		uint64_t x = rnd(&s) % w->nlba;
@@ -138,7 +158,7 @@ static bool btt_clean(struct sweep *w, struct pmemctl_media *m)
 }
 
 struct key_buf {
-	const uint8_t *media;
+	struct pmemctl_media *m;
 	uint8_t *p;
 	size_t len, cap;
 };
@@ -158,15 +178,14 @@ static int key_add(void *arg, uint64_t off, size_t len)
 		k->cap = need * 2;
 	}
 	memcpy(k->p + k->len, hdr, sizeof(hdr));
-	memcpy(k->p + k->len + sizeof(hdr), k->media + off, len);
 	k->len = need;
-	return 0;
+	return pmemctl_media_read(k->m, off, k->p + need - len, len);
 }
 
 /* True if a run of this write already left the state @rec records. */
 static bool seen_before(struct sweep *w, const struct media_fault *rec)
 {
-	struct key_buf k = { .media = w->mb.buf };
+	struct key_buf k = { .m = w->m };
 
 	if (media_fault_each(rec, key_add, &k)) {
 		free(k.p);
@@ -174,7 +193,7 @@ static bool seen_before(struct sweep *w, const struct media_fault *rec)
 	}
 	for (unsigned i = 0; i < w->nseen; i++)
 		if (w->seen[i].len == k.len &&
-		    !memcmp(w->seen[i].key, k.p, k.len)) {
+		    (!k.len || !memcmp(w->seen[i].key, k.p, k.len))) {
 			free(k.p);
 			return true;
 		}
@@ -219,7 +238,7 @@ static bool cut_once(struct sweep *w, unsigned lane, uint64_t lba,
 	struct pmemctl_btt *b;
 	bool more = false, ok;
 
-	if (media_new_faulty(w->mb.m, &rec, &recm))
+	if (media_new_faulty(w->m, &rec, &recm))
 		return false;
 	if (media_new_faulty(recm, &cut, &cutm)) {
 		pmemctl_media_close(recm);
@@ -252,25 +271,27 @@ static bool cut_once(struct sweep *w, unsigned lane, uint64_t lba,
 /* The write completed: w->next is what @lba holds now. */
 static bool remember(struct sweep *w, uint64_t lba)
 {
+	uint32_t *slot = slot_of(w, lba);
 	uint8_t *p;
 
-	if (w->slot[lba] == NO_SLOT) {
+	if (*slot == NO_SLOT) {
 		p = realloc(w->expect, (size_t)(w->nwritten + 1) * w->sector);
 		if (!p)
 			return false;
 		w->expect = p;
 		w->written[w->nwritten] = lba;
-		w->slot[lba] = w->nwritten++;
+		*slot = w->nwritten++;
 	}
-	memcpy(w->expect + (size_t)w->slot[lba] * w->sector, w->next,
-	       w->sector);
+	memcpy(w->expect + (size_t)*slot * w->sector, w->next, w->sector);
+	w->ver[*slot]++;
 	return true;
 }
 
 /* Every cut point of one write, in every power model; then the write. */
 static bool sweep_write(struct sweep *w, unsigned lane, uint64_t lba)
 {
-	unsigned v = w->ver[lba] + 1;
+	uint32_t slot = find_slot(w, lba);
+	unsigned v = (slot == NO_SLOT ? 0 : w->ver[slot]) + 1;
 	struct pmemctl_btt *b;
 	int rc;
 
@@ -280,33 +301,38 @@ static bool sweep_write(struct sweep *w, unsigned lane, uint64_t lba)
 					      model & 2); n++)
 			;
 	seen_forget(w);
-	if (pmemctl_btt_open(w->ctx, w->mb.m, NULL, PMEMCTL_MEDIA_WRITE, &b))
+	if (pmemctl_btt_open(w->ctx, w->m, NULL, PMEMCTL_MEDIA_WRITE, &b))
 		return false;
 	rc = btt_engine_write_lane(b, lane, lba, w->next);
-	if (!rc)
-		w->ver[lba] = (uint16_t)v;
 	pmemctl_btt_close(b);
 	return rc == 0 && remember(w, lba);
 }
 
 static bool sweep_alloc(struct sweep *w, unsigned nwrites)
 {
-	w->ver = calloc(w->nlba, sizeof(*w->ver));
-	w->slot = malloc(w->nlba * sizeof(*w->slot));
+	uint32_t cap = 64;
+
+	while (cap < 2 * nwrites)
+		cap *= 2;
+	w->hmask = cap - 1;
+	w->hlba = calloc(cap, sizeof(*w->hlba));
+	w->hslot = malloc(cap * sizeof(*w->hslot));
+	w->ver = calloc(nwrites + 1, sizeof(*w->ver));
 	w->written = calloc(nwrites + 1, sizeof(*w->written));
 	w->next = malloc(w->sector);
 	w->zero = calloc(1, w->sector);
 	w->buf = malloc(w->sector);
-	if (w->slot)
-		memset(w->slot, 0xff, w->nlba * sizeof(*w->slot));
-	return w->ver && w->slot && w->written && w->next && w->zero &&
-	       w->buf;
+	if (w->hslot)
+		memset(w->hslot, 0xff, cap * sizeof(*w->hslot));
+	return w->hlba && w->hslot && w->ver && w->written && w->next &&
+	       w->zero && w->buf;
 }
 
 static void sweep_free(struct sweep *w)
 {
+	free(w->hlba);
+	free(w->hslot);
 	free(w->ver);
-	free(w->slot);
 	free(w->written);
 	free(w->expect);
 	free(w->next);
@@ -318,46 +344,189 @@ struct totals {
 	uint64_t cuts, checked;
 };
 
-static void run(struct tap *t, struct pmemctl_ctx *ctx, unsigned major,
-		uint32_t lbasize, unsigned nwrites, struct totals *total)
+/*
+ * The sequence on the BTT on @m: @nwrites writes, three in four to the
+ * HOT_LBAS from @hot on, the others anywhere; after each, every sector
+ * (a small BTT) or the written ones and a sample read back.  @w comes
+ * from sweep_alloc() and is freed.
+ */
+static void sweep_btt(struct tap *t, struct sweep *w, const char *what,
+		      uint64_t hot, unsigned nwrites, struct totals *total)
 {
-	struct sweep w = { .ctx = ctx, .seed = 0x5eed + lbasize + major };
-	struct pmemctl_btt *b = NULL;
-	uint64_t s = w.seed * 3, full_bad = 0;
-	bool ok = true;
+	bool all = w->nlba <= (1 << 20), ok = true;
+	uint64_t s = w->seed * 3, full_bad = 0;
+	struct pmemctl_btt *b;
 
-	if (mem_btt_new(ctx, 16 * MiB + btt_start_offset(major), major,
-			lbasize, &w.mb) ||
-	    pmemctl_btt_open(ctx, w.mb.m, NULL, 0, &b)) {
-		tap_ok(t, false, "v%u %u-byte BTT in memory", major, lbasize);
-		return;
-	}
-	w.sector = pmemctl_btt_get_sector_size(b);
-	w.nlba = pmemctl_btt_get_nlba(b);
-	pmemctl_btt_close(b);
-	ok = sweep_alloc(&w, nwrites);
 	for (unsigned i = 0; ok && i < nwrites; i++) {
-		uint64_t lba = rnd(&s) % 4 ? rnd(&s) % HOT_LBAS
-					   : rnd(&s) % w.nlba;
+		uint64_t lba = rnd(&s) % 4 ? hot + rnd(&s) % HOT_LBAS
+					   : rnd(&s) % w->nlba;
 
-		ok = sweep_write(&w, (unsigned)(rnd(&s) % NLANES) * 37, lba);
-		if (ok && !pmemctl_btt_open(ctx, w.mb.m, NULL, 0, &b)) {
-			full_bad += !contents_ok(&w, b, UINT64_MAX, true);
+		ok = sweep_write(w, (unsigned)(rnd(&s) % NLANES) * 37, lba);
+		if (ok && !pmemctl_btt_open(w->ctx, w->m, NULL, 0, &b)) {
+			full_bad += !contents_ok(w, b, UINT64_MAX, all);
 			pmemctl_btt_close(b);
 		}
 	}
-	tap_ok(t, ok && w.bad == 0 && full_bad == 0 && w.cuts > nwrites * 4 &&
-	       w.checked > nwrites * 4,
-	       "v%u.%u BTT, %u-byte sectors: %u writes, %llu power cuts (%llu runs, %llu states verified): every sector old or new, check-btt clean",
-	       major, major == 1 ? 1 : 0, lbasize, nwrites,
-	       (unsigned long long)w.cuts, (unsigned long long)w.runs,
-	       (unsigned long long)w.checked);
-	total->cuts += w.cuts;
-	total->checked += w.checked;
-	tap_ok(t, btt_clean(&w, w.mb.m), "v%u %u: BTT clean after the sequence",
-	       major, lbasize);
-	sweep_free(&w);
-	mem_btt_free(&w.mb);
+	tap_ok(t, ok && w->bad == 0 && full_bad == 0 &&
+	       w->cuts > nwrites * 4 && w->checked > nwrites * 4,
+	       "%s: %u writes, %llu power cuts (%llu runs, %llu states verified): every sector old or new, check-btt clean",
+	       what, nwrites, (unsigned long long)w->cuts,
+	       (unsigned long long)w->runs, (unsigned long long)w->checked);
+	total->cuts += w->cuts;
+	total->checked += w->checked;
+	tap_ok(t, btt_clean(w, w->m), "%s: BTT clean after the sequence",
+	       what);
+	sweep_free(w);
+}
+
+static bool sweep_init(struct sweep *w, struct pmemctl_ctx *ctx,
+		       struct pmemctl_media *m, uint64_t seed)
+{
+	struct pmemctl_btt *b;
+
+	*w = (struct sweep){ .ctx = ctx, .m = m, .seed = seed };
+	if (pmemctl_btt_open(ctx, m, NULL, 0, &b))
+		return false;
+	w->sector = pmemctl_btt_get_sector_size(b);
+	w->nlba = pmemctl_btt_get_nlba(b);
+	pmemctl_btt_close(b);
+	return true;
+}
+
+/* A 16 MiB BTT in memory: one arena, every sector read after a write. */
+static void run(struct tap *t, struct pmemctl_ctx *ctx, unsigned major,
+		uint32_t lbasize, unsigned nwrites, struct totals *total)
+{
+	struct mem_btt mb = { 0 };
+	struct sweep w;
+	char what[64];
+
+	snprintf(what, sizeof(what), "v%u.%u BTT, %u-byte sectors", major,
+		 major == 1 ? 1 : 0, lbasize);
+	if (mem_btt_new(ctx, 16 * MiB + btt_start_offset(major), major,
+			lbasize, &mb) ||
+	    !sweep_init(&w, ctx, mb.m, 0x5eed + lbasize + major))
+		tap_ok(t, false, "%s in memory", what);
+	else if (!sweep_alloc(&w, nwrites))
+		tap_ok(t, false, "%s: memory for the sweep", what);
+	else
+		sweep_btt(t, &w, what, 0, nwrites, total);
+	mem_btt_free(&mb);
+}
+
+/* ---- two arenas ------------------------------------------------------- */
+
+#define GiB (1ULL << 30)
+
+/*
+ * A sparse file of 512 GiB + 32 MiB (tmpfs if there is one: persists
+ * are free): arenas are at most 512 GiB, so the BTT has two.
+ */
+static int sparse_btt(struct pmemctl_ctx *ctx, unsigned major,
+		      uint32_t lbasize, struct pmemctl_media **m)
+{
+	static const uint8_t uuid[16] = { 0x42, 8 };
+	uint64_t size = 512 * GiB + 32 * MiB + btt_start_offset(major);
+	const char *dir = access("/dev/shm", W_OK) ? getenv("TMPDIR") :
+			  "/dev/shm";
+	char path[4096];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/pmemctl-arenas-XXXXXX",
+		 dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -errno;
+	rc = ftruncate(fd, (off_t)size) ? -errno : 0;
+	close(fd);
+	if (!rc)
+		rc = pmemctl_media_open_file(ctx, path, 0, size,
+					     PMEMCTL_MEDIA_WRITE, m);
+	unlink(path);	/* the media keeps it open */
+	if (!rc) {
+		rc = btt_write_layout(ctx, *m, major, lbasize, uuid, NULL);
+		if (rc)
+			pmemctl_media_close(*m);
+	}
+	return rc;
+}
+
+/* The first LBA of arena 1; 0 unless the BTT has exactly two arenas. */
+static uint64_t second_arena(struct pmemctl_ctx *ctx, struct pmemctl_media *m)
+{
+	struct pmemctl_btt_check_opts o = { .max_listed = 1 };
+	struct pmemctl_btt_check_result *r = NULL;
+	uint64_t first = 0;
+
+	if (pmemctl_btt_check(ctx, m, &o, &r))
+		return 0;
+	if (r->narenas == 2 && r->total == 0)
+		first = r->arenas[0].external_nlba;
+	pmemctl_btt_check_free(r);
+	return first;
+}
+
+/* Versions 1 of the LBAs on both sides of the boundary, read back. */
+static bool boundary_round_trip(struct sweep *w, uint64_t first)
+{
+	const uint64_t lba[] = { first - 2, first - 1, first, first + 1, 0,
+				 w->nlba - 1 };
+	struct pmemctl_btt *b;
+	bool ok = true;
+
+	if (pmemctl_btt_open(w->ctx, w->m, NULL, PMEMCTL_MEDIA_WRITE, &b))
+		return false;
+	for (unsigned i = 0; i < ARRAY_SIZE(lba) && ok; i++) {
+		sector_fill(w->next, w->sector, lba[i], 1);
+		ok = !pmemctl_btt_write(b, lba[i], w->next) &&
+		     remember(w, lba[i]);
+	}
+	pmemctl_btt_close(b);
+	if (!ok || pmemctl_btt_open(w->ctx, w->m, NULL, 0, &b))
+		return false;
+	ok = contents_ok(w, b, first, false);
+	pmemctl_btt_close(b);
+	return ok && btt_clean(w, w->m);
+}
+
+/*
+ * Writes on both sides of the arena boundary, reopened and checked; then
+ * (@nwrites) the sequence, its hot LBAs straddling the boundary.
+ */
+static void run_arenas(struct tap *t, struct pmemctl_ctx *ctx,
+		       unsigned major, uint32_t lbasize, unsigned nwrites,
+		       struct totals *total)
+{
+	struct pmemctl_media *m = NULL;
+	uint64_t first = 0;
+	struct sweep w;
+	char what[80];
+	int rc;
+
+	snprintf(what, sizeof(what), "v%u.%u BTT, %u-byte sectors, 2 arenas",
+		 major, major == 1 ? 1 : 0, lbasize);
+	rc = sparse_btt(ctx, major, lbasize, &m);
+	if (rc) {
+		printf("ok %u # SKIP %s: no 512 GiB sparse file here (%s)\n",
+		       ++t->n, what, strerror(-rc));
+		return;
+	}
+	if (sweep_init(&w, ctx, m, 0xa7e4a + lbasize + major))
+		first = second_arena(ctx, m);
+	if (!tap_ok(t, first && sweep_alloc(&w, nwrites + 8) &&
+		    boundary_round_trip(&w, first),
+		    "%s: LBAs %llu..%llu across the boundary, the first and the last: written, reopened, read back, check-btt clean",
+		    what, (unsigned long long)first - 2,
+		    (unsigned long long)first + 1)) {
+		sweep_free(&w);
+		pmemctl_media_close(m);
+		return;
+	}
+	if (nwrites)
+		sweep_btt(t, &w, what, first - HOT_LBAS / 2, nwrites, total);
+	else
+		sweep_free(&w);
+	pmemctl_media_close(m);
 }
 
 /* AddressSanitizer makes every run several times slower. */
@@ -389,6 +558,9 @@ int main(void)
 	run(&t, ctx, 2, 4096, n, &total);
 	run(&t, ctx, 1, 512, n, &total);
 	run(&t, ctx, 1, 520, n, &total);
+	/* check-btt of a 512 GiB arena takes 30 ms (4 KiB sectors) */
+	run_arenas(&t, ctx, 2, 4096, n / 30, &total);
+	run_arenas(&t, ctx, 1, 512, 0, &total);
 	printf("# %llu cut points, %llu reopen verifications%s\n",
 	       (unsigned long long)total.cuts,
 	       (unsigned long long)total.checked,
