@@ -75,6 +75,25 @@ static int open_namespace(struct cmd_ctx *cc, struct rw_params *p,
 					      uuid, flags, &t->io);
 }
 
+/*
+ * libpmemblk moves whole blocks of the pool's block size; the BTT engine
+ * moves the kernel's sector, 512 or 4096 bytes of a 520..4224-byte block
+ * (the rest: protection information).  Pool I/O only where they agree.
+ */
+static int pool_blocks_ok(struct cmd_ctx *cc, struct rw_target *t)
+{
+	struct pmemctl_btt_info bi;
+	int rc;
+
+	/* the pool's view holds its BTT where a v1.1 BTT starts: 4 KiB */
+	rc = pmemctl_media_get_btt_info(t->media, 4096, &bi);
+	if (rc || bi.external_lbasize == 512 || bi.external_lbasize == 4096)
+		return rc;
+	cmd_error(cc, "%s: libpmemblk pool block size %u: not supported for I/O (pool blocks of 512 or 4096 bytes only)",
+		  t->name, bi.external_lbasize);
+	return -EOPNOTSUPP;
+}
+
 static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 		     struct rw_target *t, const struct stat *st,
 		     unsigned flags)
@@ -84,7 +103,7 @@ static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 		.offset = p->image_offset, .size = p->image_size,
 		.size_given = p->image_size_seen,
 	};
-	struct pmemctl_media *whole = NULL;
+	struct pmemctl_media *whole = NULL, *file;
 	uint64_t len;
 	int rc;
 
@@ -98,7 +117,10 @@ static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 						   flags, &t->media);
 		if (rc || p->image_offset_seen || p->image_size_seen)
 			return rc;
-		return cmd_open_pool(&t->media);
+		file = t->media;
+		rc = cmd_open_pool(&t->media);
+		/* a pool's view replaced the file (and holds it open) */
+		return rc || t->media == file ? rc : pool_blocks_ok(cc, t);
 	}
 	if (!S_ISBLK(st->st_mode)) {
 		cmd_error(cc, "%s: not a namespace, image file or block device",

@@ -13,6 +13,8 @@
 #include "format.h"
 
 #define POOL_SIG "PMEMBLK\0"
+#define POOLSET_SIG "PMEMPOOLSET"		/* a pool set file's first line */
+#define POOLSET_SIG_LEN 11
 #define POOL_SIG_LEN 8
 #define POOL_HDR_SIZE 4096
 #define POOL_MAJOR_BLK 1
@@ -158,6 +160,27 @@ static int unsigned_pool(struct pmemctl_media *file, const uint8_t *head,
 	return -EUCLEAN;
 }
 
+/*
+ * A pool set file (PMDK's text file naming a pool's parts and replicas)
+ * is refused: its parts are no contiguous pool, and written as a raw
+ * image it would be lost.
+ */
+static int pool_set_file(struct pmemctl_media *file)
+{
+	char sig[POOLSET_SIG_LEN];
+	int rc;
+
+	if (pmemctl_media_size(file) < POOLSET_SIG_LEN)
+		return 0;
+	rc = pmemctl_media_read(file, 0, sig, sizeof(sig));
+	if (rc || memcmp(sig, POOLSET_SIG, POOLSET_SIG_LEN))
+		return rc;
+	err(pmemctl_media_get_ctx(file),
+	    "%s: a PMDK pool set file: not supported (pmemctl opens single-file pools only)",
+	    pmemctl_media_name(file));
+	return -EOPNOTSUPP;
+}
+
 PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 					      struct pmemctl_media **btt)
 {
@@ -170,8 +193,9 @@ PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 	int rc;
 
 	*btt = NULL;
-	if (size < POOL_HDR_SIZE)
-		return 1;
+	rc = pool_set_file(file);
+	if (rc || size < POOL_HDR_SIZE)
+		return rc ?: 1;
 	h = malloc(POOL_HDR_SIZE);
 	first = malloc(BTT_INFO_SIZE);
 	rc = h && first ? 0 : -ENOMEM;

@@ -77,7 +77,7 @@ void pmemctl_media_close(struct pmemctl_media *media);
  * media from file offset 4 KiB on, whose BTT 1.1 then sits 4 KiB in like
  * a kernel v1.1 BTT; 1 when @file is not a pool (no signature); a
  * negative errno with a message when the pool is unusable (bad header
- * checksum, multi-part, no BTT laid out yet) or looks like a pool whose
+ * checksum, multi-part, a pool set file, no BTT laid out yet) or looks like a pool whose
  * signature was damaged (a BTT at 8 KiB, none at 0 or 4 KiB).  *btt holds a reference on
  * @file.
  */
