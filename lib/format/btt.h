@@ -178,6 +178,11 @@ void btt_layout_fill_sb(const struct btt_arena_layout *a, unsigned major,
 int btt_write_layout(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 		     unsigned major, uint32_t lbasize, const uint8_t uuid[16],
 		     const uint8_t parent_uuid[16]);
+/* The same with @log_flags in the initial log entries' old and new map. */
+int btt_write_layout_flags(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
+			   unsigned major, uint32_t lbasize,
+			   const uint8_t uuid[16],
+			   const uint8_t parent_uuid[16], uint32_t log_flags);
 
 /* ---- info blocks (reading) ---------------------------------------------- */
 

@@ -105,10 +105,56 @@ printf 'X' | dd of=nosig bs=1 seek=0 conv=notrunc status=none
 refused nosig 5 'a BTT at 8 KiB but no libpmemblk pool signature'
 pass "a pool with a damaged signature is refused unchanged"
 
-# A pool libpmemblk has not written yet has no BTT.
-pmempool create blk 512 fresh
-refused fresh 5 'libpmemblk pool without a BTT yet'
-pass "a pool without a BTT is refused unchanged"
+# A pool libpmemblk has not written yet has no BTT: it reads as zeroes,
+# and the first write lays the BTT out as libpmemblk's first write does.
+# check-btt and read-infoblock have nothing to look at.
+for bs in 512 4096; do
+	pmempool create blk $bs fresh$bs
+	cp fresh$bs lib$bs
+	before=$(sum fresh$bs)
+	expect_exit 0 pm read-namespace fresh$bs -q -o zeros
+	"$PMEMBLK_TOOL" read lib$bs >want
+	cmp -s zeros want || fail "fresh$bs: read-namespace is not libpmemblk's all-zero blocks"
+	[ "$(stat -c %s zeros)" -gt 0 ] || fail "fresh$bs: nothing read"
+	rm -f zeros
+	expect_exit 8 pm check-btt fresh$bs
+	expect_err_line "fresh$bs: libpmemblk pool without a BTT yet"
+	expect_exit 5 pm read-infoblock fresh$bs
+	expect_err_line "fresh$bs: libpmemblk pool without a BTT yet"
+	size=$(stat -c %s want)
+	expect_exit 6 pm write-namespace fresh$bs -q -i new --offset "$size"
+	: >empty
+	expect_exit 0 pm write-namespace fresh$bs -q -i empty
+	[ "$(sum fresh$bs)" = "$before" ] || fail "fresh$bs changed without a write"
+
+	head -c $((bs * 3)) /dev/urandom >blk
+	expect_exit 0 pm write-namespace fresh$bs -q -i blk --offset $((bs * 5))
+	"$PMEMBLK_TOOL" write lib$bs 5 <blk
+	# what differs from libpmemblk's own first write: the BTT's uuid and
+	# the checksum (both info blocks), libpmemblk's run-time state in the
+	# pmemblk descriptor page, and flag bits (the top byte of old_map and
+	# new_map) in the log entries the three writes made (lanes 0-2, slot 1)
+	info=$(pm read-infoblock fresh$bs)
+	logoff=$(( 8192 + $(printf '%s\n' "$info" | sed -n 's/^logoff *//p') ))
+	info2=$(( 8192 + $(printf '%s\n' "$info" | sed -n 's/^info2off *//p') ))
+	odd=$({ cmp -l fresh$bs lib$bs || true; } | awk -v lo="$logoff" -v i2="$info2" '
+		function info(o, b) { return (o >= b + 16 && o < b + 32) ||
+					     (o >= b + 4088 && o < b + 4096) }
+		{ o = $1 - 1
+		  if ((o >= 4104 && o < 8192) || info(o, 8192) || info(o, i2) ||
+		      (o >= lo && o < lo + 3 * 64 &&
+		       ((o - lo) % 64 == 23 || (o - lo) % 64 == 27)))
+			next
+		  if (n++ < 3) print o }')
+	[ -z "$odd" ] || fail "fresh$bs: layout differs from libpmemblk's at file offsets $odd"
+	"$PMEMBLK_TOOL" read fresh$bs >after
+	"$PMEMBLK_TOOL" read lib$bs >want
+	cmp -s after want || fail "fresh$bs: libpmemblk does not read what pmemctl wrote"
+	pmempool check fresh$bs >check.out 2>&1 ||
+		fail "fresh$bs: pmempool check after the first write: $(cat check.out)"
+	expect_exit 0 pm check-btt fresh$bs
+	pass "a fresh pool of $bs-byte blocks reads as zeroes; the first write lays out libpmemblk's BTT"
+done
 
 # A block size that is no BTT sector size of the kernel's.
 printf 'x%.0s' $(seq 1000) | "$PMEMBLK_TOOL" create odd 1000 $((32 << 20)) >/dev/null

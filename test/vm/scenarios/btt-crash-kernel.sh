@@ -3,8 +3,8 @@
 # recovery and the engine's give the same bytes.
 #
 # Host: two DIMMs, v1.2 labels on nmem0 (BTT 2.0) and v1.1 on nmem1
-#   (BTT 1.1); two sector namespaces each with 4096-, 512- and 520-byte
-#   sectors. btt-cut (test/btt-cut.c) runs 20 engine writes on each with
+#   (BTT 1.1); two 32 MiB sector namespaces each with 4096-, 512- and
+#   520-byte sectors. btt-cut (test/btt-cut.c) runs 20 engine writes on each with
 #   the power cut part-way, through the media's power-cut wrapper, and
 #   leaves the cut state in the DIMM images:
 #     "map":  in write 4, after its log entry was committed and persisted,
@@ -80,6 +80,8 @@ section end
 EOF
 } >"$VM_WORKDIR/guest.sh"
 vm_guest_script "$VM_WORKDIR/boot.sh" <"$VM_WORKDIR/guest.sh"
+# 192 MiB through the BTT driver under TCG: more than one default boot
+VM_TIMEOUT=$((VM_TIMEOUT * 3))
 vm_boot_sections "$plat" "$VM_WORKDIR/boot.sh" "$VM_WORKDIR/b1"
 
 for k in $KEYS; do
