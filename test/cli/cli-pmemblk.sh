@@ -12,6 +12,16 @@ command -v pmempool >/dev/null ||
 
 pm() { "$PMEMCTL" "$@"; }
 
+# lib_agrees POOL EXPECTED WHAT: after pmemctl wrote POOL, libpmemblk reads
+# EXPECTED from it, pmempool check passes and check-btt finds it clean.
+lib_agrees() {
+	"$PMEMBLK_TOOL" read "$1" >after
+	cmp -s after "$2" || fail "$1: libpmemblk does not read what pmemctl wrote"
+	pmempool check "$1" >check.out 2>&1 ||
+		fail "$1: pmempool check after $3: $(cat check.out)"
+	expect_exit 0 pm check-btt "$1"
+}
+
 for bs in 512 4096; do
 	head -c $((bs * 300)) /dev/urandom >data
 	nblk=$("$PMEMBLK_TOOL" create pool$bs $bs $((32 << 20)) <data)
@@ -32,12 +42,8 @@ for bs in 512 4096; do
 	# pmemctl writes, libpmemblk reads, pmempool check passes
 	head -c $((bs * 40)) /dev/urandom >new
 	expect_exit 0 pm write-namespace pool$bs -q -i new --offset $((bs * 290))
-	"$PMEMBLK_TOOL" read pool$bs >after
 	{ head -c $((bs * 290)) data; cat new; tail -c +$((bs * 330 + 1)) want; } >expect
-	cmp -s after expect || fail "pool$bs: libpmemblk does not read what pmemctl wrote"
-	pmempool check pool$bs >check.out 2>&1 ||
-		fail "pool$bs: pmempool check after write-namespace: $(cat check.out)"
-	expect_exit 0 pm check-btt pool$bs
+	lib_agrees pool$bs expect write-namespace
 	pass "pool with $bs-byte blocks: both ways, pmempool check and check-btt clean"
 done
 
@@ -147,12 +153,8 @@ for bs in 512 4096; do
 			next
 		  if (n++ < 3) print o }')
 	[ -z "$odd" ] || fail "fresh$bs: layout differs from libpmemblk's at file offsets $odd"
-	"$PMEMBLK_TOOL" read fresh$bs >after
 	"$PMEMBLK_TOOL" read lib$bs >want
-	cmp -s after want || fail "fresh$bs: libpmemblk does not read what pmemctl wrote"
-	pmempool check fresh$bs >check.out 2>&1 ||
-		fail "fresh$bs: pmempool check after the first write: $(cat check.out)"
-	expect_exit 0 pm check-btt fresh$bs
+	lib_agrees fresh$bs want "the first write"
 	pass "a fresh pool of $bs-byte blocks reads as zeroes; the first write lays out libpmemblk's BTT"
 done
 
