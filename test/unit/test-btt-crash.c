@@ -17,9 +17,13 @@
  * Its records also say which bytes a run changed: cuts of one write that
  * leave exactly the same bytes (a cut before an unpersisted write in the
  * models that drop it, say) reach the same state, verified once.
- * 300 writes per BTT by default (about 25000 cut points; fewer under
- * AddressSanitizer, and the figure says so); PMEMCTL_CRASH_WRITES=N runs
- * N instead.
+ * The BTTs: 16 MiB in memory (4096-byte v2.0, 512- and 520-byte v1.1),
+ * 300 writes each, every sector read back after each write; and a
+ * two-arena BTT on a 512 GiB + 32 MiB sparse file, its hot LBAs
+ * straddling the arena boundary, 300/30 writes (check-btt of a 512 GiB
+ * arena costs 30 ms).  About 25000 cut points in all; fewer under
+ * AddressSanitizer (the figure says so); PMEMCTL_CRASH_WRITES=N runs N
+ * writes per 16 MiB BTT instead (N/30 on two arenas).
  */
 #include <fcntl.h>
 #include <stdio.h>
