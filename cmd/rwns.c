@@ -37,6 +37,10 @@ struct rw_target {
 	struct pmemctl_media *media;
 	struct pmemctl_platform_lock *lock;
 	struct pmemctl_ns_io *io;
+	/* a libpmemblk pool with no BTT yet (io NULL): reads see zeroes */
+	bool fresh;
+	uint32_t fresh_block;
+	uint64_t fresh_size;
 };
 
 static const char *const mode_names[] = {
@@ -75,6 +79,25 @@ static int open_namespace(struct cmd_ctx *cc, struct rw_params *p,
 					      uuid, flags, &t->io);
 }
 
+/*
+ * libpmemblk moves whole blocks of the pool's block size; the BTT engine
+ * moves the kernel's sector, 512 or 4096 bytes of a 520..4224-byte block
+ * (the rest: protection information).  Pool I/O only where they agree.
+ */
+static int pool_blocks_ok(struct cmd_ctx *cc, struct rw_target *t)
+{
+	struct pmemctl_btt_info bi;
+	int rc;
+
+	/* the pool's view holds its BTT where a v1.1 BTT starts: 4 KiB */
+	rc = pmemctl_media_get_btt_info(t->media, 4096, &bi);
+	if (rc || bi.external_lbasize == 512 || bi.external_lbasize == 4096)
+		return rc;
+	cmd_error(cc, "%s: libpmemblk pool block size %u: not supported for I/O (pool blocks of 512 or 4096 bytes only)",
+		  t->name, bi.external_lbasize);
+	return -EOPNOTSUPP;
+}
+
 static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 		     struct rw_target *t, const struct stat *st,
 		     unsigned flags)
@@ -84,7 +107,7 @@ static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 		.offset = p->image_offset, .size = p->image_size,
 		.size_given = p->image_size_seen,
 	};
-	struct pmemctl_media *whole = NULL;
+	struct pmemctl_media *whole = NULL, *file;
 	uint64_t len;
 	int rc;
 
@@ -98,7 +121,16 @@ static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 						   flags, &t->media);
 		if (rc || p->image_offset_seen || p->image_size_seen)
 			return rc;
-		return cmd_open_pool(&t->media);
+		file = t->media;
+		rc = pmemctl_pmemblk_fresh(file, &t->fresh_block,
+					   &t->fresh_size);
+		t->fresh = rc == 1;
+		t->fresh_size *= t->fresh_block;
+		if (rc)
+			return rc < 0 ? rc : 0;
+		rc = cmd_open_pool(&t->media);
+		/* a pool's view replaced the file (and holds it open) */
+		return rc || t->media == file ? rc : pool_blocks_ok(cc, t);
 	}
 	if (!S_ISBLK(st->st_mode)) {
 		cmd_error(cc, "%s: not a namespace, image file or block device",
@@ -126,7 +158,9 @@ static int open_target(struct cmd_ctx *cc, struct rw_params *p,
 
 	if (stat(t->name, &st) == 0) {
 		rc = open_path(cc, p, t, &st, flags);
-		return rc ?: pmemctl_ns_io_open_media(cc->ctx, t->media,
+		if (rc || t->fresh)
+			return rc;
+		return pmemctl_ns_io_open_media(cc->ctx, t->media,
 						      PMEMCTL_NS_MODE_UNKNOWN,
 						      NULL, flags, &t->io);
 	}
@@ -134,6 +168,27 @@ static int open_target(struct cmd_ctx *cc, struct rw_params *p,
 		return open_namespace(cc, p, t, flags);
 	cmd_error(cc, "%s: no such file, block device or namespace", t->name);
 	return -ENOENT;
+}
+
+/*
+ * The first write to a pool with no BTT yet: lay it out as libpmemblk
+ * would, then open it like any pool.
+ */
+static int lay_out_pool(struct cmd_ctx *cc, struct rw_target *t)
+{
+	int rc = pmemctl_pmemblk_layout(t->media);
+
+	rc = rc ?: cmd_open_pool(&t->media);
+	rc = rc ?: pmemctl_ns_io_open_media(cc->ctx, t->media,
+					    PMEMCTL_NS_MODE_SECTOR, NULL,
+					    PMEMCTL_MEDIA_WRITE, &t->io);
+	t->fresh = rc != 0;
+	return rc;
+}
+
+static uint64_t target_size(struct rw_target *t)
+{
+	return t->fresh ? t->fresh_size : pmemctl_ns_io_get_size(t->io);
 }
 
 static void close_target(struct rw_target *t)
@@ -149,8 +204,9 @@ static void close_target(struct rw_target *t)
 static int check_range(struct cmd_ctx *cc, struct rw_target *t,
 		       uint64_t off, uint64_t len)
 {
-	uint64_t size = pmemctl_ns_io_get_size(t->io);
-	uint32_t bs = pmemctl_ns_io_get_block_size(t->io);
+	uint64_t size = target_size(t);
+	uint32_t bs = t->fresh ? t->fresh_block :
+		      pmemctl_ns_io_get_block_size(t->io);
 
 	if (off > size || len > size - off) {
 		cmd_error(cc, "%s: %llu bytes at offset %llu do not fit the namespace's %llu bytes",
@@ -160,7 +216,8 @@ static int check_range(struct cmd_ctx *cc, struct rw_target *t,
 	}
 	if (off % bs || len % bs) {
 		cmd_error(cc, "%s: %s namespace: the offset (%llu) and length (%llu) must be multiples of its %u-byte sector",
-			  t->name, mode_names[pmemctl_ns_io_get_mode(t->io)],
+			  t->name, t->fresh ? "sector" :
+			  mode_names[pmemctl_ns_io_get_mode(t->io)],
 			  (unsigned long long)off, (unsigned long long)len,
 			  bs);
 		return -EINVAL;
@@ -205,6 +262,9 @@ static int copy(struct cmd_ctx *cc, struct rw_params *p, struct rw_target *t,
 					  strerror(-rc));
 			rc = rc ?: pmemctl_ns_io_write(t->io, off + done, buf,
 						       n);
+		} else if (t->fresh) {
+			memset(buf, 0, n);
+			rc = cmd_write_all(fd, buf, n);
 		} else {
 			rc = pmemctl_ns_io_read(t->io, off + done, buf, n);
 			rc = rc ?: cmd_write_all(fd, buf, n);
@@ -250,7 +310,7 @@ static int open_output(struct cmd_ctx *cc, const char *out, bool force,
 static int do_read(struct cmd_ctx *cc, struct rw_params *p,
 		   struct rw_target *t)
 {
-	uint64_t size = pmemctl_ns_io_get_size(t->io), len;
+	uint64_t size = target_size(t), len;
 	int fd = -1, rc;
 
 	len = p->length_seen ? p->length :
@@ -287,6 +347,10 @@ static int do_write(struct cmd_ctx *cc, struct rw_params *p,
 	int rc = input_size(cc, p->in, fd, &len);
 
 	rc = rc ?: check_range(cc, t, p->offset, len);
+	if (!rc && t->fresh && len)
+		rc = lay_out_pool(cc, t);
+	if (!rc && t->fresh)
+		return 0;	/* nothing to write: nothing laid out */
 	rc = rc ?: copy(cc, p, t, fd, p->offset, len, true);
 	if (!rc && p->verbose)
 		fprintf(stderr, "%s: wrote %llu bytes at offset %llu (%s)\n",

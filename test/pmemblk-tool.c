@@ -5,6 +5,7 @@
  *                                         on stdin from block 0, print the
  *                                         pool's block count
  *   pmemblk-tool read FILE                every block of the pool to stdout
+ *   pmemblk-tool write FILE LBA           the blocks on stdin from LBA on
  */
 #include <libpmemblk.h>
 #include <stdio.h>
@@ -60,6 +61,28 @@ static int read_all(const char *path)
 	return buf ? 0 : 1;
 }
 
+static int write_at(const char *path, long long lba)
+{
+	PMEMblkpool *p = pmemblk_open(path, 0);
+	char *buf = p ? malloc(pmemblk_bsize(p)) : NULL;
+	int rc = 0;
+
+	if (!buf) {
+		fprintf(stderr, "pmemblk_open %s: %s\n", path,
+			pmemblk_errormsg());
+		return 1;
+	}
+	while (!rc && fread(buf, pmemblk_bsize(p), 1, stdin) == 1)
+		if (pmemblk_write(p, buf, lba++)) {
+			fprintf(stderr, "pmemblk_write %lld: %s\n", lba - 1,
+				pmemblk_errormsg());
+			rc = 1;
+		}
+	pmemblk_close(p);
+	free(buf);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "create"))
@@ -67,6 +90,8 @@ int main(int argc, char **argv)
 			      strtoul(argv[4], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "read"))
 		return read_all(argv[2]);
-	fprintf(stderr, "usage: pmemblk-tool create FILE BSIZE SIZE | read FILE\n");
+	if (argc == 4 && !strcmp(argv[1], "write"))
+		return write_at(argv[2], strtoll(argv[3], NULL, 0));
+	fprintf(stderr, "usage: pmemblk-tool create FILE BSIZE SIZE | read FILE | write FILE LBA\n");
 	return 2;
 }

@@ -7,9 +7,12 @@
  */
 #include "btt.h"
 
-/* btt_log_init(): zero the flog, then slot 0 of every lane. */
+/*
+ * btt_log_init(): zero the flog, then slot 0 of every lane (its old and
+ * new map carrying @flags: libpmemblk's set the zero flag).
+ */
 static int write_log(struct pmemctl_media *m, uint64_t logoff,
-		     const struct btt_arena_layout *a)
+		     const struct btt_arena_layout *a, uint32_t flags)
 {
 	/* 16 KiB on the stack: laying out a BTT never allocates */
 	struct btt_log_group log[BTT_NFREE];
@@ -19,8 +22,8 @@ static int write_log(struct pmemctl_media *m, uint64_t logoff,
 		struct btt_log_entry *e = &log[i].ent[0];
 
 		put_le32(&e->lba, i);
-		put_le32(&e->old_map, a->external_nlba + i);
-		put_le32(&e->new_map, a->external_nlba + i);
+		put_le32(&e->old_map, (a->external_nlba + i) | flags);
+		put_le32(&e->new_map, (a->external_nlba + i) | flags);
 		put_le32(&e->seq, BTT_LOG_SEQ_INIT);
 	}
 	/* [logoff, info2off) is exactly BTT_LOG_SIZE, all of it written */
@@ -29,14 +32,14 @@ static int write_log(struct pmemctl_media *m, uint64_t logoff,
 
 static int write_arena(struct pmemctl_media *m, uint64_t base,
 		       const struct btt_arena_layout *a,
-		       const struct btt_sb *sb)
+		       const struct btt_sb *sb, uint32_t log_flags)
 {
 	uint64_t start = base + a->offset;
 	int rc;
 
 	rc = pmemctl_media_zero(m, start + a->mapoff, a->logoff - a->mapoff);
 	if (!rc)
-		rc = write_log(m, start + a->logoff, a);
+		rc = write_log(m, start + a->logoff, a, log_flags);
 	if (!rc)
 		rc = pmemctl_media_flush(m);
 	/* backup first: a crash before the primary leaves no valid BTT */
@@ -55,6 +58,15 @@ static int write_arena(struct pmemctl_media *m, uint64_t base,
 int btt_write_layout(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 		     unsigned major, uint32_t lbasize, const uint8_t uuid[16],
 		     const uint8_t parent_uuid[16])
+{
+	return btt_write_layout_flags(ctx, ns, major, lbasize, uuid,
+				      parent_uuid, 0);
+}
+
+int btt_write_layout_flags(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
+			   unsigned major, uint32_t lbasize,
+			   const uint8_t uuid[16],
+			   const uint8_t parent_uuid[16], uint32_t log_flags)
 {
 	uint64_t size = pmemctl_media_size(ns), base;
 	struct btt_arena_layout a;
@@ -81,7 +93,7 @@ int btt_write_layout(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 		struct btt_sb sb;
 
 		btt_layout_fill_sb(&a, major, lbasize, uuid, parent_uuid, &sb);
-		rc = write_arena(ns, base, &a, &sb);
+		rc = write_arena(ns, base, &a, &sb, log_flags);
 		if (rc)
 			err(ctx, "%s: writing BTT arena %u failed: %s",
 			    pmemctl_media_name(ns), i, strerror(-rc));

@@ -46,6 +46,12 @@ void media_fault_release(struct media_fault *f);
  * @record a test puts the media back as it was before the run).
  */
 void media_fault_rollback(struct media_fault *f);
+/*
+ * Call @fn with the parent range of each undo record of @f, newest first,
+ * until it returns non-zero (returned): with @record, what a run changed.
+ */
+int media_fault_each(const struct media_fault *f,
+		     int (*fn)(void *arg, uint64_t off, size_t len), void *arg);
 
 /*
  * A media whose I/O is done by callbacks (a device reached through

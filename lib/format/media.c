@@ -526,6 +526,16 @@ void media_fault_release(struct media_fault *f)
 	}
 }
 
+int media_fault_each(const struct media_fault *f,
+		     int (*fn)(void *arg, uint64_t off, size_t len), void *arg)
+{
+	int rc = 0;
+
+	for (const struct media_undo *u = f->undo; u && !rc; u = u->next)
+		rc = fn(arg, u->off, u->len);
+	return rc;
+}
+
 /* Count one operation; false once the power is gone. */
 static bool fault_step(struct pmemctl_media *m, bool *torn)
 {

@@ -8,11 +8,14 @@
  * BTT's place, and the BTT core, checker and engine run on it unchanged.
  */
 #include <stdlib.h>
+#include <uuid/uuid.h>
 
 #include "btt.h"
 #include "format.h"
 
 #define POOL_SIG "PMEMBLK\0"
+#define POOLSET_SIG "PMEMPOOLSET"		/* a pool set file's first line */
+#define POOLSET_SIG_LEN 11
 #define POOL_SIG_LEN 8
 #define POOL_HDR_SIZE 4096
 #define POOL_MAJOR_BLK 1
@@ -158,6 +161,27 @@ static int unsigned_pool(struct pmemctl_media *file, const uint8_t *head,
 	return -EUCLEAN;
 }
 
+/*
+ * A pool set file (PMDK's text file naming a pool's parts and replicas)
+ * is refused: its parts are no contiguous pool, and written as a raw
+ * image it would be lost.
+ */
+static int pool_set_file(struct pmemctl_media *file)
+{
+	char sig[POOLSET_SIG_LEN];
+	int rc;
+
+	if (pmemctl_media_size(file) < POOLSET_SIG_LEN)
+		return 0;
+	rc = pmemctl_media_read(file, 0, sig, sizeof(sig));
+	if (rc || memcmp(sig, POOLSET_SIG, POOLSET_SIG_LEN))
+		return rc;
+	err(pmemctl_media_get_ctx(file),
+	    "%s: a PMDK pool set file: not supported (pmemctl opens single-file pools only)",
+	    pmemctl_media_name(file));
+	return -EOPNOTSUPP;
+}
+
 PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 					      struct pmemctl_media **btt)
 {
@@ -170,8 +194,9 @@ PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 	int rc;
 
 	*btt = NULL;
-	if (size < POOL_HDR_SIZE)
-		return 1;
+	rc = pool_set_file(file);
+	if (rc || size < POOL_HDR_SIZE)
+		return rc ?: 1;
 	h = malloc(POOL_HDR_SIZE);
 	first = malloc(BTT_INFO_SIZE);
 	rc = h && first ? 0 : -ENOMEM;
@@ -194,6 +219,96 @@ PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 	if (rc == -ENOMEM)
 		err(ctx, "%s: out of memory", name);
 	free(first);
+	free(h);
+	return rc;
+}
+
+/* ---- pools libpmemblk has not written yet -------------------------------- */
+
+/*
+ * 1 (and @h, @d) if @file is a sound pool of 512- or 4096-byte blocks
+ * with nothing at its BTT's place yet; else 0, quietly.  For those block
+ * sizes libpmemblk's internal block size, arena geometry and offsets are
+ * the kernel's (live-kernel.md 5), so the BTT core lays it out.
+ */
+static int probe_fresh(struct pmemctl_media *file, struct pool_hdr *h,
+		       struct pmemblk_desc *d, uint8_t *first)
+{
+	uint64_t size = pmemctl_media_size(file);
+	uint32_t bs;
+	int rc;
+
+	if (size < PMEMBLK_MIN_POOL)
+		return 0;
+	rc = pmemctl_media_read(file, 0, h, POOL_HDR_SIZE);
+	rc = rc ?: pmemctl_media_read(file, POOL_HDR_SIZE, d, sizeof(*d));
+	if (rc)
+		return rc;
+	bs = get_le32(&d->bsize);
+	if (memcmp(h->signature, POOL_SIG, POOL_SIG_LEN) || !pool_csum_ok(h) ||
+	    get_le32(&h->major) != POOL_MAJOR_BLK ||
+	    memcmp(h->next_part_uuid, h->uuid, sizeof(h->uuid)) ||
+	    (bs != 512 && bs != 4096))
+		return 0;
+	rc = pmemctl_media_read(file, PMEMBLK_DATA_OFF, first, BTT_INFO_SIZE);
+	return rc ?: all_zero(first, BTT_INFO_SIZE);
+}
+
+static int with_fresh(struct pmemctl_media *file, struct pool_hdr **h,
+		      struct pmemblk_desc *d)
+{
+	uint8_t *first = malloc(BTT_INFO_SIZE);
+	int rc;
+
+	*h = malloc(POOL_HDR_SIZE);
+	rc = *h && first ? probe_fresh(file, *h, d, first) : -ENOMEM;
+	if (rc == -ENOMEM)
+		err(pmemctl_media_get_ctx(file), "%s: out of memory",
+		    pmemctl_media_name(file));
+	free(first);
+	return rc;
+}
+
+PMEMCTL_EXPORT int pmemctl_pmemblk_fresh(struct pmemctl_media *file,
+					 uint32_t *bsize, uint64_t *nblock)
+{
+	struct pmemblk_desc d;
+	struct pool_hdr *h;
+	uint64_t raw = pmemctl_media_size(file) - PMEMBLK_DATA_OFF;
+	int rc = with_fresh(file, &h, &d);
+
+	free(h);
+	if (rc != 1)
+		return rc;
+	*bsize = get_le32(&d.bsize);
+	*nblock = btt_usable_size(raw, *bsize) / *bsize;
+	return 1;
+}
+
+PMEMCTL_EXPORT int pmemctl_pmemblk_layout(struct pmemctl_media *file)
+{
+	struct pmemctl_ctx *ctx = pmemctl_media_get_ctx(file);
+	struct pmemctl_media *view = NULL;
+	struct pmemblk_desc d;
+	struct pool_hdr *h;
+	uint8_t uuid[16];
+	int rc = with_fresh(file, &h, &d);
+
+	if (rc == 0) {
+		err(ctx, "%s: not a libpmemblk pool without a BTT",
+		    pmemctl_media_name(file));
+		rc = -EINVAL;
+	}
+	if (rc == 1)
+		rc = pmemctl_media_new_slice(file, PMEMBLK_VIEW_OFF,
+					     pmemctl_media_size(file) -
+					     PMEMBLK_VIEW_OFF, &view);
+	/* a v1.1 BTT 4 KiB into the view: at the data area's start */
+	uuid_generate(uuid);
+	rc = rc ?: btt_write_layout_flags(ctx, view, 1, get_le32(&d.bsize),
+					  uuid, h->poolset_uuid,
+					  BTT_MAP_TRIM_FLAG);
+	pmemctl_media_close(view);
 	free(h);
 	return rc;
 }

@@ -12,6 +12,16 @@ command -v pmempool >/dev/null ||
 
 pm() { "$PMEMCTL" "$@"; }
 
+# lib_agrees POOL EXPECTED WHAT: after pmemctl wrote POOL, libpmemblk reads
+# EXPECTED from it, pmempool check passes and check-btt finds it clean.
+lib_agrees() {
+	"$PMEMBLK_TOOL" read "$1" >after
+	cmp -s after "$2" || fail "$1: libpmemblk does not read what pmemctl wrote"
+	pmempool check "$1" >check.out 2>&1 ||
+		fail "$1: pmempool check after $3: $(cat check.out)"
+	expect_exit 0 pm check-btt "$1"
+}
+
 for bs in 512 4096; do
 	head -c $((bs * 300)) /dev/urandom >data
 	nblk=$("$PMEMBLK_TOOL" create pool$bs $bs $((32 << 20)) <data)
@@ -32,12 +42,8 @@ for bs in 512 4096; do
 	# pmemctl writes, libpmemblk reads, pmempool check passes
 	head -c $((bs * 40)) /dev/urandom >new
 	expect_exit 0 pm write-namespace pool$bs -q -i new --offset $((bs * 290))
-	"$PMEMBLK_TOOL" read pool$bs >after
 	{ head -c $((bs * 290)) data; cat new; tail -c +$((bs * 330 + 1)) want; } >expect
-	cmp -s after expect || fail "pool$bs: libpmemblk does not read what pmemctl wrote"
-	pmempool check pool$bs >check.out 2>&1 ||
-		fail "pool$bs: pmempool check after write-namespace: $(cat check.out)"
-	expect_exit 0 pm check-btt pool$bs
+	lib_agrees pool$bs expect write-namespace
 	pass "pool with $bs-byte blocks: both ways, pmempool check and check-btt clean"
 done
 
@@ -105,15 +111,77 @@ printf 'X' | dd of=nosig bs=1 seek=0 conv=notrunc status=none
 refused nosig 5 'a BTT at 8 KiB but no libpmemblk pool signature'
 pass "a pool with a damaged signature is refused unchanged"
 
-# A pool libpmemblk has not written yet has no BTT.
-pmempool create blk 512 fresh
-refused fresh 5 'libpmemblk pool without a BTT yet'
-pass "a pool without a BTT is refused unchanged"
+# A pool libpmemblk has not written yet has no BTT: it reads as zeroes,
+# and the first write lays the BTT out as libpmemblk's first write does.
+# check-btt and read-infoblock have nothing to look at.
+for bs in 512 4096; do
+	pmempool create blk $bs fresh$bs
+	cp fresh$bs lib$bs
+	before=$(sum fresh$bs)
+	expect_exit 0 pm read-namespace fresh$bs -q -o zeros
+	"$PMEMBLK_TOOL" read lib$bs >want
+	cmp -s zeros want || fail "fresh$bs: read-namespace is not libpmemblk's all-zero blocks"
+	[ "$(stat -c %s zeros)" -gt 0 ] || fail "fresh$bs: nothing read"
+	rm -f zeros
+	expect_exit 8 pm check-btt fresh$bs
+	expect_err_line "fresh$bs: libpmemblk pool without a BTT yet"
+	expect_exit 5 pm read-infoblock fresh$bs
+	expect_err_line "fresh$bs: libpmemblk pool without a BTT yet"
+	size=$(stat -c %s want)
+	expect_exit 6 pm write-namespace fresh$bs -q -i new --offset "$size"
+	: >empty
+	expect_exit 0 pm write-namespace fresh$bs -q -i empty
+	[ "$(sum fresh$bs)" = "$before" ] || fail "fresh$bs changed without a write"
+
+	head -c $((bs * 3)) /dev/urandom >blk
+	expect_exit 0 pm write-namespace fresh$bs -q -i blk --offset $((bs * 5))
+	"$PMEMBLK_TOOL" write lib$bs 5 <blk
+	# what differs from libpmemblk's own first write: the BTT's uuid and
+	# the checksum (both info blocks), libpmemblk's run-time state in the
+	# pmemblk descriptor page, and flag bits (the top byte of old_map and
+	# new_map) in the log entries the three writes made (lanes 0-2, slot 1)
+	info=$(pm read-infoblock fresh$bs)
+	logoff=$(( 8192 + $(printf '%s\n' "$info" | sed -n 's/^logoff *//p') ))
+	info2=$(( 8192 + $(printf '%s\n' "$info" | sed -n 's/^info2off *//p') ))
+	odd=$({ cmp -l fresh$bs lib$bs || true; } | awk -v lo="$logoff" -v i2="$info2" '
+		function info(o, b) { return (o >= b + 16 && o < b + 32) ||
+					     (o >= b + 4088 && o < b + 4096) }
+		{ o = $1 - 1
+		  if ((o >= 4104 && o < 8192) || info(o, 8192) || info(o, i2) ||
+		      (o >= lo && o < lo + 3 * 64 &&
+		       ((o - lo) % 64 == 23 || (o - lo) % 64 == 27)))
+			next
+		  if (n++ < 3) print o }')
+	[ -z "$odd" ] || fail "fresh$bs: layout differs from libpmemblk's at file offsets $odd"
+	"$PMEMBLK_TOOL" read lib$bs >want
+	lib_agrees fresh$bs want "the first write"
+	pass "a fresh pool of $bs-byte blocks reads as zeroes; the first write lays out libpmemblk's BTT"
+done
 
 # A block size that is no BTT sector size of the kernel's.
 printf 'x%.0s' $(seq 1000) | "$PMEMBLK_TOOL" create odd 1000 $((32 << 20)) >/dev/null
 refused odd 1 'libpmemblk pool block size 1000: not supported'
 pass "a pool whose block size is no BTT sector size is refused unchanged"
+
+# 520-byte pool blocks: libpmemblk moves all 520 bytes, the engine would
+# move the kernel's 512-byte sector.  The BTT checks clean; I/O is
+# refused unchanged, never a short block.
+head -c $((520 * 20)) /dev/urandom | "$PMEMBLK_TOOL" create p520 520 $((32 << 20)) >/dev/null
+expect_exit 0 pm check-btt p520
+before=$(sum p520)
+expect_exit 1 pm read-namespace p520 -q -f -o out
+expect_err_line 'p520: libpmemblk pool block size 520: not supported for I/O .pool blocks of 512 or 4096 bytes only.$'
+[ ! -e out ] || fail "read-namespace of a 520-byte pool wrote output"
+expect_exit 1 pm write-namespace p520 -q -i new
+expect_err_line 'p520: libpmemblk pool block size 520: not supported for I/O .pool blocks of 512 or 4096 bytes only.$'
+[ "$(sum p520)" = "$before" ] || fail "p520 changed"
+pass "a pool of 520-byte blocks checks clean; its I/O is refused unchanged"
+
+# A pool set file (a text file naming a pool's parts) is no image to
+# write over.
+printf 'PMEMPOOLSET\n32M %s/part0\n' "$PWD" >set
+refused set 1 'a PMDK pool set file: not supported .pmemctl opens single-file pools only.$'
+pass "a pool set file is refused unchanged"
 
 # An explicit window is taken as given: the raw-image path.
 expect_exit 0 pm check-btt pool512 --offset 4096

@@ -77,12 +77,23 @@ void pmemctl_media_close(struct pmemctl_media *media);
  * media from file offset 4 KiB on, whose BTT 1.1 then sits 4 KiB in like
  * a kernel v1.1 BTT; 1 when @file is not a pool (no signature); a
  * negative errno with a message when the pool is unusable (bad header
- * checksum, multi-part, no BTT laid out yet) or looks like a pool whose
+ * checksum, multi-part, a pool set file, no BTT laid out yet) or looks like a pool whose
  * signature was damaged (a BTT at 8 KiB, none at 0 or 4 KiB).  *btt holds a reference on
  * @file.
  */
 int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 			       struct pmemctl_media **btt);
+/*
+ * A pool libpmemblk has not written to has no BTT yet (its first write
+ * lays one out; until then every block reads as zeroes).  1 when @file is
+ * such a pool with 512- or 4096-byte blocks, with its block size and the
+ * block count its BTT will have; 0 when not (no message); a negative
+ * errno for an I/O error.
+ */
+int pmemctl_pmemblk_fresh(struct pmemctl_media *file, uint32_t *bsize,
+			  uint64_t *nblock);
+/* Lay out such a pool's BTT as libpmemblk's first write would. */
+int pmemctl_pmemblk_layout(struct pmemctl_media *file);
 
 int pmemctl_media_read(struct pmemctl_media *media, uint64_t offset,
 		       void *buf, size_t len);
