@@ -16,16 +16,34 @@
  * lost is rolled forward by the next open.  Durability and ordering are
  * the media shim's (pmemctl_media_persist()).
  *
- * Single-threaded for now: the lanes are the kernel's (BTT_NFREE per
- * arena, each with its free block, sequence number and next log slot),
- * used in turn, but there are no map locks or read tracking; a second
- * caller entering while one is inside gets -EBUSY.
+ * Thread-safe, as the kernel's driver: a caller takes a lane (BTT_NFREE
+ * of them; lane = CPU % BTT_NFREE, each behind its own lock since threads
+ * may outnumber lanes or move between CPUs) and owns the lane's free
+ * block, sequence number and log slot in every arena.  A map entry is
+ * changed under one of BTT_NFREE map locks per arena, hashed by the map's
+ * cache line, from reading the old entry to storing the new one; readers
+ * take no map lock: map entries are loaded and stored whole
+ * (media_load32()).  Read tracking (rtt): a reader publishes the block it
+ * is about to read in its lane's slot and re-reads the map; a writer
+ * waits until no slot holds its free block before writing into it.  No
+ * lock is global.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "btt-engine.h"
 
+/* A lock padded to a cache line of its own: lanes and map locks are hot. */
+struct engine_lock {
+	pthread_mutex_t mutex;
+	char pad[64 - sizeof(pthread_mutex_t) % 64];
+};
+
+#define RTT_NONE UINT32_MAX	/* read tracking: no block being read */
+
+/* Owned by the holder of lane lock i (struct pmemctl_btt). */
 struct engine_lane {
 	uint32_t block;		/* the free block */
 	uint32_t seq;		/* of the next log entry */
@@ -44,6 +62,8 @@ struct engine_arena {
 	struct engine_lane lane[BTT_NFREE];
 	struct engine_fix fix[BTT_NFREE];
 	unsigned nfix;
+	struct engine_lock map_lock[BTT_NFREE];
+	uint32_t rtt[BTT_NFREE];	/* per lane: the block it reads */
 };
 
 struct pmemctl_btt {
@@ -53,10 +73,11 @@ struct pmemctl_btt {
 	unsigned major;
 	uint64_t start, nlba;
 	uint32_t lbasize, sector;
-	unsigned narenas, next_lane;
+	unsigned narenas;
+	unsigned next_lane;	/* no CPU number: lanes in turn */
 	struct engine_arena *arenas;
-	int busy;
 	int failed;		/* a write failed half-way: reopen to recover */
+	struct engine_lock lane_lock[BTT_NFREE];
 };
 
 /* ---- discovery ---------------------------------------------------------- */
@@ -271,10 +292,31 @@ static int arena_attach(struct pmemctl_btt *b, struct engine_arena *ea,
 	return rc ?: check_free_blocks(b, ea);
 }
 
+static void locks_init(struct engine_lock *l, bool init)
+{
+	for (unsigned i = 0; i < BTT_NFREE; i++)
+		if (init)
+			pthread_mutex_init(&l[i].mutex, NULL);
+		else
+			pthread_mutex_destroy(&l[i].mutex);
+}
+
+/* The lanes, map locks and read tracking of a BTT that opened. */
+static void engine_locks(struct pmemctl_btt *b, bool init)
+{
+	locks_init(b->lane_lock, init);
+	for (unsigned i = 0; i < b->narenas; i++) {
+		locks_init(b->arenas[i].map_lock, init);
+		for (unsigned j = 0; init && j < BTT_NFREE; j++)
+			b->arenas[i].rtt[j] = RTT_NONE;
+	}
+}
+
 PMEMCTL_EXPORT void pmemctl_btt_close(struct pmemctl_btt *b)
 {
 	if (!b)
 		return;
+	engine_locks(b, false);
 	free(b->arenas);
 	free(b);
 }
@@ -308,6 +350,7 @@ PMEMCTL_EXPORT int pmemctl_btt_open(struct pmemctl_ctx *ctx,
 		return rc;
 	}
 	b->sector = btt_sector_size(b->lbasize);
+	engine_locks(b, true);
 	*out = b;
 	return 0;
 }
@@ -329,16 +372,11 @@ PMEMCTL_EXPORT uint64_t pmemctl_btt_get_nlba(struct pmemctl_btt *b)
 	return b->nlba;
 }
 
-/* One caller at a time (see the top of the file). */
-static int enter(struct pmemctl_btt *b, uint64_t lba, struct engine_arena **ea)
+/* The arena of @lba, or -ERANGE beyond the BTT. */
+static int arena_of(struct pmemctl_btt *b, uint64_t lba,
+		    struct engine_arena **ea)
 {
-	if (__atomic_exchange_n(&b->busy, 1, __ATOMIC_ACQUIRE)) {
-		err(b->ctx, "%s: BTT engine is single-threaded: concurrent call refused",
-		    pmemctl_media_name(b->m));
-		return -EBUSY;
-	}
 	if (lba >= b->nlba) {
-		__atomic_store_n(&b->busy, 0, __ATOMIC_RELEASE);
 		err(b->ctx, "%s: LBA %llu is beyond the BTT's %llu sectors",
 		    pmemctl_media_name(b->m), (unsigned long long)lba,
 		    (unsigned long long)b->nlba);
@@ -350,10 +388,31 @@ static int enter(struct pmemctl_btt *b, uint64_t lba, struct engine_arena **ea)
 	return 0;
 }
 
-static int leave(struct pmemctl_btt *b, int rc)
+/* The calling CPU's lane, as the kernel's nd_region_acquire_lane(). */
+static unsigned lane_pick(struct pmemctl_btt *b)
 {
-	__atomic_store_n(&b->busy, 0, __ATOMIC_RELEASE);
-	return rc;
+	int cpu = sched_getcpu();
+
+	if (cpu >= 0)
+		return (unsigned)cpu % BTT_NFREE;
+	return __atomic_fetch_add(&b->next_lane, 1, __ATOMIC_RELAXED) %
+	       BTT_NFREE;
+}
+
+static void lane_lock(struct pmemctl_btt *b, unsigned lane)
+{
+	pthread_mutex_lock(&b->lane_lock[lane].mutex);
+}
+
+static void lane_unlock(struct pmemctl_btt *b, unsigned lane)
+{
+	pthread_mutex_unlock(&b->lane_lock[lane].mutex);
+}
+
+/* The map lock of @premap: one per 16 entries (a cache line), hashed. */
+static pthread_mutex_t *map_lock(struct engine_arena *ea, uint32_t premap)
+{
+	return &ea->map_lock[(premap / 16) % BTT_NFREE].mutex;
 }
 
 static uint64_t block_off(const struct btt_arena *a, uint32_t block)
@@ -365,28 +424,17 @@ static uint64_t block_off(const struct btt_arena *a, uint32_t block)
 static int map_read(struct pmemctl_btt *b, struct engine_arena *ea,
 		    uint32_t premap, uint32_t *raw)
 {
-	le32 v;
-	int rc;
-
 	for (unsigned i = 0; i < ea->nfix; i++)
 		if (ea->fix[i].premap == premap) {
 			*raw = ea->fix[i].raw;
 			return 0;
 		}
-	rc = pmemctl_media_read(b->m, btt_map_off(&ea->a, premap), &v,
-				sizeof(v));
-	*raw = get_le32(&v);
-	return rc;
+	return media_load32(b->m, btt_map_off(&ea->a, premap), raw);
 }
 
-static int map_lookup(struct pmemctl_btt *b, struct engine_arena *ea,
-		      uint32_t premap, struct btt_map_entry *e)
+static int map_decode(struct pmemctl_btt *b, struct engine_arena *ea,
+		      uint32_t premap, uint32_t raw, struct btt_map_entry *e)
 {
-	uint32_t raw;
-	int rc = map_read(b, ea, premap, &raw);
-
-	if (rc)
-		return rc;
 	*e = btt_map_decode(raw, premap);
 	if (e->postmap < ea->a.internal_nlba)
 		return 0;
@@ -396,18 +444,46 @@ static int map_lookup(struct pmemctl_btt *b, struct engine_arena *ea,
 	return -EIO;
 }
 
-PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
-				    void *buf)
+static int map_lookup(struct pmemctl_btt *b, struct engine_arena *ea,
+		      uint32_t premap, struct btt_map_entry *e)
 {
-	struct engine_arena *ea;
-	struct btt_map_entry e;
-	uint32_t premap;
-	int rc = enter(b, lba, &ea);
+	uint32_t raw;
+	int rc = map_read(b, ea, premap, &raw);
 
-	if (rc)
-		return rc;
-	premap = (uint32_t)(lba - ea->first);
-	rc = map_lookup(b, ea, premap, &e);
+	return rc ?: map_decode(b, ea, premap, raw, e);
+}
+
+/*
+ * Map @premap to the block to read and publish it in @lane's read
+ * tracking slot, so no writer takes it as a free block until the slot is
+ * cleared: publish, then re-read the map; if it moved meanwhile, the
+ * block may already be a lane's free block, so start again.
+ */
+static int read_track(struct pmemctl_btt *b, struct engine_arena *ea,
+		      unsigned lane, uint32_t premap, struct btt_map_entry *e)
+{
+	uint32_t raw, again;
+	int rc;
+
+	for (;;) {
+		rc = map_read(b, ea, premap, &raw);
+		rc = rc ?: map_decode(b, ea, premap, raw, e);
+		if (rc || e->zero || e->error)
+			return rc;
+		__atomic_store_n(&ea->rtt[lane], e->postmap, __ATOMIC_SEQ_CST);
+		rc = map_read(b, ea, premap, &again);
+		if (rc || again == raw)
+			return rc;
+		__atomic_store_n(&ea->rtt[lane], RTT_NONE, __ATOMIC_RELEASE);
+	}
+}
+
+static int read_sector(struct pmemctl_btt *b, struct engine_arena *ea,
+		       unsigned lane, uint64_t lba, void *buf)
+{
+	struct btt_map_entry e;
+	int rc = read_track(b, ea, lane, (uint32_t)(lba - ea->first), &e);
+
 	if (!rc && e.error) {
 		err(b->ctx, "%s: LBA %llu is marked as a media error",
 		    pmemctl_media_name(b->m), (unsigned long long)lba);
@@ -418,7 +494,32 @@ PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
 		rc = pmemctl_media_read(b->m, block_off(&ea->a, e.postmap),
 					buf, b->sector);
 	}
-	return leave(b, rc);
+	__atomic_store_n(&ea->rtt[lane], RTT_NONE, __ATOMIC_RELEASE);
+	return rc;
+}
+
+PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
+				    void *buf)
+{
+	struct engine_arena *ea;
+	unsigned lane;
+	int rc = arena_of(b, lba, &ea);
+
+	if (rc)
+		return rc;
+	lane = lane_pick(b);
+	lane_lock(b, lane);
+	rc = read_sector(b, ea, lane, lba, buf);
+	lane_unlock(b, lane);
+	return rc;
+}
+
+/* Until no reader is inside @block (it is about to be overwritten). */
+static void rtt_wait(struct engine_arena *ea, uint32_t block)
+{
+	for (unsigned i = 0; i < BTT_NFREE; i++)
+		while (__atomic_load_n(&ea->rtt[i], __ATOMIC_SEQ_CST) == block)
+			sched_yield();
 }
 
 /* Write @len bytes at @off and make them durable. */
@@ -446,39 +547,72 @@ static int clear_error(struct pmemctl_btt *b, struct engine_arena *ea,
 	return rc;
 }
 
-static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
-			unsigned lane, uint32_t premap, const void *buf)
+/* No map entry may point at a lane's free block: a corrupt BTT. */
+static int map_unlike_free(struct pmemctl_btt *b, struct engine_arena *ea,
+			   unsigned lane, uint32_t premap,
+			   struct btt_map_entry *e)
+{
+	uint32_t block = ea->lane[lane].block;
+	int rc = map_lookup(b, ea, premap, e);
+
+	if (rc || e->postmap != block)
+		return rc;
+	err(b->ctx, "%s: BTT arena at %#llx: LBA %u maps to lane %u's free block %u; run check-btt",
+	    pmemctl_media_name(b->m), (unsigned long long)ea->a.off, premap,
+	    lane, block);
+	return -EIO;
+}
+
+/* Under @premap's map lock: log the move to the lane's block, map it. */
+static int map_commit(struct pmemctl_btt *b, struct engine_arena *ea,
+		      unsigned lane, uint32_t premap,
+		      struct btt_map_entry *old)
 {
 	struct engine_lane *l = &ea->lane[lane];
-	struct btt_log_entry ent;
-	struct btt_map_entry old;
 	int slot = ea->a.log_index[l->sub], rc;
-	le32 map;
+	struct btt_log_entry ent;
+	uint64_t moff = btt_map_off(&ea->a, premap);
 
-	/* single-threaded: the map cannot change between here and the log */
-	rc = map_lookup(b, ea, premap, &old);
-	if (rc)
-		return rc;
-	if (old.postmap == l->block) {
-		err(b->ctx, "%s: BTT arena at %#llx: LBA %u maps to lane %u's free block %u; run check-btt",
-		    pmemctl_media_name(b->m), (unsigned long long)ea->a.off,
-		    premap, lane, l->block);
-		return -EIO;
-	}
-	rc = clear_error(b, ea, l);
-	rc = rc ?: put(b, block_off(&ea->a, l->block), buf, b->sector);
+	rc = map_unlike_free(b, ea, lane, premap, old);
 	if (rc)
 		return rc;
 	put_le32(&ent.lba, premap);
-	put_le32(&ent.old_map, old.postmap | (old.error ? BTT_MAP_ERR_FLAG : 0));
+	put_le32(&ent.old_map, old->postmap | (old->error ? BTT_MAP_ERR_FLAG : 0));
 	put_le32(&ent.new_map, l->block);
 	put_le32(&ent.seq, l->seq);
 	rc = btt_log_write(b->m, &ea->a, lane, slot, &ent);
 	rc = rc ?: pmemctl_media_persist(b->m,
 					 btt_log_slot_off(&ea->a, lane, slot),
 					 BTT_LOG_ENTRY_SIZE);
-	put_le32(&map, btt_map_encode(l->block));
-	rc = rc ?: put(b, btt_map_off(&ea->a, premap), &map, sizeof(map));
+	rc = rc ?: media_store32(b->m, moff, btt_map_encode(l->block));
+	return rc ?: pmemctl_media_persist(b->m, moff, sizeof(le32));
+}
+
+/*
+ * The kernel's order: data into the lane's free block, durable; then,
+ * under the map lock, the log entry, durable, and the map entry, durable.
+ * Three ordering points, one persist (on a persistent mapping: one fence)
+ * each.  The old block becomes the lane's free block.
+ */
+static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
+			unsigned lane, uint32_t premap, const void *buf)
+{
+	struct engine_lane *l = &ea->lane[lane];
+	pthread_mutex_t *ml = map_lock(ea, premap);
+	struct btt_map_entry old;
+	int rc;
+
+	rc = map_unlike_free(b, ea, lane, premap, &old);
+	if (rc)
+		return rc;
+	rtt_wait(ea, l->block);
+	rc = clear_error(b, ea, l);
+	rc = rc ?: put(b, block_off(&ea->a, l->block), buf, b->sector);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(ml);
+	rc = map_commit(b, ea, lane, premap, &old);
+	pthread_mutex_unlock(ml);
 	if (rc)
 		return rc;
 	l->sub ^= 1;
@@ -488,38 +622,47 @@ static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 	return 0;
 }
 
-int btt_engine_write_lane(struct pmemctl_btt *b, unsigned lane,
-			  uint64_t lba, const void *buf)
+static int write_check(struct pmemctl_btt *b, struct engine_arena *ea)
 {
-	struct engine_arena *ea;
-	int rc = enter(b, lba, &ea);
+	int failed = __atomic_load_n(&b->failed, __ATOMIC_ACQUIRE);
 
-	if (rc)
-		return rc;
 	if (!b->writable) {
 		err(b->ctx, "%s: BTT opened read-only", pmemctl_media_name(b->m));
-		return leave(b, -EROFS);
+		return -EROFS;
 	}
-	if (b->failed) {
+	if (failed) {
 		err(b->ctx, "%s: an earlier write failed; reopen the BTT to recover",
 		    pmemctl_media_name(b->m));
-		return leave(b, b->failed);
+		return failed;
 	}
 	if (ea->a.flags & BTT_IB_FLAG_ERROR) {
 		err(b->ctx, "%s: BTT arena at %#llx is flagged as failed",
 		    pmemctl_media_name(b->m), (unsigned long long)ea->a.off);
-		return leave(b, -EIO);
+		return -EIO;
 	}
-	rc = write_sector(b, ea, lane % BTT_NFREE,
-			  (uint32_t)(lba - ea->first), buf);
+	return 0;
+}
+
+int btt_engine_write_lane(struct pmemctl_btt *b, unsigned lane,
+			  uint64_t lba, const void *buf)
+{
+	struct engine_arena *ea;
+	int rc = arena_of(b, lba, &ea);
+
+	rc = rc ?: write_check(b, ea);
 	if (rc)
-		b->failed = rc;
-	return leave(b, rc);
+		return rc;
+	lane %= BTT_NFREE;
+	lane_lock(b, lane);
+	rc = write_sector(b, ea, lane, (uint32_t)(lba - ea->first), buf);
+	lane_unlock(b, lane);
+	if (rc)
+		__atomic_store_n(&b->failed, rc, __ATOMIC_RELEASE);
+	return rc;
 }
 
 PMEMCTL_EXPORT int pmemctl_btt_write(struct pmemctl_btt *b, uint64_t lba,
 				     const void *buf)
 {
-	/* the lanes in turn, as CPUs would take them */
-	return btt_engine_write_lane(b, b->next_lane++, lba, buf);
+	return btt_engine_write_lane(b, lane_pick(b), lba, buf);
 }

@@ -50,6 +50,14 @@ void media_fault_rollback(struct media_fault *f);
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
 
 /*
+ * A 4-byte little-endian entry (a BTT map entry) that readers load while a
+ * writer stores it: one atomic access where the media is memory or a
+ * mapping (and @offset is aligned), else ordinary I/O.  @v in CPU order.
+ */
+int media_load32(struct pmemctl_media *media, uint64_t offset, uint32_t *v);
+int media_store32(struct pmemctl_media *media, uint64_t offset, uint32_t v);
+
+/*
  * The first offset at or after @off (below @end) that may hold data: on a
  * sparse file everything before it is a hole and reads as zeroes.  Media
  * that cannot tell (memory, block devices) answer @off.  Never an error:

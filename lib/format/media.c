@@ -16,45 +16,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "format.h"
-
-struct media_ops {
-	int (*read)(struct pmemctl_media *m, uint64_t off, void *buf,
-		    size_t len);
-	int (*write)(struct pmemctl_media *m, uint64_t off, const void *buf,
-		     size_t len);
-	int (*zero)(struct pmemctl_media *m, uint64_t off, uint64_t len);
-	int (*flush)(struct pmemctl_media *m);
-	/* optional: durable [off, off + len); default: flush */
-	int (*persist)(struct pmemctl_media *m, uint64_t off, uint64_t len);
-	void (*release)(struct pmemctl_media *m);
-	/* optional: first offset >= off that may hold data (see private.h) */
-	uint64_t (*data_from)(struct pmemctl_media *m, uint64_t off);
-};
-
-struct pmemctl_media {
-	struct pmemctl_ctx *ctx;
-	const struct media_ops *ops;
-	char *name;
-	uint64_t size;
-	bool writable;
-	unsigned refs;
-	int fd;				/* file and block device */
-	uint64_t base;			/* file offset or slice offset */
-	uint8_t *mem;			/* memory media */
-	struct pmemctl_media *parent;	/* slice, faulty */
-	struct media_fault *fault;	/* faulty */
-};
+#include "media-int.h"
 
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media)
 {
 	return media->ctx;
 }
 
-static struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
-					 const struct media_ops *ops,
-					 const char *name, uint64_t size,
-					 bool writable)
+struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
+				  const struct media_ops *ops, const char *name,
+				  uint64_t size, bool writable)
 {
 	struct pmemctl_media *m = calloc(1, sizeof(*m));
 
@@ -213,8 +184,8 @@ static const struct media_ops blockdev_ops = {
  * PMEMCTL_MEDIA_EXCL readers take a shared one, so no writer changes the
  * bytes under them.  Held until the media (its descriptor) is closed.
  */
-static int lock_file(struct pmemctl_ctx *ctx, const char *path, int fd,
-		     unsigned flags)
+int media_lock_file(struct pmemctl_ctx *ctx, const char *path, int fd,
+		    unsigned flags)
 {
 	int op = flags & PMEMCTL_MEDIA_WRITE ? LOCK_EX :
 		 flags & PMEMCTL_MEDIA_EXCL ? LOCK_SH : 0;
@@ -253,7 +224,7 @@ PMEMCTL_EXPORT int pmemctl_media_open_file(struct pmemctl_ctx *ctx,
 		close(fd);
 		return -EINVAL;
 	}
-	rc = lock_file(ctx, path, fd, flags);
+	rc = media_lock_file(ctx, path, fd, flags);
 	if (rc) {
 		close(fd);
 		return rc;
@@ -318,24 +289,29 @@ PMEMCTL_EXPORT int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx,
 
 /* ---- memory ------------------------------------------------------------- */
 
-static int mem_read(struct pmemctl_media *m, uint64_t off, void *buf,
-		    size_t len)
+int media_mem_read(struct pmemctl_media *m, uint64_t off, void *buf,
+		   size_t len)
 {
 	memcpy(buf, m->mem + off, len);
 	return 0;
 }
 
-static int mem_write(struct pmemctl_media *m, uint64_t off, const void *buf,
-		     size_t len)
+int media_mem_write(struct pmemctl_media *m, uint64_t off, const void *buf,
+		    size_t len)
 {
 	memcpy(m->mem + off, buf, len);
 	return 0;
 }
 
-static int mem_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
+int media_mem_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
 {
 	memset(m->mem + off, 0, (size_t)len);
 	return 0;
+}
+
+void *media_mem_direct(struct pmemctl_media *m, uint64_t off)
+{
+	return m->mem + off;
 }
 
 static int mem_flush(struct pmemctl_media *m)
@@ -345,10 +321,11 @@ static int mem_flush(struct pmemctl_media *m)
 }
 
 static const struct media_ops memory_ops = {
-	.read = mem_read,
-	.write = mem_write,
-	.zero = mem_zero,
+	.read = media_mem_read,
+	.write = media_mem_write,
+	.zero = media_mem_zero,
 	.flush = mem_flush,
+	.direct = media_mem_direct,
 };
 
 PMEMCTL_EXPORT int pmemctl_media_new_memory(struct pmemctl_ctx *ctx,
@@ -409,6 +386,13 @@ static uint64_t slice_data_from(struct pmemctl_media *m, uint64_t off)
 	return at - m->base;
 }
 
+static void *slice_direct(struct pmemctl_media *m, uint64_t off)
+{
+	struct pmemctl_media *p = m->parent;
+
+	return p->ops->direct ? p->ops->direct(p, m->base + off) : NULL;
+}
+
 static const struct media_ops slice_ops = {
 	.read = slice_read,
 	.write = slice_write,
@@ -417,6 +401,7 @@ static const struct media_ops slice_ops = {
 	.persist = slice_persist,
 	.release = slice_release,
 	.data_from = slice_data_from,
+	.direct = slice_direct,
 };
 
 PMEMCTL_EXPORT int pmemctl_media_new_slice(struct pmemctl_media *parent,
@@ -716,6 +701,40 @@ PMEMCTL_EXPORT int pmemctl_media_persist(struct pmemctl_media *media,
 		return rc;
 	return media->ops->persist ? media->ops->persist(media, offset, len)
 				   : media->ops->flush(media);
+}
+
+int media_load32(struct pmemctl_media *media, uint64_t offset, uint32_t *v)
+{
+	uint32_t *p = NULL;
+	int rc = check_range(media, offset, sizeof(*v), "read");
+
+	if (rc)
+		return rc;
+	if (media->ops->direct && offset % sizeof(*v) == 0)
+		p = media->ops->direct(media, offset);
+	if (!p)
+		rc = media->ops->read(media, offset, v, sizeof(*v));
+	else
+		*v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+	*v = le32toh(*v);
+	return rc;
+}
+
+int media_store32(struct pmemctl_media *media, uint64_t offset, uint32_t v)
+{
+	uint32_t *p = NULL;
+	int rc = check_writable(media);
+
+	rc = rc ?: check_range(media, offset, sizeof(v), "write");
+	if (rc)
+		return rc;
+	v = htole32(v);
+	if (media->ops->direct && offset % sizeof(v) == 0)
+		p = media->ops->direct(media, offset);
+	if (!p)
+		return media->ops->write(media, offset, &v, sizeof(v));
+	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+	return 0;
 }
 
 PMEMCTL_EXPORT uint64_t pmemctl_media_size(struct pmemctl_media *media)

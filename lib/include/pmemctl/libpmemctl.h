@@ -51,6 +51,8 @@ enum pmemctl_media_flags {
 	/* exclude writers: O_EXCL on block devices; on files opened
 	 * read-only, a shared flock(2) */
 	PMEMCTL_MEDIA_EXCL = 1 << 1,
+	/* pmemctl_media_map_file(): the mapping is persistent memory */
+	PMEMCTL_MEDIA_PERSISTENT_MAPPING = 1 << 2,
 };
 
 /*
@@ -64,6 +66,22 @@ int pmemctl_media_open_file(struct pmemctl_ctx *ctx, const char *path,
 /* A whole block device (e.g. /dev/pmem0); writers get O_EXCL. */
 int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx, const char *path,
 				unsigned flags, struct pmemctl_media **media);
+/*
+ * A regular file or a device DAX character device (/dev/daxX.Y) mapped
+ * shared: @length bytes from offset 0 (0: the whole regular file; a
+ * character device needs its size).  Writers take an exclusive flock(2)
+ * as pmemctl_media_open_file() does.  pmemctl_media_persist() is msync(2)
+ * of the range's pages, unless @flags has PMEMCTL_MEDIA_PERSISTENT_MAPPING:
+ * the caller says the mapping is persistent memory (device DAX, a file on
+ * fsdax, mapped MAP_SYNC when the file system offers it, or a benchmark's
+ * tmpfs file), and persist becomes a CPU cache flush of the range's lines
+ * (CLWB, else CLFLUSHOPT, else CLFLUSH, chosen from CPUID; the environment
+ * variable PMEMCTL_PMEM_FLUSH=clwb|clflushopt|clflush forces one) and one
+ * SFENCE: no system call.  -EOPNOTSUPP: the CPU has no such flush.
+ */
+int pmemctl_media_map_file(struct pmemctl_ctx *ctx, const char *path,
+			   uint64_t length, unsigned flags,
+			   struct pmemctl_media **media);
 /* A caller-owned memory buffer (tests, fuzzing). */
 int pmemctl_media_new_memory(struct pmemctl_ctx *ctx, void *buf,
 			     uint64_t length, bool writable,
@@ -94,8 +112,10 @@ int pmemctl_media_zero(struct pmemctl_media *media, uint64_t offset,
 int pmemctl_media_flush(struct pmemctl_media *media);
 /*
  * Make [offset, offset+len) durable before the next step: what a
- * crash-consistent writer orders its steps by.  fdatasync(2) on files and
- * block devices; memory is durable as written.
+ * crash-consistent writer orders its steps by (each call is one ordering
+ * point).  fdatasync(2) on files and block devices; msync(2) or cache
+ * flushes and one fence on mappings (pmemctl_media_map_file()); memory is
+ * durable as written.
  */
 int pmemctl_media_persist(struct pmemctl_media *media, uint64_t offset,
 			  uint64_t len);
