@@ -7,6 +7,8 @@
  *               on a PMEMCTL_MEDIA_PERSISTENT_MAPPING of the pool
  *   limit       memcpy into a block of the pool's data area, then the
  *               same cache flush of the block and one fence (reads: memcpy)
+ *   limit-nt    the same with the copy the engine's data write uses
+ *               (pmem_copy_flush(): non-temporal stores) and one fence
  * 4096- and 512-byte blocks, random LBAs, 1 and 2 threads, writes and
  * reads; each measurement runs for BENCH_SECONDS (default 0.5) and the
  * three alternate BENCH_ROUNDS times (default 3), keeping the best.
@@ -33,8 +35,10 @@
 #define VIEW_OFF 4096		/* the pool's BTT view in the file */
 #define BTT_AT 4096		/* its v1.1 BTT in the view */
 
-enum impl { PMEMBLK, ENGINE, LIMIT, NIMPL };
-static const char *const impl_name[] = { "libpmemblk", "pmemctl", "limit" };
+enum impl { PMEMBLK, ENGINE, LIMIT, LIMIT_NT, NIMPL };
+static const char *const impl_name[] = {
+	"libpmemblk", "pmemctl", "limit", "limit-nt",
+};
 
 struct bench {
 	const char *path;
@@ -77,7 +81,8 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-static int limit_io(struct bench *b, uint64_t lba, uint8_t *buf, bool write)
+static int limit_io(struct bench *b, uint64_t lba, uint8_t *buf, bool write,
+		    bool nt)
 {
 	uint8_t *p = b->map + b->dataoff + lba * b->stride;
 
@@ -85,8 +90,12 @@ static int limit_io(struct bench *b, uint64_t lba, uint8_t *buf, bool write)
 		memcpy(buf, p, b->bsize);
 		return 0;
 	}
-	memcpy(p, buf, b->bsize);
-	pmem_flush_range(b->flush, p, b->bsize);
+	if (nt) {
+		pmem_copy_flush(b->flush, p, buf, b->bsize);
+	} else {
+		memcpy(p, buf, b->bsize);
+		pmem_flush_range(b->flush, p, b->bsize);
+	}
 	pmem_drain(b->flush);
 	return 0;
 }
@@ -103,7 +112,7 @@ static int one_io(struct worker *w, uint64_t lba, uint8_t *buf)
 		return w->write ? pmemctl_btt_write(b->btt, lba, buf) :
 				  pmemctl_btt_read(b->btt, lba, buf);
 	default:
-		return limit_io(b, lba, buf, w->write);
+		return limit_io(b, lba, buf, w->write, w->impl == LIMIT_NT);
 	}
 }
 
@@ -145,7 +154,7 @@ static int impl_open(struct bench *b, enum impl impl)
 		b->blk = pmemblk_open(b->path, b->bsize);
 		return b->blk ? 0 : -1;
 	}
-	if (impl == LIMIT)
+	if (impl == LIMIT || impl == LIMIT_NT)
 		return limit_map(b);
 	rc = pmemctl_media_map_file(b->ctx, b->path, 0, PMEMCTL_MEDIA_WRITE |
 				    PMEMCTL_MEDIA_PERSISTENT_MAPPING, &b->file);
@@ -311,11 +320,13 @@ static void run_block_size(struct bench *b, unsigned rounds)
 
 					best[i] = x > best[i] ? x : best[i];
 				}
-			printf("%6u %7u %-5s %10.1f %10.1f %10.1f %10.2fx %9.0f%%\n",
+			printf("%6u %7u %-5s %10.1f %10.1f %10.1f %10.1f %10.2fx %9.0f%% %9.0f%%\n",
 			       b->bsize, threads[t], wr ? "read" : "write",
 			       best[PMEMBLK] / 1e3, best[ENGINE] / 1e3,
-			       best[LIMIT] / 1e3, best[ENGINE] / best[PMEMBLK],
-			       100 * best[ENGINE] / best[LIMIT]);
+			       best[LIMIT] / 1e3, best[LIMIT_NT] / 1e3,
+			       best[ENGINE] / best[PMEMBLK],
+			       100 * best[ENGINE] / best[LIMIT],
+			       100 * best[ENGINE] / best[LIMIT_NT]);
 			fflush(stdout);
 		}
 	unlink(b->path);
@@ -347,9 +358,9 @@ int main(int argc, char **argv)
 		 (int)getpid());
 	b.path = path;
 	describe(&b);
-	printf("%6s %7s %-5s %10s %10s %10s %11s %10s\n", "sector", "threads",
-	       "op", impl_name[0], impl_name[1], impl_name[2],
-	       "vs pmemblk", "of limit");
+	printf("%6s %7s %-5s %10s %10s %10s %10s %11s %10s %10s\n", "sector",
+	       "threads", "op", impl_name[0], impl_name[1], impl_name[2],
+	       impl_name[3], "vs pmemblk", "of limit", "of lim-nt");
 	for (uint32_t bs = 4096; bs >= 512; bs /= 8) {
 		b.bsize = bs;
 		run_block_size(&b, rounds ? (unsigned)atoi(rounds) : 3);

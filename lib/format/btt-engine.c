@@ -522,15 +522,6 @@ static void rtt_wait(struct engine_arena *ea, uint32_t block)
 			sched_yield();
 }
 
-/* Write @len bytes at @off and make them durable. */
-static int put(struct pmemctl_btt *b, uint64_t off, const void *buf,
-	       size_t len)
-{
-	int rc = pmemctl_media_write(b->m, off, buf, len);
-
-	return rc ?: pmemctl_media_persist(b->m, off, len);
-}
-
 /* A free block that carried the error flag is zeroed before reuse. */
 static int clear_error(struct pmemctl_btt *b, struct engine_arena *ea,
 		       struct engine_lane *l)
@@ -607,7 +598,8 @@ static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 		return rc;
 	rtt_wait(ea, l->block);
 	rc = clear_error(b, ea, l);
-	rc = rc ?: put(b, block_off(&ea->a, l->block), buf, b->sector);
+	rc = rc ?: media_put(b->m, block_off(&ea->a, l->block), buf,
+			       b->sector);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(ml);

@@ -56,6 +56,13 @@ struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
  */
 int media_load32(struct pmemctl_media *media, uint64_t offset, uint32_t *v);
 int media_store32(struct pmemctl_media *media, uint64_t offset, uint32_t v);
+/*
+ * pmemctl_media_write() then pmemctl_media_persist() of the same range,
+ * one ordering point: on a persistent mapping, one copy that bypasses the
+ * cache where it can (pmem_copy_flush()) and one fence.
+ */
+int media_put(struct pmemctl_media *media, uint64_t offset, const void *buf,
+	      size_t len);
 
 /*
  * The first offset at or after @off (below @end) that may hold data: on a

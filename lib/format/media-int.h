@@ -22,6 +22,9 @@ struct media_ops {
 	void (*release)(struct pmemctl_media *m);
 	/* optional: first offset >= off that may hold data (see private.h) */
 	uint64_t (*data_from)(struct pmemctl_media *m, uint64_t off);
+	/* optional: write and persist in one (format.h: media_put()) */
+	int (*put)(struct pmemctl_media *m, uint64_t off, const void *buf,
+		   size_t len);
 	/* optional: the bytes at @off, addressable in memory (format.h) */
 	void *(*direct)(struct pmemctl_media *m, uint64_t off);
 };

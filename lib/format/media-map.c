@@ -45,6 +45,18 @@ static int map_persist(struct pmemctl_media *m, uint64_t off, uint64_t len)
 	return 0;
 }
 
+static int map_put(struct pmemctl_media *m, uint64_t off, const void *buf,
+		   size_t len)
+{
+	if (m->flush == PMEM_FLUSH_NONE) {
+		memcpy(m->mem + off, buf, len);
+		return map_msync(m, off, len);
+	}
+	pmem_copy_flush(m->flush, m->mem + off, buf, len);
+	pmem_drain(m->flush);
+	return 0;
+}
+
 static int map_flush(struct pmemctl_media *m)
 {
 	return map_persist(m, 0, m->size);
@@ -65,6 +77,7 @@ static const struct media_ops map_ops = {
 	.flush = map_flush,
 	.persist = map_persist,
 	.release = map_release,
+	.put = map_put,
 	.direct = media_mem_direct,
 };
 

@@ -386,6 +386,12 @@ static uint64_t slice_data_from(struct pmemctl_media *m, uint64_t off)
 	return at - m->base;
 }
 
+static int slice_put(struct pmemctl_media *m, uint64_t off, const void *buf,
+		     size_t len)
+{
+	return media_put(m->parent, m->base + off, buf, len);
+}
+
 static void *slice_direct(struct pmemctl_media *m, uint64_t off)
 {
 	struct pmemctl_media *p = m->parent;
@@ -401,6 +407,7 @@ static const struct media_ops slice_ops = {
 	.persist = slice_persist,
 	.release = slice_release,
 	.data_from = slice_data_from,
+	.put = slice_put,
 	.direct = slice_direct,
 };
 
@@ -735,6 +742,20 @@ int media_store32(struct pmemctl_media *media, uint64_t offset, uint32_t v)
 		return media->ops->write(media, offset, &v, sizeof(v));
 	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+int media_put(struct pmemctl_media *media, uint64_t offset, const void *buf,
+	      size_t len)
+{
+	int rc = check_writable(media);
+
+	rc = rc ?: check_range(media, offset, len, "write");
+	if (rc)
+		return rc;
+	if (media->ops->put)
+		return media->ops->put(media, offset, buf, len);
+	rc = media->ops->write(media, offset, buf, len);
+	return rc ?: pmemctl_media_persist(media, offset, len);
 }
 
 PMEMCTL_EXPORT uint64_t pmemctl_media_size(struct pmemctl_media *media)

@@ -12,12 +12,14 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#include <emmintrin.h>
 #define PMEM_X86 1
 #endif
 
 #include "pmem-flush.h"
 
 #define CACHELINE 64
+#define ALIGN_DOWN_LINE(x) ((x) & ~(size_t)(CACHELINE - 1))
 
 void pmem_cpu_probe(struct pmem_cpu *cpu)
 {
@@ -134,4 +136,48 @@ void pmem_drain(enum pmem_flush f)
 #else
 	(void)f;
 #endif
+}
+
+#ifdef PMEM_X86
+/* Whole 64-byte lines from @src to the 64-byte aligned @dst, bypassing
+ * the cache (SSE2 streaming stores: no read of the old line, no flush). */
+static void stream_lines(char *dst, const char *src, size_t len)
+{
+	for (; len >= CACHELINE; len -= CACHELINE) {
+		__m128i a = _mm_loadu_si128((const __m128i *)src);
+		__m128i b = _mm_loadu_si128((const __m128i *)(src + 16));
+		__m128i c = _mm_loadu_si128((const __m128i *)(src + 32));
+		__m128i d = _mm_loadu_si128((const __m128i *)(src + 48));
+
+		_mm_stream_si128((__m128i *)dst, a);
+		_mm_stream_si128((__m128i *)(dst + 16), b);
+		_mm_stream_si128((__m128i *)(dst + 32), c);
+		_mm_stream_si128((__m128i *)(dst + 48), d);
+		dst += CACHELINE;
+		src += CACHELINE;
+	}
+}
+#endif
+
+void pmem_copy_flush(enum pmem_flush f, void *dst, const void *src,
+		     size_t len)
+{
+	char *d = dst;
+	const char *s = src;
+#ifdef PMEM_X86
+	size_t head = -(uintptr_t)d & (CACHELINE - 1), body;
+
+	if ((f == PMEM_FLUSH_CLWB || f == PMEM_FLUSH_CLFLUSHOPT) &&
+	    len >= PMEM_STREAM_MIN + head) {
+		memcpy(d, s, head);
+		pmem_flush_range(f, d, head);
+		body = ALIGN_DOWN_LINE(len - head);
+		stream_lines(d + head, s + head, body);
+		d += head + body;
+		s += head + body;
+		len -= head + body;
+	}
+#endif
+	memcpy(d, s, len);
+	pmem_flush_range(f, d, len);
 }

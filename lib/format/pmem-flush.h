@@ -36,7 +36,17 @@ int pmem_flush_pick(const struct pmem_cpu *cpu, const char *force,
 const char *pmem_flush_name(enum pmem_flush f);
 /* Write back every cache line of [p, p + len); no fence. */
 void pmem_flush_range(enum pmem_flush f, const void *p, size_t len);
-/* Order the flushes issued so far before any later store (SFENCE). */
+/*
+ * memcpy() and pmem_flush_range() in one: with CLWB or CLFLUSHOPT, from
+ * PMEM_STREAM_MIN bytes on, the whole cache lines are written with
+ * non-temporal stores, which bypass the cache (no read of the old line,
+ * nothing to flush) and are ordered by the same SFENCE.  No fence.
+ */
+#define PMEM_STREAM_MIN 256
+void pmem_copy_flush(enum pmem_flush f, void *dst, const void *src,
+		     size_t len);
+/* Order the flushes (and streaming stores) issued so far before any
+ * later store: SFENCE; nothing after CLFLUSH, which is ordered itself. */
 void pmem_drain(enum pmem_flush f);
 
 #endif /* PMEMCTL_PMEM_FLUSH_H */
