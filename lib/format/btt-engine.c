@@ -28,17 +28,20 @@
  * waits until no slot holds its free block before writing into it.  No
  * lock is global.
  */
-#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "btt-engine.h"
 
-/* A lock padded to a cache line of its own: lanes and map locks are hot. */
+/*
+ * A spin lock on a cache line of its own (lanes and map locks are hot and
+ * held for microseconds, as the kernel's): zero is unlocked.  A waiter
+ * yields the CPU, as a thread holding it may have been preempted.
+ */
 struct engine_lock {
-	pthread_mutex_t mutex;
-	char pad[64 - sizeof(pthread_mutex_t) % 64];
+	int held;
+	char pad[60];
 };
 
 #define RTT_NONE UINT32_MAX	/* read tracking: no block being read */
@@ -292,31 +295,18 @@ static int arena_attach(struct pmemctl_btt *b, struct engine_arena *ea,
 	return rc ?: check_free_blocks(b, ea);
 }
 
-static void locks_init(struct engine_lock *l, bool init)
+/* No block is being read yet. */
+static void rtt_init(struct pmemctl_btt *b)
 {
-	for (unsigned i = 0; i < BTT_NFREE; i++)
-		if (init)
-			pthread_mutex_init(&l[i].mutex, NULL);
-		else
-			pthread_mutex_destroy(&l[i].mutex);
-}
-
-/* The lanes, map locks and read tracking of a BTT that opened. */
-static void engine_locks(struct pmemctl_btt *b, bool init)
-{
-	locks_init(b->lane_lock, init);
-	for (unsigned i = 0; i < b->narenas; i++) {
-		locks_init(b->arenas[i].map_lock, init);
-		for (unsigned j = 0; init && j < BTT_NFREE; j++)
+	for (unsigned i = 0; i < b->narenas; i++)
+		for (unsigned j = 0; j < BTT_NFREE; j++)
 			b->arenas[i].rtt[j] = RTT_NONE;
-	}
 }
 
 PMEMCTL_EXPORT void pmemctl_btt_close(struct pmemctl_btt *b)
 {
 	if (!b)
 		return;
-	engine_locks(b, false);
 	free(b->arenas);
 	free(b);
 }
@@ -350,7 +340,7 @@ PMEMCTL_EXPORT int pmemctl_btt_open(struct pmemctl_ctx *ctx,
 		return rc;
 	}
 	b->sector = btt_sector_size(b->lbasize);
-	engine_locks(b, true);
+	rtt_init(b);
 	*out = b;
 	return 0;
 }
@@ -399,20 +389,24 @@ static unsigned lane_pick(struct pmemctl_btt *b)
 	       BTT_NFREE;
 }
 
-static void lane_lock(struct pmemctl_btt *b, unsigned lane)
+static void lock_take(struct engine_lock *l)
 {
-	pthread_mutex_lock(&b->lane_lock[lane].mutex);
+	while (__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE))
+		for (unsigned spin = 0;
+		     __atomic_load_n(&l->held, __ATOMIC_RELAXED); spin++)
+			if (spin > 100)
+				sched_yield();
 }
 
-static void lane_unlock(struct pmemctl_btt *b, unsigned lane)
+static void lock_drop(struct engine_lock *l)
 {
-	pthread_mutex_unlock(&b->lane_lock[lane].mutex);
+	__atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
 }
 
 /* The map lock of @premap: one per 16 entries (a cache line), hashed. */
-static pthread_mutex_t *map_lock(struct engine_arena *ea, uint32_t premap)
+static struct engine_lock *map_lock(struct engine_arena *ea, uint32_t premap)
 {
-	return &ea->map_lock[(premap / 16) % BTT_NFREE].mutex;
+	return &ea->map_lock[(premap / 16) % BTT_NFREE];
 }
 
 static uint64_t block_off(const struct btt_arena *a, uint32_t block)
@@ -453,37 +447,65 @@ static int map_lookup(struct pmemctl_btt *b, struct engine_arena *ea,
 	return rc ?: map_decode(b, ea, premap, raw, e);
 }
 
+/* A free read tracking slot, from the CPU's on, now holding @block. */
+static unsigned rtt_claim(struct engine_arena *ea, unsigned slot,
+			  uint32_t block)
+{
+	for (;; slot = (slot + 1) % BTT_NFREE) {
+		uint32_t none = RTT_NONE;
+
+		if (__atomic_load_n(&ea->rtt[slot], __ATOMIC_RELAXED) ==
+		    RTT_NONE &&
+		    __atomic_compare_exchange_n(&ea->rtt[slot], &none, block,
+						false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED))
+			return slot;
+	}
+}
+
+static void rtt_release(struct engine_arena *ea, unsigned slot)
+{
+	__atomic_store_n(&ea->rtt[slot], RTT_NONE, __ATOMIC_RELEASE);
+}
+
 /*
- * Map @premap to the block to read and publish it in @lane's read
- * tracking slot, so no writer takes it as a free block until the slot is
- * cleared: publish, then re-read the map; if it moved meanwhile, the
- * block may already be a lane's free block, so start again.
+ * Map @premap to the block to read and publish it in a read tracking
+ * slot (*@slot, BTT_NFREE: none), so no writer takes it as a free block
+ * until the slot is released: publish, then re-read the map; if it moved
+ * meanwhile, the block may already be a lane's free block: start again.
  */
 static int read_track(struct pmemctl_btt *b, struct engine_arena *ea,
-		      unsigned lane, uint32_t premap, struct btt_map_entry *e)
+		      uint32_t premap, struct btt_map_entry *e,
+		      unsigned *slot)
 {
 	uint32_t raw, again;
 	int rc;
 
+	*slot = BTT_NFREE;
 	for (;;) {
 		rc = map_read(b, ea, premap, &raw);
 		rc = rc ?: map_decode(b, ea, premap, raw, e);
 		if (rc || e->zero || e->error)
 			return rc;
-		__atomic_store_n(&ea->rtt[lane], e->postmap, __ATOMIC_SEQ_CST);
+		*slot = rtt_claim(ea, lane_pick(b), e->postmap);
 		rc = map_read(b, ea, premap, &again);
 		if (rc || again == raw)
 			return rc;
-		__atomic_store_n(&ea->rtt[lane], RTT_NONE, __ATOMIC_RELEASE);
+		rtt_release(ea, *slot);
+		*slot = BTT_NFREE;
 	}
 }
 
-static int read_sector(struct pmemctl_btt *b, struct engine_arena *ea,
-		       unsigned lane, uint64_t lba, void *buf)
+/* No lane: a reader takes only a read tracking slot. */
+PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
+				    void *buf)
 {
+	struct engine_arena *ea;
 	struct btt_map_entry e;
-	int rc = read_track(b, ea, lane, (uint32_t)(lba - ea->first), &e);
+	unsigned slot = BTT_NFREE;
+	int rc = arena_of(b, lba, &ea);
 
+	rc = rc ?: read_track(b, ea, (uint32_t)(lba - ea->first), &e, &slot);
 	if (!rc && e.error) {
 		err(b->ctx, "%s: LBA %llu is marked as a media error",
 		    pmemctl_media_name(b->m), (unsigned long long)lba);
@@ -494,23 +516,8 @@ static int read_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 		rc = pmemctl_media_read(b->m, block_off(&ea->a, e.postmap),
 					buf, b->sector);
 	}
-	__atomic_store_n(&ea->rtt[lane], RTT_NONE, __ATOMIC_RELEASE);
-	return rc;
-}
-
-PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
-				    void *buf)
-{
-	struct engine_arena *ea;
-	unsigned lane;
-	int rc = arena_of(b, lba, &ea);
-
-	if (rc)
-		return rc;
-	lane = lane_pick(b);
-	lane_lock(b, lane);
-	rc = read_sector(b, ea, lane, lba, buf);
-	lane_unlock(b, lane);
+	if (slot < BTT_NFREE)
+		rtt_release(ea, slot);
 	return rc;
 }
 
@@ -589,7 +596,7 @@ static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 			unsigned lane, uint32_t premap, const void *buf)
 {
 	struct engine_lane *l = &ea->lane[lane];
-	pthread_mutex_t *ml = map_lock(ea, premap);
+	struct engine_lock *ml = map_lock(ea, premap);
 	struct btt_map_entry old;
 	int rc;
 
@@ -602,9 +609,9 @@ static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 			       b->sector);
 	if (rc)
 		return rc;
-	pthread_mutex_lock(ml);
+	lock_take(ml);
 	rc = map_commit(b, ea, lane, premap, &old);
-	pthread_mutex_unlock(ml);
+	lock_drop(ml);
 	if (rc)
 		return rc;
 	l->sub ^= 1;
@@ -645,9 +652,9 @@ int btt_engine_write_lane(struct pmemctl_btt *b, unsigned lane,
 	if (rc)
 		return rc;
 	lane %= BTT_NFREE;
-	lane_lock(b, lane);
+	lock_take(&b->lane_lock[lane]);
 	rc = write_sector(b, ea, lane, (uint32_t)(lba - ea->first), buf);
-	lane_unlock(b, lane);
+	lock_drop(&b->lane_lock[lane]);
 	if (rc)
 		__atomic_store_n(&b->failed, rc, __ATOMIC_RELEASE);
 	return rc;
