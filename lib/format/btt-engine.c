@@ -52,6 +52,8 @@ struct engine_lane {
 	uint32_t seq;		/* of the next log entry */
 	int sub;		/* log_index[sub]: the slot to write next */
 	bool err;		/* the block had the error flag: clear first */
+	bool pending;		/* map entry at map_off written, not ordered */
+	uint64_t map_off;
 };
 
 /* A map write recovery would complete (read-only opens keep it here). */
@@ -303,10 +305,28 @@ static void rtt_init(struct pmemctl_btt *b)
 			b->arenas[i].rtt[j] = RTT_NONE;
 }
 
+/* The map writes no later log entry has made durable yet. */
+static void drain_pending(struct pmemctl_btt *b)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < b->narenas; i++)
+		for (unsigned j = 0; j < BTT_NFREE; j++) {
+			struct engine_lane *l = &b->arenas[i].lane[j];
+
+			if (l->pending)
+				any |= !media_flush_range(b->m, l->map_off,
+							  sizeof(le32));
+		}
+	if (any)
+		media_drain(b->m);
+}
+
 PMEMCTL_EXPORT void pmemctl_btt_close(struct pmemctl_btt *b)
 {
 	if (!b)
 		return;
+	drain_pending(b);
 	free(b->arenas);
 	free(b);
 }
@@ -572,6 +592,10 @@ static int map_commit(struct pmemctl_btt *b, struct engine_arena *ea,
 	uint64_t moff = btt_map_off(&ea->a, premap);
 
 	rc = map_unlike_free(b, ea, lane, premap, old);
+	/* earlier map writes our log entry depends on: durable with it */
+	rc = rc ?: media_flush_range(b->m, moff, sizeof(le32));
+	if (!rc && l->pending)
+		rc = media_flush_range(b->m, l->map_off, sizeof(le32));
 	if (rc)
 		return rc;
 	put_le32(&ent.lba, premap);
@@ -579,18 +603,29 @@ static int map_commit(struct pmemctl_btt *b, struct engine_arena *ea,
 	put_le32(&ent.new_map, l->block);
 	put_le32(&ent.seq, l->seq);
 	rc = btt_log_write(b->m, &ea->a, lane, slot, &ent);
-	rc = rc ?: pmemctl_media_persist(b->m,
-					 btt_log_slot_off(&ea->a, lane, slot),
-					 BTT_LOG_ENTRY_SIZE);
+	rc = rc ?: media_flush_range(b->m,
+				     btt_log_slot_off(&ea->a, lane, slot),
+				     BTT_LOG_ENTRY_SIZE);
+	rc = rc ?: media_drain(b->m);
 	rc = rc ?: media_store32(b->m, moff, btt_map_encode(l->block));
-	return rc ?: pmemctl_media_persist(b->m, moff, sizeof(le32));
+	rc = rc ?: media_flush_range(b->m, moff, sizeof(le32));
+	l->pending = !rc;
+	l->map_off = moff;
+	return rc;
 }
 
 /*
  * The kernel's order: data into the lane's free block, durable; then,
- * under the map lock, the log entry, durable, and the map entry, durable.
- * Three ordering points, one persist (on a persistent mapping: one fence)
- * each.  The old block becomes the lane's free block.
+ * under the map lock, the log entry, durable, then the map entry.  Two
+ * ordering points, one fence each on a persistent mapping.  The map
+ * entry is written back but not waited for: once the log entry is
+ * durable, recovery completes the map write, so the sector is durable on
+ * return.  What must precede a later log entry is made durable by that
+ * entry's fence: the last map write of the same entry (whichever lane
+ * made it; else recovery of the lanes in turn could undo it) and the
+ * lane's own last map write (its log entry is about to become the older
+ * of the lane's two).  pmemctl_btt_close() drains what is left.
+ * The old block becomes the lane's free block.
  */
 static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 			unsigned lane, uint32_t premap, const void *buf)

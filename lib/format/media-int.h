@@ -19,6 +19,9 @@ struct media_ops {
 	int (*flush)(struct pmemctl_media *m);
 	/* optional: durable [off, off + len); default: flush */
 	int (*persist)(struct pmemctl_media *m, uint64_t off, uint64_t len);
+	/* optional: media_flush_range(), media_drain(); default: flush */
+	int (*flush_range)(struct pmemctl_media *m, uint64_t off, uint64_t len);
+	int (*drain)(struct pmemctl_media *m);
 	void (*release)(struct pmemctl_media *m);
 	/* optional: first offset >= off that may hold data (see private.h) */
 	uint64_t (*data_from)(struct pmemctl_media *m, uint64_t off);

@@ -36,13 +36,26 @@ static int map_msync(struct pmemctl_media *m, uint64_t off, uint64_t len)
 	return 0;
 }
 
-static int map_persist(struct pmemctl_media *m, uint64_t off, uint64_t len)
+static int map_flush_range(struct pmemctl_media *m, uint64_t off,
+			   uint64_t len)
 {
 	if (m->flush == PMEM_FLUSH_NONE)
 		return map_msync(m, off, len);
 	pmem_flush_range(m->flush, m->mem + off, (size_t)len);
+	return 0;
+}
+
+static int map_drain(struct pmemctl_media *m)
+{
 	pmem_drain(m->flush);
 	return 0;
+}
+
+static int map_persist(struct pmemctl_media *m, uint64_t off, uint64_t len)
+{
+	int rc = map_flush_range(m, off, len);
+
+	return rc ?: map_drain(m);
 }
 
 static int map_put(struct pmemctl_media *m, uint64_t off, const void *buf,
@@ -76,6 +89,8 @@ static const struct media_ops map_ops = {
 	.zero = media_mem_zero,
 	.flush = map_flush,
 	.persist = map_persist,
+	.flush_range = map_flush_range,
+	.drain = map_drain,
 	.release = map_release,
 	.put = map_put,
 	.direct = media_mem_direct,

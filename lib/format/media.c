@@ -386,6 +386,17 @@ static uint64_t slice_data_from(struct pmemctl_media *m, uint64_t off)
 	return at - m->base;
 }
 
+static int slice_flush_range(struct pmemctl_media *m, uint64_t off,
+			     uint64_t len)
+{
+	return media_flush_range(m->parent, m->base + off, len);
+}
+
+static int slice_drain(struct pmemctl_media *m)
+{
+	return media_drain(m->parent);
+}
+
 static int slice_put(struct pmemctl_media *m, uint64_t off, const void *buf,
 		     size_t len)
 {
@@ -407,6 +418,8 @@ static const struct media_ops slice_ops = {
 	.persist = slice_persist,
 	.release = slice_release,
 	.data_from = slice_data_from,
+	.flush_range = slice_flush_range,
+	.drain = slice_drain,
 	.put = slice_put,
 	.direct = slice_direct,
 };
@@ -537,6 +550,20 @@ static void fault_durable(struct pmemctl_media *m, uint64_t off,
 	}
 }
 
+/* A fence: the ranges its CPU flushed before it are durable. */
+static void fault_fence(struct media_fault *f)
+{
+	unsigned i, kept = 0;
+
+	for (i = 0; i < f->nflushed; i++)
+		if (f->flushed[i].cpu == f->cpu)
+			fault_durable(f->flushed[i].m, f->flushed[i].off,
+				      f->flushed[i].len);
+		else
+			f->flushed[kept++] = f->flushed[i];
+	f->nflushed = kept;
+}
+
 static int faulty_read(struct pmemctl_media *m, uint64_t off, void *buf,
 		       size_t len)
 {
@@ -592,7 +619,37 @@ static int faulty_persist(struct pmemctl_media *m, uint64_t off,
 	if (!fault_step(m, &torn))
 		return 0;
 	fault_durable(m, off, len);
+	fault_fence(m->fault);
 	return pmemctl_media_persist(m->parent, off, len);
+}
+
+/* Written back, durable at the CPU's next drain (if the power stays). */
+static int faulty_flush_range(struct pmemctl_media *m, uint64_t off,
+			      uint64_t len)
+{
+	struct media_fault *f = m->fault;
+
+	if (f->cut)
+		return 0;
+	if (f->nflushed == ARRAY_SIZE(f->flushed)) {
+		f->error = -EOVERFLOW;
+		return -EOVERFLOW;
+	}
+	f->flushed[f->nflushed].m = m;
+	f->flushed[f->nflushed].off = off;
+	f->flushed[f->nflushed].len = len;
+	f->flushed[f->nflushed++].cpu = f->cpu;
+	return media_flush_range(m->parent, off, len);
+}
+
+static int faulty_drain(struct pmemctl_media *m)
+{
+	bool torn;
+
+	if (!fault_step(m, &torn))
+		return 0;
+	fault_fence(m->fault);
+	return media_drain(m->parent);
 }
 
 static const struct media_ops faulty_ops = {
@@ -601,6 +658,8 @@ static const struct media_ops faulty_ops = {
 	.zero = faulty_zero,
 	.flush = faulty_flush,
 	.persist = faulty_persist,
+	.flush_range = faulty_flush_range,
+	.drain = faulty_drain,
 	.release = slice_release,
 	.data_from = slice_data_from,	/* base 0: the parent's answer */
 };
@@ -742,6 +801,24 @@ int media_store32(struct pmemctl_media *media, uint64_t offset, uint32_t v)
 		return media->ops->write(media, offset, &v, sizeof(v));
 	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+int media_flush_range(struct pmemctl_media *media, uint64_t offset,
+		      uint64_t len)
+{
+	int rc = check_range(media, offset, len, "flush");
+
+	if (rc || !media->writable || !media->ops->flush_range)
+		return rc;
+	return media->ops->flush_range(media, offset, len);
+}
+
+int media_drain(struct pmemctl_media *media)
+{
+	if (!media->writable)
+		return 0;
+	return media->ops->drain ? media->ops->drain(media)
+				 : media->ops->flush(media);
 }
 
 int media_put(struct pmemctl_media *media, uint64_t offset, const void *buf,

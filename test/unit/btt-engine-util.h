@@ -6,6 +6,7 @@
 #ifndef PMEMCTL_TEST_BTT_ENGINE_UTIL_H
 #define PMEMCTL_TEST_BTT_ENGINE_UTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "btt.h"
@@ -63,6 +64,25 @@ static inline bool sector_is(const uint8_t *p, size_t len, uint64_t lba,
 {
 	sector_fill(tmp, len, lba, v);
 	return memcmp(p, tmp, len) == 0;
+}
+
+/* check-btt finds nothing wrong (the findings as TAP comments if it does). */
+static inline bool btt_check_clean(struct pmemctl_ctx *ctx,
+				   struct pmemctl_media *m)
+{
+	struct pmemctl_btt_check_opts o = { .max_listed = 4 };
+	struct pmemctl_btt_check_result *r = NULL;
+	bool clean;
+
+	if (pmemctl_btt_check(ctx, m, &o, &r))
+		return false;
+	clean = r->total == 0;
+	for (unsigned i = 0; i < r->nfindings && !clean; i++)
+		printf("# check-btt: %s: %s\n",
+		       pmemctl_btt_finding_name(r->findings[i].kind),
+		       r->findings[i].detail);
+	pmemctl_btt_check_free(r);
+	return clean;
 }
 
 #endif

@@ -74,23 +74,6 @@ static bool contents_ok(struct sweep *w, struct pmemctl_btt *b,
 	return true;
 }
 
-static bool btt_clean(struct sweep *w, struct pmemctl_media *m)
-{
-	struct pmemctl_btt_check_opts o = { .max_listed = 4 };
-	struct pmemctl_btt_check_result *r = NULL;
-	bool clean;
-
-	if (pmemctl_btt_check(w->ctx, m, &o, &r))
-		return false;
-	clean = r->total == 0;
-	for (unsigned i = 0; i < r->nfindings && !clean; i++)
-		printf("# check-btt: %s: %s\n",
-		       pmemctl_btt_finding_name(r->findings[i].kind),
-		       r->findings[i].detail);
-	pmemctl_btt_check_free(r);
-	return clean;
-}
-
 /* After a cut: recover, look, check; false if anything is wrong. */
 static bool verify(struct sweep *w, struct pmemctl_media *m, uint64_t lba,
 		   unsigned v)
@@ -102,7 +85,7 @@ static bool verify(struct sweep *w, struct pmemctl_media *m, uint64_t lba,
 		return false;
 	ok = contents_ok(w, b, lba, v, false);
 	pmemctl_btt_close(b);
-	return ok && btt_clean(w, m);
+	return ok && btt_check_clean(w->ctx, m);
 }
 
 /*
@@ -204,7 +187,7 @@ static void run(struct tap *t, struct pmemctl_ctx *ctx, unsigned major,
 	       major, major == 1 ? 1 : 0, lbasize, nwrites,
 	       (unsigned long long)w.cuts, (unsigned long long)w.runs);
 	*total += w.cuts;
-	tap_ok(t, btt_clean(&w, w.mb.m), "v%u %u: BTT clean after the sequence",
+	tap_ok(t, btt_check_clean(ctx, w.mb.m), "v%u %u: BTT clean after the sequence",
 	       major, lbasize);
 	free(w.ver);
 	free(w.buf);

@@ -155,23 +155,6 @@ static unsigned final_wrong(struct run *r)
 	return wrong;
 }
 
-static bool btt_clean(struct pmemctl_ctx *ctx, struct pmemctl_media *m)
-{
-	struct pmemctl_btt_check_opts o = { .max_listed = 4 };
-	struct pmemctl_btt_check_result *res = NULL;
-	bool clean;
-
-	if (pmemctl_btt_check(ctx, m, &o, &res))
-		return false;
-	clean = res->total == 0;
-	for (unsigned i = 0; i < res->nfindings && !clean; i++)
-		printf("# check-btt: %s: %s\n",
-		       pmemctl_btt_finding_name(res->findings[i].kind),
-		       res->findings[i].detail);
-	pmemctl_btt_check_free(res);
-	return clean;
-}
-
 static void hammer(struct tap *t, struct pmemctl_ctx *ctx,
 		   struct pmemctl_media *m, const char *what)
 {
@@ -202,7 +185,7 @@ static void hammer(struct tap *t, struct pmemctl_ctx *ctx,
 	tap_ok(t, final_wrong(r) == 0,
 	       "%s: every LBA holds some thread's last write to it", what);
 	pmemctl_btt_close(r->b);
-	tap_ok(t, btt_clean(ctx, m), "%s: check-btt finds it clean", what);
+	tap_ok(t, btt_check_clean(ctx, m), "%s: check-btt finds it clean", what);
 	free(r);
 }
 
