@@ -41,7 +41,9 @@
  */
 struct engine_lock {
 	int held;
-	char pad[60];
+	/* map locks: the last map write under it, not yet durable (0: none) */
+	uint64_t pending;
+	char pad[48];
 };
 
 #define RTT_NONE UINT32_MAX	/* read tracking: no block being read */
@@ -305,7 +307,8 @@ static void rtt_init(struct pmemctl_btt *b)
 			b->arenas[i].rtt[j] = RTT_NONE;
 }
 
-/* The map writes no later log entry has made durable yet. */
+/* The map writes no later log entry has made durable yet: every one is
+ * its lane's last. */
 static void drain_pending(struct pmemctl_btt *b)
 {
 	bool any = false;
@@ -581,9 +584,19 @@ static int map_unlike_free(struct pmemctl_btt *b, struct engine_arena *ea,
 	return -EIO;
 }
 
-/* Under @premap's map lock: log the move to the lane's block, map it. */
+/*
+ * Under @premap's map lock @ml: log the move to the lane's block, durable,
+ * then map it.  First the map writes our log entry depends on, which no
+ * fence may have made durable yet, are written back to be made durable
+ * by our log entry's fence: the last one under this map lock (it may have
+ * been of this entry, by another lane and CPU: recovering the lanes in
+ * turn could then undo our move) and this lane's last (our log entry is
+ * about to become the newer of the lane's two, so recovery would no
+ * longer complete it).  Our map write is left for the next writer of the
+ * map lock or lane, or pmemctl_btt_close(), to write back and order.
+ */
 static int map_commit(struct pmemctl_btt *b, struct engine_arena *ea,
-		      unsigned lane, uint32_t premap,
+		      unsigned lane, uint32_t premap, struct engine_lock *ml,
 		      struct btt_map_entry *old)
 {
 	struct engine_lane *l = &ea->lane[lane];
@@ -592,8 +605,8 @@ static int map_commit(struct pmemctl_btt *b, struct engine_arena *ea,
 	uint64_t moff = btt_map_off(&ea->a, premap);
 
 	rc = map_unlike_free(b, ea, lane, premap, old);
-	/* earlier map writes our log entry depends on: durable with it */
-	rc = rc ?: media_flush_range(b->m, moff, sizeof(le32));
+	if (!rc && ml->pending)
+		rc = media_flush_range(b->m, ml->pending, sizeof(le32));
 	if (!rc && l->pending)
 		rc = media_flush_range(b->m, l->map_off, sizeof(le32));
 	if (rc)
@@ -608,24 +621,22 @@ static int map_commit(struct pmemctl_btt *b, struct engine_arena *ea,
 				     BTT_LOG_ENTRY_SIZE);
 	rc = rc ?: media_drain(b->m);
 	rc = rc ?: media_store32(b->m, moff, btt_map_encode(l->block));
-	rc = rc ?: media_flush_range(b->m, moff, sizeof(le32));
-	l->pending = !rc;
+	if (rc)
+		return rc;
+	ml->pending = moff;
+	l->pending = true;
 	l->map_off = moff;
-	return rc;
+	return 0;
 }
 
 /*
  * The kernel's order: data into the lane's free block, durable; then,
  * under the map lock, the log entry, durable, then the map entry.  Two
  * ordering points, one fence each on a persistent mapping.  The map
- * entry is written back but not waited for: once the log entry is
- * durable, recovery completes the map write, so the sector is durable on
- * return.  What must precede a later log entry is made durable by that
- * entry's fence: the last map write of the same entry (whichever lane
- * made it; else recovery of the lanes in turn could undo it) and the
- * lane's own last map write (its log entry is about to become the older
- * of the lane's two).  pmemctl_btt_close() drains what is left.
- * The old block becomes the lane's free block.
+ * entry is not waited for: once the log entry is durable, recovery would
+ * complete the map write, so the sector is durable on return; the next
+ * log entry that depends on it makes it durable (map_commit()).  The old
+ * block becomes the lane's free block.
  */
 static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 			unsigned lane, uint32_t premap, const void *buf)
@@ -645,7 +656,7 @@ static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 	if (rc)
 		return rc;
 	lock_take(ml);
-	rc = map_commit(b, ea, lane, premap, &old);
+	rc = map_commit(b, ea, lane, premap, ml, &old);
 	lock_drop(ml);
 	if (rc)
 		return rc;
