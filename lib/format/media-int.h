@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Inside the media shim: struct pmemctl_media and its operations, shared
- * by media.c (files, block devices, memory, slices, power cuts) and
- * media-map.c (mappings, cache-flush persistence).
+ * by media.c (files, block devices, memory, slices), media-fault.c
+ * (power cuts) and media-map.c (mappings, cache-flush persistence).
  */
 #ifndef PMEMCTL_MEDIA_INT_H
 #define PMEMCTL_MEDIA_INT_H
@@ -60,5 +60,8 @@ int media_mem_write(struct pmemctl_media *m, uint64_t off, const void *buf,
 		    size_t len);
 int media_mem_zero(struct pmemctl_media *m, uint64_t off, uint64_t len);
 void *media_mem_direct(struct pmemctl_media *m, uint64_t off);
+/* slices and power-cut media: the parent's */
+void media_slice_release(struct pmemctl_media *m);
+uint64_t media_slice_data_from(struct pmemctl_media *m, uint64_t off);
 
 #endif /* PMEMCTL_MEDIA_INT_H */
