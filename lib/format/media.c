@@ -2,7 +2,8 @@
 /*
  * The media shim: byte-addressed, bounds-checked read/write/zero/flush over
  * a file range, a block device, a memory buffer or a slice of another media,
- * modelled on the kernel's ->rw_bytes().  Every request is checked against
+ * modelled on the kernel's ->rw_bytes() (mappings: media-map.c; power-cut
+ * injection: media-fault.c).  Every request is checked against
  * the media size before any I/O; an out-of-range request fails with -ERANGE
  * and never becomes a short or wild access.
  */

@@ -531,8 +531,20 @@ int pmemctl_namespace_write_pfn(struct pmemctl_namespace *ns,
  * recovered as the kernel does at attach (an interrupted map write is
  * completed on the media; read-only, the fix is applied in memory).
  * -ENODEV: no BTT; -EIO: a BTT the engine will not use (run check-btt).
- * @media must stay open until pmemctl_btt_close().  Single-threaded: a
- * call made while another is inside fails with -EBUSY.
+ * @media must stay open until pmemctl_btt_close().
+ *
+ * Thread-safe: any number of threads may call pmemctl_btt_read() and
+ * pmemctl_btt_write() on one handle at once (open and close excepted), as
+ * the kernel's driver allows: a writer takes its CPU's lane (one of 256,
+ * each behind a lock), a map entry changes under one of 256 map locks per
+ * arena, and a block being read is never handed to a writer (read
+ * tracking); there is no global lock.  Each sector reads wholly as one of
+ * the versions written to it.  A write is durable when it returns (two
+ * ordering points: the data, then the log entry; recovery completes the
+ * map entry after a crash).  On a media over a file descriptor, a sector
+ * map entry read while another thread writes it relies on the kernel's
+ * 4-byte pread/pwrite atomicity; on memory and mappings it is one atomic
+ * access.  The power-cut media of the tests are single-threaded.
  */
 struct pmemctl_btt;
 int pmemctl_btt_open(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
@@ -546,7 +558,10 @@ uint32_t pmemctl_btt_get_lbasize(struct pmemctl_btt *btt);
 uint64_t pmemctl_btt_get_nlba(struct pmemctl_btt *btt);
 /* One sector; zero-flagged ones read as zeroes, error-flagged as -EIO. */
 int pmemctl_btt_read(struct pmemctl_btt *btt, uint64_t lba, void *buf);
-/* One sector, atomically: after a crash it reads wholly old or new. */
+/*
+ * One sector, atomically: after a crash it reads wholly old or new, and
+ * wholly new once the call returned.
+ */
 int pmemctl_btt_write(struct pmemctl_btt *btt, uint64_t lba,
 		      const void *buf);
 
