@@ -11,8 +11,9 @@
  *               (pmem_copy_flush(): non-temporal stores) and one fence
  * 4096- and 512-byte blocks, random LBAs, 1 and 2 threads, writes and
  * reads; each measurement runs for BENCH_SECONDS (default 0.5) and the
- * three alternate BENCH_ROUNDS times (default 3), keeping the best.
- * Prints ops/s and the ratios; asserts nothing.
+ * four alternate BENCH_ROUNDS times (default 3), keeping the best.
+ * Rates are per second of the threads' CPU time (a shared machine's other
+ * load does not count); prints them and the ratios, asserts nothing.
  *
  *   bench-engine [DIR]       (DIR: where the pool goes; default /dev/shm)
  */
@@ -61,16 +62,22 @@ struct worker {
 	enum impl impl;
 	bool write;
 	uint64_t seed, ops;
+	double cpu;		/* seconds of CPU the thread used */
 	int rc;
 	pthread_t tid;
 };
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 static uint64_t rnd(uint64_t *s)
@@ -121,6 +128,7 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	uint8_t buf[4096];
 	double end = now() + w->b->seconds;
+	double cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
 
 	memset(buf, (int)w->seed, sizeof(buf));
 	while (!w->rc) {
@@ -131,6 +139,7 @@ static void *work(void *arg)
 		if (now() >= end)
 			break;
 	}
+	w->cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu;
 	return NULL;
 }
 
@@ -196,15 +205,19 @@ static int warm_up(struct bench *b, enum impl impl)
 	return rc;
 }
 
-/* Operations per second of @impl with @nthreads; < 0 on failure. */
+/*
+ * Operations per second of @impl with @nthreads, each thread's operations
+ * over the CPU time it used (summed over the threads: the rate with a CPU
+ * each), so that time the machine gave to other processes does not
+ * count; < 0 on failure.
+ */
 static double measure(struct bench *b, enum impl impl, unsigned nthreads,
 		      bool write)
 {
 	const char *only = getenv("BENCH_ONLY");	/* profiling: one impl */
 	struct worker w[MAX_THREADS];
-	uint64_t ops = 0;
 	unsigned started = 0;
-	double t0, t1;
+	double rate = 0;
 	int rc = 0;
 
 	if (only && strcmp(only, impl_name[impl]))
@@ -215,7 +228,6 @@ static double measure(struct bench *b, enum impl impl, unsigned nthreads,
 		impl_close(b);
 		return -1;
 	}
-	t0 = now();
 	for (unsigned i = 0; i < nthreads; i++) {
 		w[i] = (struct worker){ .b = b, .impl = impl, .write = write,
 					.seed = 0x9E3779B97F4A7C15ULL * (i + 1) };
@@ -223,17 +235,16 @@ static double measure(struct bench *b, enum impl impl, unsigned nthreads,
 	}
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(w[i].tid, NULL);
-		ops += w[i].ops;
+		rate += w[i].cpu > 0 ? w[i].ops / w[i].cpu : 0;
 		rc |= w[i].rc;
 	}
-	t1 = now();
 	impl_close(b);
 	if (rc || started != nthreads) {
 		fprintf(stderr, "bench-engine: %s: an I/O failed\n",
 			impl_name[impl]);
 		return -1;
 	}
-	return ops / (t1 - t0);
+	return rate;
 }
 
 /* A pool with its BTT laid out (libpmemblk does on its first write). */
@@ -299,7 +310,7 @@ static void describe(struct bench *b)
 	       b->path, POOL_SIZE >> 20, pmem_flush_name(b->flush),
 	       PMEMBLK_MAJOR_VERSION, PMEMBLK_MINOR_VERSION,
 	       getenv("PMEM_IS_PMEM_FORCE"));
-	printf("# %.2f s per measurement, best of %s rounds, ops/s in thousands\n",
+	printf("# %.2f s per measurement, best of %s rounds; thousands of ops per second of thread CPU time, summed over the threads\n",
 	       b->seconds, getenv("BENCH_ROUNDS") ? getenv("BENCH_ROUNDS") : "3");
 }
 

@@ -70,7 +70,8 @@ struct engine_arena {
 	struct engine_fix fix[BTT_NFREE];
 	unsigned nfix;
 	struct engine_lock map_lock[BTT_NFREE];
-	uint32_t rtt[BTT_NFREE];	/* per lane: the block it reads */
+	uint32_t rtt[BTT_NFREE];	/* read tracking: blocks being read */
+	unsigned rtt_top;		/* slots below it were ever claimed */
 };
 
 struct pmemctl_btt {
@@ -470,6 +471,21 @@ static int map_lookup(struct pmemctl_btt *b, struct engine_arena *ea,
 	return rc ?: map_decode(b, ea, premap, raw, e);
 }
 
+/*
+ * Writers scan only the slots below rtt_top (a handful: readers start at
+ * their CPU's): raised before a slot above it is claimed, so a writer
+ * that sees the claim sees the top too (both are sequentially consistent).
+ */
+static void rtt_raise(struct engine_arena *ea, unsigned slot)
+{
+	unsigned top = __atomic_load_n(&ea->rtt_top, __ATOMIC_SEQ_CST);
+
+	while (top <= slot &&
+	       !__atomic_compare_exchange_n(&ea->rtt_top, &top, slot + 1, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+}
+
 /* A free read tracking slot, from the CPU's on, now holding @block. */
 static unsigned rtt_claim(struct engine_arena *ea, unsigned slot,
 			  uint32_t block)
@@ -477,9 +493,11 @@ static unsigned rtt_claim(struct engine_arena *ea, unsigned slot,
 	for (;; slot = (slot + 1) % BTT_NFREE) {
 		uint32_t none = RTT_NONE;
 
-		if (__atomic_load_n(&ea->rtt[slot], __ATOMIC_RELAXED) ==
-		    RTT_NONE &&
-		    __atomic_compare_exchange_n(&ea->rtt[slot], &none, block,
+		if (__atomic_load_n(&ea->rtt[slot], __ATOMIC_RELAXED) !=
+		    RTT_NONE)
+			continue;
+		rtt_raise(ea, slot);
+		if (__atomic_compare_exchange_n(&ea->rtt[slot], &none, block,
 						false, __ATOMIC_SEQ_CST,
 						__ATOMIC_RELAXED))
 			return slot;
@@ -547,7 +565,9 @@ PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
 /* Until no reader is inside @block (it is about to be overwritten). */
 static void rtt_wait(struct engine_arena *ea, uint32_t block)
 {
-	for (unsigned i = 0; i < BTT_NFREE; i++)
+	unsigned top = __atomic_load_n(&ea->rtt_top, __ATOMIC_SEQ_CST);
+
+	for (unsigned i = 0; i < top; i++)
 		while (__atomic_load_n(&ea->rtt[i], __ATOMIC_SEQ_CST) == block)
 			sched_yield();
 }
