@@ -316,9 +316,12 @@ static int read_json_one(struct pmemctl_dimm *dimm, struct label_params *p,
 static int check_lsa_range(struct cmd_ctx *cc, struct pmemctl_dimm *dimm,
 			   uint64_t offset, uint64_t len)
 {
-	uint64_t area = pmemctl_dimm_get_label_size(dimm);
 	const char *dev = pmemctl_dimm_get_devname(dimm);
+	uint64_t area;
+	int rc = pmemctl_dimm_label_area_size(dimm, &area);
 
+	if (rc)
+		return rc;
 	if (offset > area) {
 		cmd_error(cc, "%s: --offset %llu is beyond the %llu-byte label area",
 			  dev, (unsigned long long)offset,
@@ -337,7 +340,6 @@ static int check_lsa_range(struct cmd_ctx *cc, struct pmemctl_dimm *dimm,
 static int read_raw_one(struct pmemctl_dimm *dimm, struct label_params *p,
 			struct cmd_ctx *cc, FILE *out)
 {
-	uint64_t area = pmemctl_dimm_get_label_size(dimm);
 	uint64_t len;
 	uint8_t *buf;
 	int rc;
@@ -345,7 +347,7 @@ static int read_raw_one(struct pmemctl_dimm *dimm, struct label_params *p,
 	rc = check_lsa_range(cc, dimm, p->offset, p->size);
 	if (rc)
 		return rc;
-	len = p->size ? p->size : area - p->offset;
+	len = p->size ? p->size : pmemctl_dimm_get_label_size(dimm) - p->offset;
 	buf = malloc(len ? len : 1);
 	if (!buf) {
 		cmd_error(cc, "%s: out of memory",

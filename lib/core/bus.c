@@ -196,6 +196,17 @@ static int label_write_end(struct pmemctl_dimm *dimm)
 	return rc ? rc : dimm_rescan(dimm);
 }
 
+PMEMCTL_EXPORT int pmemctl_dimm_label_area_size(struct pmemctl_dimm *dimm,
+						uint64_t *size)
+{
+	struct pmemctl_media *m;
+	int rc = label_area(dimm, &m);
+
+	if (!rc)
+		*size = pmemctl_media_size(m);
+	return rc;
+}
+
 PMEMCTL_EXPORT int pmemctl_dimm_read_lsa(struct pmemctl_dimm *dimm,
 					 uint64_t offset, void *buf,
 					 size_t len)
@@ -287,7 +298,7 @@ PMEMCTL_EXPORT int pmemctl_dimm_zero_labels(struct pmemctl_dimm *dimm)
 	int rc = label_write_begin(dimm, &m);
 
 	if (!rc)
-		rc = pmemctl_media_zero(m, 0, dimm->label_size);
+		rc = pmemctl_media_zero(m, 0, pmemctl_media_size(m));
 	if (!rc)
 		rc = pmemctl_media_flush(m);
 	if (!rc)
@@ -298,11 +309,14 @@ PMEMCTL_EXPORT int pmemctl_dimm_zero_labels(struct pmemctl_dimm *dimm)
 PMEMCTL_EXPORT int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
 					     struct pmemctl_index_info info[2])
 {
-	uint64_t size = dimm->label_size;
-	uint8_t *data = malloc(size);
+	uint64_t size;
+	uint8_t *data;
 	unsigned lsz;
-	int rc;
+	int rc = pmemctl_dimm_label_area_size(dimm, &size);
 
+	if (rc)
+		return rc;
+	data = malloc(size);
 	if (!data)
 		return log_oom(dimm->bus->ctx, dimm->devname);
 	rc = pmemctl_dimm_read_lsa(dimm, 0, data, size);

@@ -61,6 +61,24 @@ void media_fault_release(struct media_fault *f);
  */
 void media_fault_rollback(struct media_fault *f);
 
+/*
+ * A media whose I/O is done by callbacks (a device reached through
+ * ioctls).  Requests reach them already bounds-checked; zero writes
+ * zeroes through @write; each write is durable when @write returns, so
+ * flush does nothing.  @release (optional) runs when the last reference
+ * goes.  @cb must outlive the media.
+ */
+struct media_callbacks {
+	int (*read)(void *arg, uint64_t off, void *buf, size_t len);
+	int (*write)(void *arg, uint64_t off, const void *buf, size_t len);
+	void (*release)(void *arg);
+};
+
+int media_new_callbacks(struct pmemctl_ctx *ctx, const char *name,
+			uint64_t size, bool writable,
+			const struct media_callbacks *cb, void *arg,
+			struct pmemctl_media **media);
+
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
 
 /*

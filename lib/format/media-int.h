@@ -46,6 +46,8 @@ struct pmemctl_media {
 	enum pmem_flush flush;		/* mapping: cache-flush mode */
 	struct pmemctl_media *parent;	/* slice, faulty */
 	struct media_fault *fault;	/* faulty */
+	const struct media_callbacks *cb;	/* callbacks */
+	void *cb_arg;
 };
 
 struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,

@@ -344,6 +344,50 @@ PMEMCTL_EXPORT int pmemctl_media_new_memory(struct pmemctl_ctx *ctx,
 	return 0;
 }
 
+/* ---- callbacks ---------------------------------------------------------- */
+
+static int cb_read(struct pmemctl_media *m, uint64_t off, void *buf,
+		   size_t len)
+{
+	return m->cb->read(m->cb_arg, off, buf, len);
+}
+
+static int cb_write(struct pmemctl_media *m, uint64_t off, const void *buf,
+		    size_t len)
+{
+	return m->cb->write(m->cb_arg, off, buf, len);
+}
+
+static void cb_release(struct pmemctl_media *m)
+{
+	if (m->cb->release)
+		m->cb->release(m->cb_arg);
+}
+
+static const struct media_ops callback_ops = {
+	.read = cb_read,
+	.write = cb_write,
+	.zero = write_zeroes,
+	.flush = mem_flush,	/* each write is durable when the callback returns */
+	.release = cb_release,
+};
+
+int media_new_callbacks(struct pmemctl_ctx *ctx, const char *name,
+			uint64_t size, bool writable,
+			const struct media_callbacks *cb, void *arg,
+			struct pmemctl_media **media)
+{
+	struct pmemctl_media *m;
+
+	m = media_alloc(ctx, &callback_ops, name, size, writable);
+	if (!m)
+		return -ENOMEM;
+	m->cb = cb;
+	m->cb_arg = arg;
+	*media = m;
+	return 0;
+}
+
 /* ---- slices ------------------------------------------------------------- */
 
 static int slice_read(struct pmemctl_media *m, uint64_t off, void *buf,

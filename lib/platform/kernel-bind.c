@@ -403,7 +403,7 @@ int kernel_dimm_enable(struct pmemctl_dimm *dimm)
 }
 
 /* An enabled region maps the DIMM: refused, as ndctl ("regions active"). */
-static int dimm_busy(struct pmemctl_dimm *dimm)
+int kernel_dimm_busy(struct pmemctl_dimm *dimm)
 {
 	struct pmemctl_bus *bus = dimm->bus;
 
@@ -432,7 +432,7 @@ int kernel_dimm_disable(struct pmemctl_dimm *dimm)
 		return 0;
 	rc = check_writable(kb, dimm->devname);
 	if (!rc)
-		rc = dimm_busy(dimm);
+		rc = kernel_dimm_busy(dimm);
 	if (!rc)
 		rc = unbind(kb, kd->path, dimm->devname);
 	return wait_down(kb, plain_bound, kd->path, NULL, dimm->devname, rc);

@@ -2,7 +2,8 @@
 /*
  * The live-kernel backend: open the first NVDIMM bus in /sys/bus/nd, read
  * its DIMMs (kernel-scan.c reads regions and namespaces), and the provider
- * table.  Enable and disable bind drivers (kernel-bind.c); every other op
+ * table.  Enable and disable bind drivers (kernel-bind.c); labels go
+ * through /dev/nmemN ioctls (kernel-label.c); every other op
  * that would change the platform or reach its media says it is not
  * supported on the live kernel yet.
  *
@@ -247,8 +248,13 @@ static int scan_dimms(struct kernel_bus *kb)
 static void kernel_close(struct pmemctl_bus *bus)
 {
 	kernel_free_regions(bus);
-	for (unsigned i = 0; i < bus->ndimms; i++)
-		free(container_of(bus->dimms[i], struct kernel_dimm, dimm));
+	for (unsigned i = 0; i < bus->ndimms; i++) {
+		struct kernel_dimm *kd = container_of(bus->dimms[i],
+						      struct kernel_dimm, dimm);
+
+		pmemctl_media_close(kd->lsa);
+		free(kd);
+	}
 	free(bus->dimms);
 	free(kernel_bus(bus));
 }
@@ -312,11 +318,8 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 		    root);
 	else if (rc)
 		err(ctx, "%s/bus/nd: %s", root, strerror(-rc));
-	if (!rc && writable) {
-		/* enable/disable open read-only: the kernel serialises binds */
-		err(ctx, "changes to NVDIMMs on the live kernel are not supported yet (only list, enable and disable are); use --platform DIR for an image platform");
-		rc = -EOPNOTSUPP;
-	}
+	/* each op that cannot change the live kernel yet says so */
+	bus->writable = writable;
 	if (rc) {
 		free(kb);
 		return rc;
@@ -341,16 +344,9 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 
 static int not_yet(struct pmemctl_bus *bus, const char *what)
 {
-	err(bus->ctx, "%s on the live kernel is not supported yet (only list, enable and disable are); use --platform DIR for an image platform",
+	err(bus->ctx, "%s on the live kernel is not supported yet (only list, enable, disable and labels are); use --platform DIR for an image platform",
 	    what);
 	return -EOPNOTSUPP;
-}
-
-static int kernel_label_area(struct pmemctl_dimm *dimm,
-			     struct pmemctl_media **m)
-{
-	(void)m;
-	return not_yet(dimm->bus, "label access");
 }
 
 static void kernel_region_placement(struct pmemctl_region *r,
@@ -383,6 +379,8 @@ static const struct platform_ops kernel_ops = {
 	.scan_region = kernel_scan_region,
 	.close = kernel_close,
 	.label_area = kernel_label_area,
+	.label_write_begin = kernel_label_write_begin,
+	.label_write_end = kernel_label_write_end,
 	.region_placement = kernel_region_placement,
 	.ns_open_media = kernel_ns_open_media,
 	.ns_apply = kernel_ns_apply,

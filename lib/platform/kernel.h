@@ -16,6 +16,8 @@
 struct kernel_dimm {
 	struct pmemctl_dimm dimm;
 	char path[PATH_MAX];		/* .../ndbusN/nmemN */
+	struct pmemctl_media *lsa;	/* label area, opened on first use */
+	bool lsa_writable;
 };
 
 struct kernel_region {
@@ -59,6 +61,12 @@ int kernel_region_enable(struct pmemctl_region *r);
 int kernel_region_disable(struct pmemctl_region *r);
 int kernel_dimm_enable(struct pmemctl_dimm *dimm);
 int kernel_dimm_disable(struct pmemctl_dimm *dimm);
+int kernel_dimm_busy(struct pmemctl_dimm *dimm);
+
+/* kernel-label.c: the label area through /dev/nmemN ioctls */
+int kernel_label_area(struct pmemctl_dimm *dimm, struct pmemctl_media **m);
+int kernel_label_write_begin(struct pmemctl_dimm *dimm);
+int kernel_label_write_end(struct pmemctl_dimm *dimm);
 
 /* kernel-scan.c */
 int kernel_scan_region(struct pmemctl_region *r);

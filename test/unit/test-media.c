@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The media shim: bounds checks, read-only, slices, hole punching. */
+/* The media shim: bounds checks, read-only, slices, hole punching,
+ * callbacks. */
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -135,6 +136,86 @@ static void test_power_cut(struct tap *t, struct pmemctl_ctx *ctx)
 	}
 }
 
+/* A device reached by callbacks: a buffer, a call log, a failing write. */
+struct fake_dev {
+	uint8_t data[256];
+	unsigned reads, writes, released;
+	uint64_t last_off;
+	size_t last_len;
+	int fail;		/* the next write fails with this */
+};
+
+static int fake_read(void *arg, uint64_t off, void *buf, size_t len)
+{
+	struct fake_dev *d = arg;
+
+	d->reads++;
+	memcpy(buf, d->data + off, len);
+	return 0;
+}
+
+static int fake_write(void *arg, uint64_t off, const void *buf, size_t len)
+{
+	struct fake_dev *d = arg;
+
+	d->writes++;
+	d->last_off = off;
+	d->last_len = len;
+	if (d->fail)
+		return d->fail;
+	memcpy(d->data + off, buf, len);
+	return 0;
+}
+
+static void fake_release(void *arg)
+{
+	((struct fake_dev *)arg)->released++;
+}
+
+static const struct media_callbacks fake_cb = {
+	.read = fake_read,
+	.write = fake_write,
+	.release = fake_release,
+};
+
+static void test_callbacks(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	struct fake_dev d = { .data = { 0 } };
+	struct pmemctl_media *m, *ro;
+	uint8_t out[16], in[16];
+
+	memset(d.data, 0x11, sizeof(d.data));
+	tap_ok(t, media_new_callbacks(ctx, "dev", sizeof(d.data), true,
+				      &fake_cb, &d, &m) == 0 &&
+	       pmemctl_media_size(m) == sizeof(d.data), "callbacks media");
+	memset(in, 0xCD, sizeof(in));
+	tap_ok(t, pmemctl_media_write(m, 240, in, 16) == 0 &&
+	       d.writes == 1 && d.last_off == 240 && d.data[255] == 0xCD &&
+	       d.data[239] == 0x11, "a write reaches the device at its offset");
+	tap_ok(t, pmemctl_media_read(m, 236, out, 8) == 0 && d.reads == 1 &&
+	       out[3] == 0x11 && out[4] == 0xCD, "a read comes from the device");
+	tap_ok(t, pmemctl_media_write(m, 241, in, 16) == -ERANGE &&
+	       pmemctl_media_read(m, 250, out, 8) == -ERANGE &&
+	       d.writes == 1 && d.reads == 1,
+	       "out-of-range requests never reach the callbacks");
+	tap_ok(t, pmemctl_media_zero(m, 8, 32) == 0 && d.writes == 2 &&
+	       d.last_off == 8 && d.last_len == 32 && d.data[8] == 0 &&
+	       d.data[39] == 0 && d.data[40] == 0x11 && d.data[7] == 0x11,
+	       "zero writes zeroes through the write callback, only the range");
+	d.fail = -EBUSY;
+	tap_ok(t, pmemctl_media_write(m, 0, in, 4) == -EBUSY &&
+	       d.data[0] == 0x11, "a refused write is an error, nothing written");
+	tap_ok(t, pmemctl_media_flush(m) == 0, "flush: each write was durable");
+	tap_ok(t, media_new_callbacks(ctx, "dev", sizeof(d.data), false,
+				      &fake_cb, &d, &ro) == 0 &&
+	       pmemctl_media_write(ro, 0, in, 1) == -EROFS && d.writes == 3,
+	       "read-only callbacks media refuses writes before the callback");
+	pmemctl_media_close(ro);
+	tap_ok(t, d.released == 1, "the last close releases the device");
+	pmemctl_media_close(m);
+	tap_ok(t, d.released == 2, "each media releases its device once");
+}
+
 int main(void)
 {
 	struct pmemctl_ctx *ctx;
@@ -146,6 +227,7 @@ int main(void)
 	test_file(&t, ctx);
 	test_holes(&t, ctx);
 	test_power_cut(&t, ctx);
+	test_callbacks(&t, ctx);
 	pmemctl_free(ctx);
 	return tap_done(&t);
 }

@@ -165,8 +165,9 @@ int pmemctl_bus_open_image(struct pmemctl_ctx *ctx, const char *dir,
  * Open the live kernel's NVDIMM bus (the first ndbusN in /sys/bus/nd),
  * read-only: its DIMMs, regions and namespaces as sysfs shows them to this
  * user (what it cannot read is left out).  -ENODEV, saying how to make an
- * image platform, when there is no bus; -EOPNOTSUPP for @writable (only
- * listing works on the live kernel yet).  PMEMCTL_SYSFS_ROOT (a test hook)
+ * image platform, when there is no bus.  @writable changes nothing here:
+ * an op the live kernel cannot carry out yet fails with -EOPNOTSUPP and
+ * says so.  PMEMCTL_SYSFS_ROOT (a test hook)
  * names another directory to read instead of /sys.
  */
 int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx, bool writable,
@@ -201,7 +202,10 @@ uint32_t pmemctl_dimm_get_handle(struct pmemctl_dimm *dimm);
 uint16_t pmemctl_dimm_get_phys_id(struct pmemctl_dimm *dimm);
 uint32_t pmemctl_dimm_get_serial(struct pmemctl_dimm *dimm);
 uint16_t pmemctl_dimm_get_vendor(struct pmemctl_dimm *dimm);
+/* the label area's size; 0 on the live kernel until the area is opened */
 uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *dimm);
+/* the label area's size, opening the area (live kernel: asking the DIMM) */
+int pmemctl_dimm_label_area_size(struct pmemctl_dimm *dimm, uint64_t *size);
 uint16_t pmemctl_dimm_get_device(struct pmemctl_dimm *dimm);
 uint16_t pmemctl_dimm_get_revision(struct pmemctl_dimm *dimm);
 /* false when the live kernel has no driver bound to the DIMM */
