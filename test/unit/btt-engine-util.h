@@ -38,6 +38,24 @@ static inline int mem_btt_new(struct pmemctl_ctx *ctx, uint64_t size,
 	return btt_write_layout(ctx, mb->m, major, lbasize, uuid, NULL);
 }
 
+/* A 16 MiB BTT (past its start) for crash sweeps: its sector size, LBAs. */
+static inline int mem_btt_sweep(struct pmemctl_ctx *ctx, unsigned major,
+				uint32_t lbasize, struct mem_btt *mb,
+				uint32_t *sector, uint64_t *nlba)
+{
+	struct pmemctl_btt *b;
+	int rc = mem_btt_new(ctx, 16 * MiB + btt_start_offset(major), major,
+			     lbasize, mb);
+
+	rc = rc ?: pmemctl_btt_open(ctx, mb->m, NULL, 0, &b);
+	if (rc)
+		return rc;
+	*sector = pmemctl_btt_get_sector_size(b);
+	*nlba = pmemctl_btt_get_nlba(b);
+	pmemctl_btt_close(b);
+	return 0;
+}
+
 static inline void mem_btt_free(struct mem_btt *mb)
 {
 	pmemctl_media_close(mb->m);

@@ -145,16 +145,12 @@ static void run(struct tap *t, struct pmemctl_ctx *ctx, unsigned major,
 		uint32_t lbasize)
 {
 	struct seqrun r = { .ctx = ctx };
-	struct pmemctl_btt *b = NULL;
+	uint64_t nlba;
 
-	if (mem_btt_new(ctx, 16 * MiB + btt_start_offset(major), major,
-			lbasize, &r.mb) ||
-	    pmemctl_btt_open(ctx, r.mb.m, NULL, 0, &b)) {
+	if (mem_btt_sweep(ctx, major, lbasize, &r.mb, &r.sector, &nlba)) {
 		tap_ok(t, false, "v%u %u-byte BTT in memory", major, lbasize);
 		return;
 	}
-	r.sector = pmemctl_btt_get_sector_size(b);
-	pmemctl_btt_close(b);
 	r.buf = malloc(r.sector);
 	r.tmp = malloc(r.sector);
 	for (unsigned q = 0; q < ARRAY_SIZE(seqs) && r.buf && r.tmp; q++) {

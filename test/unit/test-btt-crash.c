@@ -159,15 +159,10 @@ static void run(struct tap *t, struct pmemctl_ctx *ctx, unsigned major,
 	uint64_t s = w.seed * 3, full_bad = 0;
 	bool ok = true;
 
-	if (mem_btt_new(ctx, 16 * MiB + btt_start_offset(major), major,
-			lbasize, &w.mb) ||
-	    pmemctl_btt_open(ctx, w.mb.m, NULL, 0, &b)) {
+	if (mem_btt_sweep(ctx, major, lbasize, &w.mb, &w.sector, &w.nlba)) {
 		tap_ok(t, false, "v%u %u-byte BTT in memory", major, lbasize);
 		return;
 	}
-	w.sector = pmemctl_btt_get_sector_size(b);
-	w.nlba = pmemctl_btt_get_nlba(b);
-	pmemctl_btt_close(b);
 	w.ver = calloc(w.nlba, sizeof(*w.ver));
 	w.buf = malloc(w.sector);
 	w.tmp = malloc(w.sector);
