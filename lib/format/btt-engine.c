@@ -16,21 +16,46 @@
  * lost is rolled forward by the next open.  Durability and ordering are
  * the media shim's (pmemctl_media_persist()).
  *
- * Single-threaded for now: the lanes are the kernel's (BTT_NFREE per
- * arena, each with its free block, sequence number and next log slot),
- * used in turn, but there are no map locks or read tracking; a second
- * caller entering while one is inside gets -EBUSY.
+ * Thread-safe, as the kernel's driver: a caller takes a lane (BTT_NFREE
+ * of them; lane = CPU % BTT_NFREE, each behind its own lock since threads
+ * may outnumber lanes or move between CPUs) and owns the lane's free
+ * block, sequence number and log slot in every arena.  A map entry is
+ * changed under one of BTT_NFREE map locks per arena, hashed by the map's
+ * cache line, from reading the old entry to storing the new one; readers
+ * take no map lock: map entries are loaded and stored whole
+ * (media_load32()).  Read tracking (rtt): a reader publishes the block it
+ * is about to read in its lane's slot and re-reads the map; a writer
+ * waits until no slot holds its free block before writing into it.  No
+ * lock is global.
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "btt-engine.h"
 
+/*
+ * A spin lock on a cache line of its own (lanes and map locks are hot and
+ * held for microseconds, as the kernel's): zero is unlocked.  A waiter
+ * yields the CPU, as a thread holding it may have been preempted.
+ */
+struct engine_lock {
+	int held;
+	/* map locks: the last map write under it, not yet durable (0: none) */
+	uint64_t pending;
+	char pad[48];
+};
+
+#define RTT_NONE UINT32_MAX	/* read tracking: no block being read */
+
+/* Owned by the holder of lane lock i (struct pmemctl_btt). */
 struct engine_lane {
 	uint32_t block;		/* the free block */
 	uint32_t seq;		/* of the next log entry */
 	int sub;		/* log_index[sub]: the slot to write next */
 	bool err;		/* the block had the error flag: clear first */
+	bool pending;		/* map entry at map_off written, not ordered */
+	uint64_t map_off;
 };
 
 /* A map write recovery would complete (read-only opens keep it here). */
@@ -44,6 +69,9 @@ struct engine_arena {
 	struct engine_lane lane[BTT_NFREE];
 	struct engine_fix fix[BTT_NFREE];
 	unsigned nfix;
+	struct engine_lock map_lock[BTT_NFREE];
+	uint32_t rtt[BTT_NFREE];	/* read tracking: blocks being read */
+	unsigned rtt_top;		/* slots below it were ever claimed */
 };
 
 struct pmemctl_btt {
@@ -53,10 +81,11 @@ struct pmemctl_btt {
 	unsigned major;
 	uint64_t start, nlba;
 	uint32_t lbasize, sector;
-	unsigned narenas, next_lane;
+	unsigned narenas;
+	unsigned next_lane;	/* no CPU number: lanes in turn */
 	struct engine_arena *arenas;
-	int busy;
 	int failed;		/* a write failed half-way: reopen to recover */
+	struct engine_lock lane_lock[BTT_NFREE];
 };
 
 /* ---- discovery ---------------------------------------------------------- */
@@ -271,10 +300,37 @@ static int arena_attach(struct pmemctl_btt *b, struct engine_arena *ea,
 	return rc ?: check_free_blocks(b, ea);
 }
 
+/* No block is being read yet. */
+static void rtt_init(struct pmemctl_btt *b)
+{
+	for (unsigned i = 0; i < b->narenas; i++)
+		for (unsigned j = 0; j < BTT_NFREE; j++)
+			b->arenas[i].rtt[j] = RTT_NONE;
+}
+
+/* The map writes no later log entry has made durable yet: every one is
+ * its lane's last. */
+static void drain_pending(struct pmemctl_btt *b)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < b->narenas; i++)
+		for (unsigned j = 0; j < BTT_NFREE; j++) {
+			struct engine_lane *l = &b->arenas[i].lane[j];
+
+			if (l->pending)
+				any |= !media_flush_range(b->m, l->map_off,
+							  sizeof(le32));
+		}
+	if (any)
+		media_drain(b->m);
+}
+
 PMEMCTL_EXPORT void pmemctl_btt_close(struct pmemctl_btt *b)
 {
 	if (!b)
 		return;
+	drain_pending(b);
 	free(b->arenas);
 	free(b);
 }
@@ -308,6 +364,7 @@ PMEMCTL_EXPORT int pmemctl_btt_open(struct pmemctl_ctx *ctx,
 		return rc;
 	}
 	b->sector = btt_sector_size(b->lbasize);
+	rtt_init(b);
 	*out = b;
 	return 0;
 }
@@ -329,16 +386,11 @@ PMEMCTL_EXPORT uint64_t pmemctl_btt_get_nlba(struct pmemctl_btt *b)
 	return b->nlba;
 }
 
-/* One caller at a time (see the top of the file). */
-static int enter(struct pmemctl_btt *b, uint64_t lba, struct engine_arena **ea)
+/* The arena of @lba, or -ERANGE beyond the BTT. */
+static int arena_of(struct pmemctl_btt *b, uint64_t lba,
+		    struct engine_arena **ea)
 {
-	if (__atomic_exchange_n(&b->busy, 1, __ATOMIC_ACQUIRE)) {
-		err(b->ctx, "%s: BTT engine is single-threaded: concurrent call refused",
-		    pmemctl_media_name(b->m));
-		return -EBUSY;
-	}
 	if (lba >= b->nlba) {
-		__atomic_store_n(&b->busy, 0, __ATOMIC_RELEASE);
 		err(b->ctx, "%s: LBA %llu is beyond the BTT's %llu sectors",
 		    pmemctl_media_name(b->m), (unsigned long long)lba,
 		    (unsigned long long)b->nlba);
@@ -350,10 +402,35 @@ static int enter(struct pmemctl_btt *b, uint64_t lba, struct engine_arena **ea)
 	return 0;
 }
 
-static int leave(struct pmemctl_btt *b, int rc)
+/* The calling CPU's lane, as the kernel's nd_region_acquire_lane(). */
+static unsigned lane_pick(struct pmemctl_btt *b)
 {
-	__atomic_store_n(&b->busy, 0, __ATOMIC_RELEASE);
-	return rc;
+	int cpu = sched_getcpu();
+
+	if (cpu >= 0)
+		return (unsigned)cpu % BTT_NFREE;
+	return __atomic_fetch_add(&b->next_lane, 1, __ATOMIC_RELAXED) %
+	       BTT_NFREE;
+}
+
+static void lock_take(struct engine_lock *l)
+{
+	while (__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE))
+		for (unsigned spin = 0;
+		     __atomic_load_n(&l->held, __ATOMIC_RELAXED); spin++)
+			if (spin > 100)
+				sched_yield();
+}
+
+static void lock_drop(struct engine_lock *l)
+{
+	__atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
+}
+
+/* The map lock of @premap: one per 16 entries (a cache line), hashed. */
+static struct engine_lock *map_lock(struct engine_arena *ea, uint32_t premap)
+{
+	return &ea->map_lock[(premap / 16) % BTT_NFREE];
 }
 
 static uint64_t block_off(const struct btt_arena *a, uint32_t block)
@@ -365,28 +442,17 @@ static uint64_t block_off(const struct btt_arena *a, uint32_t block)
 static int map_read(struct pmemctl_btt *b, struct engine_arena *ea,
 		    uint32_t premap, uint32_t *raw)
 {
-	le32 v;
-	int rc;
-
 	for (unsigned i = 0; i < ea->nfix; i++)
 		if (ea->fix[i].premap == premap) {
 			*raw = ea->fix[i].raw;
 			return 0;
 		}
-	rc = pmemctl_media_read(b->m, btt_map_off(&ea->a, premap), &v,
-				sizeof(v));
-	*raw = get_le32(&v);
-	return rc;
+	return media_load32(b->m, btt_map_off(&ea->a, premap), raw);
 }
 
-static int map_lookup(struct pmemctl_btt *b, struct engine_arena *ea,
-		      uint32_t premap, struct btt_map_entry *e)
+static int map_decode(struct pmemctl_btt *b, struct engine_arena *ea,
+		      uint32_t premap, uint32_t raw, struct btt_map_entry *e)
 {
-	uint32_t raw;
-	int rc = map_read(b, ea, premap, &raw);
-
-	if (rc)
-		return rc;
 	*e = btt_map_decode(raw, premap);
 	if (e->postmap < ea->a.internal_nlba)
 		return 0;
@@ -396,18 +462,91 @@ static int map_lookup(struct pmemctl_btt *b, struct engine_arena *ea,
 	return -EIO;
 }
 
+static int map_lookup(struct pmemctl_btt *b, struct engine_arena *ea,
+		      uint32_t premap, struct btt_map_entry *e)
+{
+	uint32_t raw;
+	int rc = map_read(b, ea, premap, &raw);
+
+	return rc ?: map_decode(b, ea, premap, raw, e);
+}
+
+/*
+ * Writers scan only the slots below rtt_top (a handful: readers start at
+ * their CPU's): raised before a slot above it is claimed, so a writer
+ * that sees the claim sees the top too (both are sequentially consistent).
+ */
+static void rtt_raise(struct engine_arena *ea, unsigned slot)
+{
+	unsigned top = __atomic_load_n(&ea->rtt_top, __ATOMIC_SEQ_CST);
+
+	while (top <= slot &&
+	       !__atomic_compare_exchange_n(&ea->rtt_top, &top, slot + 1, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+}
+
+/* A free read tracking slot, from the CPU's on, now holding @block. */
+static unsigned rtt_claim(struct engine_arena *ea, unsigned slot,
+			  uint32_t block)
+{
+	for (;; slot = (slot + 1) % BTT_NFREE) {
+		uint32_t none = RTT_NONE;
+
+		if (__atomic_load_n(&ea->rtt[slot], __ATOMIC_RELAXED) !=
+		    RTT_NONE)
+			continue;
+		rtt_raise(ea, slot);
+		if (__atomic_compare_exchange_n(&ea->rtt[slot], &none, block,
+						false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED))
+			return slot;
+	}
+}
+
+static void rtt_release(struct engine_arena *ea, unsigned slot)
+{
+	__atomic_store_n(&ea->rtt[slot], RTT_NONE, __ATOMIC_RELEASE);
+}
+
+/*
+ * Map @premap to the block to read and publish it in a read tracking
+ * slot (*@slot, BTT_NFREE: none), so no writer takes it as a free block
+ * until the slot is released: publish, then re-read the map; if it moved
+ * meanwhile, the block may already be a lane's free block: start again.
+ */
+static int read_track(struct pmemctl_btt *b, struct engine_arena *ea,
+		      uint32_t premap, struct btt_map_entry *e,
+		      unsigned *slot)
+{
+	uint32_t raw, again;
+	int rc;
+
+	*slot = BTT_NFREE;
+	for (;;) {
+		rc = map_read(b, ea, premap, &raw);
+		rc = rc ?: map_decode(b, ea, premap, raw, e);
+		if (rc || e->zero || e->error)
+			return rc;
+		*slot = rtt_claim(ea, lane_pick(b), e->postmap);
+		rc = map_read(b, ea, premap, &again);
+		if (rc || again == raw)
+			return rc;
+		rtt_release(ea, *slot);
+		*slot = BTT_NFREE;
+	}
+}
+
+/* No lane: a reader takes only a read tracking slot. */
 PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
 				    void *buf)
 {
 	struct engine_arena *ea;
 	struct btt_map_entry e;
-	uint32_t premap;
-	int rc = enter(b, lba, &ea);
+	unsigned slot = BTT_NFREE;
+	int rc = arena_of(b, lba, &ea);
 
-	if (rc)
-		return rc;
-	premap = (uint32_t)(lba - ea->first);
-	rc = map_lookup(b, ea, premap, &e);
+	rc = rc ?: read_track(b, ea, (uint32_t)(lba - ea->first), &e, &slot);
 	if (!rc && e.error) {
 		err(b->ctx, "%s: LBA %llu is marked as a media error",
 		    pmemctl_media_name(b->m), (unsigned long long)lba);
@@ -418,16 +557,19 @@ PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
 		rc = pmemctl_media_read(b->m, block_off(&ea->a, e.postmap),
 					buf, b->sector);
 	}
-	return leave(b, rc);
+	if (slot < BTT_NFREE)
+		rtt_release(ea, slot);
+	return rc;
 }
 
-/* Write @len bytes at @off and make them durable. */
-static int put(struct pmemctl_btt *b, uint64_t off, const void *buf,
-	       size_t len)
+/* Until no reader is inside @block (it is about to be overwritten). */
+static void rtt_wait(struct engine_arena *ea, uint32_t block)
 {
-	int rc = pmemctl_media_write(b->m, off, buf, len);
+	unsigned top = __atomic_load_n(&ea->rtt_top, __ATOMIC_SEQ_CST);
 
-	return rc ?: pmemctl_media_persist(b->m, off, len);
+	for (unsigned i = 0; i < top; i++)
+		while (__atomic_load_n(&ea->rtt[i], __ATOMIC_SEQ_CST) == block)
+			sched_yield();
 }
 
 /* A free block that carried the error flag is zeroed before reuse. */
@@ -446,39 +588,96 @@ static int clear_error(struct pmemctl_btt *b, struct engine_arena *ea,
 	return rc;
 }
 
+/* No map entry may point at a lane's free block: a corrupt BTT. */
+static int map_unlike_free(struct pmemctl_btt *b, struct engine_arena *ea,
+			   unsigned lane, uint32_t premap,
+			   struct btt_map_entry *e)
+{
+	uint32_t block = ea->lane[lane].block;
+	int rc = map_lookup(b, ea, premap, e);
+
+	if (rc || e->postmap != block)
+		return rc;
+	err(b->ctx, "%s: BTT arena at %#llx: LBA %u maps to lane %u's free block %u; run check-btt",
+	    pmemctl_media_name(b->m), (unsigned long long)ea->a.off, premap,
+	    lane, block);
+	return -EIO;
+}
+
+/*
+ * Under @premap's map lock @ml: log the move to the lane's block, durable,
+ * then map it.  First the map writes our log entry depends on, which no
+ * fence may have made durable yet, are written back to be made durable
+ * by our log entry's fence: the last one under this map lock (it may have
+ * been of this entry, by another lane and CPU: recovering the lanes in
+ * turn could then undo our move) and this lane's last (our log entry is
+ * about to become the newer of the lane's two, so recovery would no
+ * longer complete it).  Our map write is left for the next writer of the
+ * map lock or lane, or pmemctl_btt_close(), to write back and order.
+ */
+static int map_commit(struct pmemctl_btt *b, struct engine_arena *ea,
+		      unsigned lane, uint32_t premap, struct engine_lock *ml,
+		      struct btt_map_entry *old)
+{
+	struct engine_lane *l = &ea->lane[lane];
+	int slot = ea->a.log_index[l->sub], rc;
+	struct btt_log_entry ent;
+	uint64_t moff = btt_map_off(&ea->a, premap);
+
+	rc = map_unlike_free(b, ea, lane, premap, old);
+	if (!rc && ml->pending)
+		rc = media_flush_range(b->m, ml->pending, sizeof(le32));
+	if (!rc && l->pending)
+		rc = media_flush_range(b->m, l->map_off, sizeof(le32));
+	if (rc)
+		return rc;
+	put_le32(&ent.lba, premap);
+	put_le32(&ent.old_map, old->postmap | (old->error ? BTT_MAP_ERR_FLAG : 0));
+	put_le32(&ent.new_map, l->block);
+	put_le32(&ent.seq, l->seq);
+	rc = btt_log_write(b->m, &ea->a, lane, slot, &ent);
+	rc = rc ?: media_flush_range(b->m,
+				     btt_log_slot_off(&ea->a, lane, slot),
+				     BTT_LOG_ENTRY_SIZE);
+	rc = rc ?: media_drain(b->m);
+	rc = rc ?: media_store32(b->m, moff, btt_map_encode(l->block));
+	if (rc)
+		return rc;
+	ml->pending = moff;
+	l->pending = true;
+	l->map_off = moff;
+	return 0;
+}
+
+/*
+ * The kernel's order: data into the lane's free block, durable; then,
+ * under the map lock, the log entry, durable, then the map entry.  Two
+ * ordering points, one fence each on a persistent mapping.  The map
+ * entry is not waited for: once the log entry is durable, recovery would
+ * complete the map write, so the sector is durable on return; the next
+ * log entry that depends on it makes it durable (map_commit()).  The old
+ * block becomes the lane's free block.
+ */
 static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 			unsigned lane, uint32_t premap, const void *buf)
 {
 	struct engine_lane *l = &ea->lane[lane];
-	struct btt_log_entry ent;
+	struct engine_lock *ml = map_lock(ea, premap);
 	struct btt_map_entry old;
-	int slot = ea->a.log_index[l->sub], rc;
-	le32 map;
+	int rc;
 
-	/* single-threaded: the map cannot change between here and the log */
-	rc = map_lookup(b, ea, premap, &old);
+	rc = map_unlike_free(b, ea, lane, premap, &old);
 	if (rc)
 		return rc;
-	if (old.postmap == l->block) {
-		err(b->ctx, "%s: BTT arena at %#llx: LBA %u maps to lane %u's free block %u; run check-btt",
-		    pmemctl_media_name(b->m), (unsigned long long)ea->a.off,
-		    premap, lane, l->block);
-		return -EIO;
-	}
+	rtt_wait(ea, l->block);
 	rc = clear_error(b, ea, l);
-	rc = rc ?: put(b, block_off(&ea->a, l->block), buf, b->sector);
+	rc = rc ?: media_put(b->m, block_off(&ea->a, l->block), buf,
+			       b->sector);
 	if (rc)
 		return rc;
-	put_le32(&ent.lba, premap);
-	put_le32(&ent.old_map, old.postmap | (old.error ? BTT_MAP_ERR_FLAG : 0));
-	put_le32(&ent.new_map, l->block);
-	put_le32(&ent.seq, l->seq);
-	rc = btt_log_write(b->m, &ea->a, lane, slot, &ent);
-	rc = rc ?: pmemctl_media_persist(b->m,
-					 btt_log_slot_off(&ea->a, lane, slot),
-					 BTT_LOG_ENTRY_SIZE);
-	put_le32(&map, btt_map_encode(l->block));
-	rc = rc ?: put(b, btt_map_off(&ea->a, premap), &map, sizeof(map));
+	lock_take(ml);
+	rc = map_commit(b, ea, lane, premap, ml, &old);
+	lock_drop(ml);
 	if (rc)
 		return rc;
 	l->sub ^= 1;
@@ -488,38 +687,47 @@ static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 	return 0;
 }
 
-int btt_engine_write_lane(struct pmemctl_btt *b, unsigned lane,
-			  uint64_t lba, const void *buf)
+static int write_check(struct pmemctl_btt *b, struct engine_arena *ea)
 {
-	struct engine_arena *ea;
-	int rc = enter(b, lba, &ea);
+	int failed = __atomic_load_n(&b->failed, __ATOMIC_ACQUIRE);
 
-	if (rc)
-		return rc;
 	if (!b->writable) {
 		err(b->ctx, "%s: BTT opened read-only", pmemctl_media_name(b->m));
-		return leave(b, -EROFS);
+		return -EROFS;
 	}
-	if (b->failed) {
+	if (failed) {
 		err(b->ctx, "%s: an earlier write failed; reopen the BTT to recover",
 		    pmemctl_media_name(b->m));
-		return leave(b, b->failed);
+		return failed;
 	}
 	if (ea->a.flags & BTT_IB_FLAG_ERROR) {
 		err(b->ctx, "%s: BTT arena at %#llx is flagged as failed",
 		    pmemctl_media_name(b->m), (unsigned long long)ea->a.off);
-		return leave(b, -EIO);
+		return -EIO;
 	}
-	rc = write_sector(b, ea, lane % BTT_NFREE,
-			  (uint32_t)(lba - ea->first), buf);
+	return 0;
+}
+
+int btt_engine_write_lane(struct pmemctl_btt *b, unsigned lane,
+			  uint64_t lba, const void *buf)
+{
+	struct engine_arena *ea;
+	int rc = arena_of(b, lba, &ea);
+
+	rc = rc ?: write_check(b, ea);
 	if (rc)
-		b->failed = rc;
-	return leave(b, rc);
+		return rc;
+	lane %= BTT_NFREE;
+	lock_take(&b->lane_lock[lane]);
+	rc = write_sector(b, ea, lane, (uint32_t)(lba - ea->first), buf);
+	lock_drop(&b->lane_lock[lane]);
+	if (rc)
+		__atomic_store_n(&b->failed, rc, __ATOMIC_RELEASE);
+	return rc;
 }
 
 PMEMCTL_EXPORT int pmemctl_btt_write(struct pmemctl_btt *b, uint64_t lba,
 				     const void *buf)
 {
-	/* the lanes in turn, as CPUs would take them */
-	return btt_engine_write_lane(b, b->next_lane++, lba, buf);
+	return btt_engine_write_lane(b, lane_pick(b), lba, buf);
 }

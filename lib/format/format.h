@@ -16,7 +16,8 @@
  * aligned) when @tear is set, and nothing after it does.  Writes after the
  * cut still "succeed", as they would to a caller that cannot see the power
  * go.  With @drop, every write or zero not yet made durable (by a flush,
- * or a persist of a range holding all of it) is undone at the cut, before
+ * a persist of a range holding all of it, or a media_flush_range() of
+ * such a range followed by a media_drain()) is undone at the cut, before
  * the torn part of the operation at the cut lands: the cache lost what it
  * held.  Without it, everything before the cut reached the media.
  * With @record (and @drop), nothing is forgotten when made durable: a
@@ -35,6 +36,19 @@ struct media_fault {
 	bool cut;
 	int error;		/* an undo record could not be kept */
 	struct media_undo *undo;	/* not yet durable, newest first */
+	/*
+	 * Written back but not yet ordered: durable at the next drain or
+	 * persist issued on the same CPU (a fence orders only its own
+	 * CPU's flushes).  @cpu: the CPU the next operations run on, which a
+	 * test changes between writes to model threads on several CPUs.
+	 */
+	unsigned cpu;
+	struct {
+		struct pmemctl_media *m;
+		uint64_t off, len;
+		unsigned cpu;
+	} flushed[16];
+	unsigned nflushed;
 };
 
 int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
@@ -72,6 +86,32 @@ int media_new_callbacks(struct pmemctl_ctx *ctx, const char *name,
 			struct pmemctl_media **media);
 
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
+
+/*
+ * A 4-byte little-endian entry (a BTT map entry) that readers load while a
+ * writer stores it: one atomic access where the media is memory or a
+ * mapping (and @offset is aligned), else ordinary I/O.  @v in CPU order.
+ */
+int media_load32(struct pmemctl_media *media, uint64_t offset, uint32_t *v);
+int media_store32(struct pmemctl_media *media, uint64_t offset, uint32_t v);
+/*
+ * pmemctl_media_write() then pmemctl_media_persist() of the same range,
+ * one ordering point: on a persistent mapping, one copy that bypasses the
+ * cache where it can (pmem_copy_flush()) and one fence.
+ */
+int media_put(struct pmemctl_media *media, uint64_t offset, const void *buf,
+	      size_t len);
+/*
+ * pmemctl_media_persist() in two halves, so that several ranges share one
+ * ordering point: media_flush_range() starts writing a range back (a
+ * cache flush on a persistent mapping, msync(2) on a mapping, nothing
+ * where the drain syncs the whole file); media_drain() returns once every
+ * range flushed before it is durable (one fence; fdatasync(2) on files
+ * and block devices).
+ */
+int media_flush_range(struct pmemctl_media *media, uint64_t offset,
+		      uint64_t len);
+int media_drain(struct pmemctl_media *media);
 
 /*
  * The first offset at or after @off (below @end) that may hold data: on a

@@ -2,7 +2,8 @@
 /*
  * The media shim: byte-addressed, bounds-checked read/write/zero/flush over
  * a file range, a block device, a memory buffer or a slice of another media,
- * modelled on the kernel's ->rw_bytes().  Every request is checked against
+ * modelled on the kernel's ->rw_bytes() (mappings: media-map.c; power-cut
+ * injection: media-fault.c).  Every request is checked against
  * the media size before any I/O; an out-of-range request fails with -ERANGE
  * and never becomes a short or wild access.
  */
@@ -16,47 +17,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "format.h"
-
-struct media_ops {
-	int (*read)(struct pmemctl_media *m, uint64_t off, void *buf,
-		    size_t len);
-	int (*write)(struct pmemctl_media *m, uint64_t off, const void *buf,
-		     size_t len);
-	int (*zero)(struct pmemctl_media *m, uint64_t off, uint64_t len);
-	int (*flush)(struct pmemctl_media *m);
-	/* optional: durable [off, off + len); default: flush */
-	int (*persist)(struct pmemctl_media *m, uint64_t off, uint64_t len);
-	void (*release)(struct pmemctl_media *m);
-	/* optional: first offset >= off that may hold data (see private.h) */
-	uint64_t (*data_from)(struct pmemctl_media *m, uint64_t off);
-};
-
-struct pmemctl_media {
-	struct pmemctl_ctx *ctx;
-	const struct media_ops *ops;
-	char *name;
-	uint64_t size;
-	bool writable;
-	unsigned refs;
-	int fd;				/* file and block device */
-	uint64_t base;			/* file offset or slice offset */
-	uint8_t *mem;			/* memory media */
-	struct pmemctl_media *parent;	/* slice, faulty */
-	struct media_fault *fault;	/* faulty */
-	const struct media_callbacks *cb;	/* callbacks */
-	void *cb_arg;
-};
+#include "media-int.h"
 
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media)
 {
 	return media->ctx;
 }
 
-static struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
-					 const struct media_ops *ops,
-					 const char *name, uint64_t size,
-					 bool writable)
+struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
+				  const struct media_ops *ops, const char *name,
+				  uint64_t size, bool writable)
 {
 	struct pmemctl_media *m = calloc(1, sizeof(*m));
 
@@ -215,8 +185,8 @@ static const struct media_ops blockdev_ops = {
  * PMEMCTL_MEDIA_EXCL readers take a shared one, so no writer changes the
  * bytes under them.  Held until the media (its descriptor) is closed.
  */
-static int lock_file(struct pmemctl_ctx *ctx, const char *path, int fd,
-		     unsigned flags)
+int media_lock_file(struct pmemctl_ctx *ctx, const char *path, int fd,
+		    unsigned flags)
 {
 	int op = flags & PMEMCTL_MEDIA_WRITE ? LOCK_EX :
 		 flags & PMEMCTL_MEDIA_EXCL ? LOCK_SH : 0;
@@ -255,7 +225,7 @@ PMEMCTL_EXPORT int pmemctl_media_open_file(struct pmemctl_ctx *ctx,
 		close(fd);
 		return -EINVAL;
 	}
-	rc = lock_file(ctx, path, fd, flags);
+	rc = media_lock_file(ctx, path, fd, flags);
 	if (rc) {
 		close(fd);
 		return rc;
@@ -320,24 +290,29 @@ PMEMCTL_EXPORT int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx,
 
 /* ---- memory ------------------------------------------------------------- */
 
-static int mem_read(struct pmemctl_media *m, uint64_t off, void *buf,
-		    size_t len)
+int media_mem_read(struct pmemctl_media *m, uint64_t off, void *buf,
+		   size_t len)
 {
 	memcpy(buf, m->mem + off, len);
 	return 0;
 }
 
-static int mem_write(struct pmemctl_media *m, uint64_t off, const void *buf,
-		     size_t len)
+int media_mem_write(struct pmemctl_media *m, uint64_t off, const void *buf,
+		    size_t len)
 {
 	memcpy(m->mem + off, buf, len);
 	return 0;
 }
 
-static int mem_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
+int media_mem_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
 {
 	memset(m->mem + off, 0, (size_t)len);
 	return 0;
+}
+
+void *media_mem_direct(struct pmemctl_media *m, uint64_t off)
+{
+	return m->mem + off;
 }
 
 static int mem_flush(struct pmemctl_media *m)
@@ -347,10 +322,11 @@ static int mem_flush(struct pmemctl_media *m)
 }
 
 static const struct media_ops memory_ops = {
-	.read = mem_read,
-	.write = mem_write,
-	.zero = mem_zero,
+	.read = media_mem_read,
+	.write = media_mem_write,
+	.zero = media_mem_zero,
 	.flush = mem_flush,
+	.direct = media_mem_direct,
 };
 
 PMEMCTL_EXPORT int pmemctl_media_new_memory(struct pmemctl_ctx *ctx,
@@ -442,17 +418,41 @@ static int slice_persist(struct pmemctl_media *m, uint64_t off,
 	return pmemctl_media_persist(m->parent, m->base + off, len);
 }
 
-static void slice_release(struct pmemctl_media *m)
+void media_slice_release(struct pmemctl_media *m)
 {
 	pmemctl_media_close(m->parent);
 }
 
-static uint64_t slice_data_from(struct pmemctl_media *m, uint64_t off)
+uint64_t media_slice_data_from(struct pmemctl_media *m, uint64_t off)
 {
 	uint64_t at = media_data_from(m->parent, m->base + off,
 				      m->base + m->size);
 
 	return at - m->base;
+}
+
+static int slice_flush_range(struct pmemctl_media *m, uint64_t off,
+			     uint64_t len)
+{
+	return media_flush_range(m->parent, m->base + off, len);
+}
+
+static int slice_drain(struct pmemctl_media *m)
+{
+	return media_drain(m->parent);
+}
+
+static int slice_put(struct pmemctl_media *m, uint64_t off, const void *buf,
+		     size_t len)
+{
+	return media_put(m->parent, m->base + off, buf, len);
+}
+
+static void *slice_direct(struct pmemctl_media *m, uint64_t off)
+{
+	struct pmemctl_media *p = m->parent;
+
+	return p->ops->direct ? p->ops->direct(p, m->base + off) : NULL;
 }
 
 static const struct media_ops slice_ops = {
@@ -461,8 +461,12 @@ static const struct media_ops slice_ops = {
 	.zero = slice_zero,
 	.flush = slice_flush,
 	.persist = slice_persist,
-	.release = slice_release,
-	.data_from = slice_data_from,
+	.release = media_slice_release,
+	.data_from = media_slice_data_from,
+	.flush_range = slice_flush_range,
+	.drain = slice_drain,
+	.put = slice_put,
+	.direct = slice_direct,
 };
 
 PMEMCTL_EXPORT int pmemctl_media_new_slice(struct pmemctl_media *parent,
@@ -489,199 +493,6 @@ PMEMCTL_EXPORT int pmemctl_media_new_slice(struct pmemctl_media *parent,
 	m->base = offset;
 	parent->refs++;
 	*media = m;
-	return 0;
-}
-
-/* ---- power-cut injection -------------------------------------------------- */
-
-/* What a write or zero not yet durable overwrote (media_fault.drop). */
-struct media_undo {
-	struct media_undo *next;
-	struct pmemctl_media *parent;
-	uint64_t off;
-	size_t len;
-	uint8_t old[];
-};
-
-/* Put back what the writes not yet durable overwrote, newest first. */
-void media_fault_rollback(struct media_fault *f)
-{
-	while (f->undo) {
-		struct media_undo *u = f->undo;
-
-		f->undo = u->next;
-		if (pmemctl_media_write(u->parent, u->off, u->old, u->len))
-			f->error = -EIO;
-		free(u);
-	}
-}
-
-void media_fault_release(struct media_fault *f)
-{
-	while (f->undo) {
-		struct media_undo *u = f->undo;
-
-		f->undo = u->next;
-		free(u);
-	}
-}
-
-int media_fault_each(const struct media_fault *f,
-		     int (*fn)(void *arg, uint64_t off, size_t len), void *arg)
-{
-	int rc = 0;
-
-	for (const struct media_undo *u = f->undo; u && !rc; u = u->next)
-		rc = fn(arg, u->off, u->len);
-	return rc;
-}
-
-/* Count one operation; false once the power is gone. */
-static bool fault_step(struct pmemctl_media *m, bool *torn)
-{
-	struct media_fault *f = m->fault;
-
-	*torn = false;
-	if (f->cut)
-		return false;
-	if (f->ops++ < f->budget)
-		return true;
-	f->cut = true;
-	*torn = f->tear;
-	if (f->drop)
-		media_fault_rollback(f);
-	return false;
-}
-
-/* Before a write or zero of [off, off + len): keep what it overwrites. */
-static int fault_keep(struct pmemctl_media *m, uint64_t off, uint64_t len)
-{
-	struct media_fault *f = m->fault;
-	struct media_undo *u;
-	int rc;
-
-	if (!f->drop)
-		return 0;
-	u = len > SIZE_MAX - sizeof(*u) ? NULL : malloc(sizeof(*u) + len);
-	if (!u) {
-		f->error = -ENOMEM;
-		return -ENOMEM;
-	}
-	u->parent = m->parent;
-	u->off = off;
-	u->len = (size_t)len;
-	rc = pmemctl_media_read(m->parent, off, u->old, u->len);
-	if (rc) {
-		free(u);
-		return rc;
-	}
-	u->next = f->undo;
-	f->undo = u;
-	return 0;
-}
-
-/* [off, off + len) of m's parent is durable: forget its undo records. */
-static void fault_durable(struct pmemctl_media *m, uint64_t off,
-			  uint64_t len)
-{
-	struct media_undo **pp = &m->fault->undo;
-
-	if (m->fault->record)
-		return;
-	while (*pp) {
-		struct media_undo *u = *pp;
-
-		if (u->parent == m->parent && u->off >= off &&
-		    u->len <= len && u->off - off <= len - u->len) {
-			*pp = u->next;
-			free(u);
-		} else {
-			pp = &u->next;
-		}
-	}
-}
-
-static int faulty_read(struct pmemctl_media *m, uint64_t off, void *buf,
-		       size_t len)
-{
-	return pmemctl_media_read(m->parent, off, buf, len);
-}
-
-static int faulty_write(struct pmemctl_media *m, uint64_t off,
-			const void *buf, size_t len)
-{
-	bool torn;
-	int rc;
-
-	if (fault_step(m, &torn)) {
-		rc = fault_keep(m, off, len);
-		return rc ? rc : pmemctl_media_write(m->parent, off, buf, len);
-	}
-	if (torn && len / 2 >= 8)
-		return pmemctl_media_write(m->parent, off, buf,
-					   ALIGN_DOWN(len / 2, 8));
-	return 0;
-}
-
-static int faulty_zero(struct pmemctl_media *m, uint64_t off, uint64_t len)
-{
-	bool torn;
-	int rc;
-
-	if (fault_step(m, &torn)) {
-		rc = fault_keep(m, off, len);
-		return rc ? rc : pmemctl_media_zero(m->parent, off, len);
-	}
-	if (torn && len / 2 >= 8)
-		return pmemctl_media_zero(m->parent, off,
-					  ALIGN_DOWN(len / 2, 8));
-	return 0;
-}
-
-static int faulty_flush(struct pmemctl_media *m)
-{
-	bool torn;
-
-	if (!fault_step(m, &torn))
-		return 0;
-	fault_durable(m, 0, m->size);
-	return pmemctl_media_flush(m->parent);
-}
-
-static int faulty_persist(struct pmemctl_media *m, uint64_t off,
-			  uint64_t len)
-{
-	bool torn;
-
-	if (!fault_step(m, &torn))
-		return 0;
-	fault_durable(m, off, len);
-	return pmemctl_media_persist(m->parent, off, len);
-}
-
-static const struct media_ops faulty_ops = {
-	.read = faulty_read,
-	.write = faulty_write,
-	.zero = faulty_zero,
-	.flush = faulty_flush,
-	.persist = faulty_persist,
-	.release = slice_release,
-	.data_from = slice_data_from,	/* base 0: the parent's answer */
-};
-
-int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
-		     struct pmemctl_media **out)
-{
-	struct pmemctl_media *m;
-
-	m = media_alloc(parent->ctx, &faulty_ops, parent->name, parent->size,
-			parent->writable);
-	if (!m)
-		return -ENOMEM;
-	m->parent = parent;
-	m->fault = f;
-	parent->refs++;
-	*out = m;
 	return 0;
 }
 
@@ -772,6 +583,72 @@ PMEMCTL_EXPORT int pmemctl_media_persist(struct pmemctl_media *media,
 		return rc;
 	return media->ops->persist ? media->ops->persist(media, offset, len)
 				   : media->ops->flush(media);
+}
+
+int media_load32(struct pmemctl_media *media, uint64_t offset, uint32_t *v)
+{
+	uint32_t *p = NULL;
+	int rc = check_range(media, offset, sizeof(*v), "read");
+
+	if (rc)
+		return rc;
+	if (media->ops->direct && offset % sizeof(*v) == 0)
+		p = media->ops->direct(media, offset);
+	if (!p)
+		rc = media->ops->read(media, offset, v, sizeof(*v));
+	else
+		*v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+	*v = le32toh(*v);
+	return rc;
+}
+
+int media_store32(struct pmemctl_media *media, uint64_t offset, uint32_t v)
+{
+	uint32_t *p = NULL;
+	int rc = check_writable(media);
+
+	rc = rc ?: check_range(media, offset, sizeof(v), "write");
+	if (rc)
+		return rc;
+	v = htole32(v);
+	if (media->ops->direct && offset % sizeof(v) == 0)
+		p = media->ops->direct(media, offset);
+	if (!p)
+		return media->ops->write(media, offset, &v, sizeof(v));
+	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int media_flush_range(struct pmemctl_media *media, uint64_t offset,
+		      uint64_t len)
+{
+	int rc = check_range(media, offset, len, "flush");
+
+	if (rc || !media->writable || !media->ops->flush_range)
+		return rc;
+	return media->ops->flush_range(media, offset, len);
+}
+
+int media_drain(struct pmemctl_media *media)
+{
+	if (!media->writable)
+		return 0;
+	return media->ops->drain ? media->ops->drain(media)
+				 : media->ops->flush(media);
+}
+
+int media_put(struct pmemctl_media *media, uint64_t offset, const void *buf,
+	      size_t len)
+{
+	int rc = check_writable(media);
+
+	rc = rc ?: check_range(media, offset, len, "write");
+	if (rc)
+		return rc;
+	if (media->ops->put)
+		return media->ops->put(media, offset, buf, len);
+	rc = media->ops->write(media, offset, buf, len);
+	return rc ?: pmemctl_media_persist(media, offset, len);
 }
 
 PMEMCTL_EXPORT uint64_t pmemctl_media_size(struct pmemctl_media *media)

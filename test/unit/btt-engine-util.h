@@ -6,6 +6,7 @@
 #ifndef PMEMCTL_TEST_BTT_ENGINE_UTIL_H
 #define PMEMCTL_TEST_BTT_ENGINE_UTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "btt.h"
@@ -37,6 +38,24 @@ static inline int mem_btt_new(struct pmemctl_ctx *ctx, uint64_t size,
 	return btt_write_layout(ctx, mb->m, major, lbasize, uuid, NULL);
 }
 
+/* A 16 MiB BTT (past its start) for crash sweeps: its sector size, LBAs. */
+static inline int mem_btt_sweep(struct pmemctl_ctx *ctx, unsigned major,
+				uint32_t lbasize, struct mem_btt *mb,
+				uint32_t *sector, uint64_t *nlba)
+{
+	struct pmemctl_btt *b;
+	int rc = mem_btt_new(ctx, 16 * MiB + btt_start_offset(major), major,
+			     lbasize, mb);
+
+	rc = rc ?: pmemctl_btt_open(ctx, mb->m, NULL, 0, &b);
+	if (rc)
+		return rc;
+	*sector = pmemctl_btt_get_sector_size(b);
+	*nlba = pmemctl_btt_get_nlba(b);
+	pmemctl_btt_close(b);
+	return 0;
+}
+
 static inline void mem_btt_free(struct mem_btt *mb)
 {
 	pmemctl_media_close(mb->m);
@@ -63,6 +82,25 @@ static inline bool sector_is(const uint8_t *p, size_t len, uint64_t lba,
 {
 	sector_fill(tmp, len, lba, v);
 	return memcmp(p, tmp, len) == 0;
+}
+
+/* check-btt finds nothing wrong (the findings as TAP comments if it does). */
+static inline bool btt_check_clean(struct pmemctl_ctx *ctx,
+				   struct pmemctl_media *m)
+{
+	struct pmemctl_btt_check_opts o = { .max_listed = 4 };
+	struct pmemctl_btt_check_result *r = NULL;
+	bool clean;
+
+	if (pmemctl_btt_check(ctx, m, &o, &r))
+		return false;
+	clean = r->total == 0;
+	for (unsigned i = 0; i < r->nfindings && !clean; i++)
+		printf("# check-btt: %s: %s\n",
+		       pmemctl_btt_finding_name(r->findings[i].kind),
+		       r->findings[i].detail);
+	pmemctl_btt_check_free(r);
+	return clean;
 }
 
 #endif

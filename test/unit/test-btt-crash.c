@@ -144,23 +144,6 @@ static bool contents_ok(struct sweep *w, struct pmemctl_btt *b,
 	return true;
 }
 
-static bool btt_clean(struct sweep *w, struct pmemctl_media *m)
-{
-	struct pmemctl_btt_check_opts o = { .max_listed = 4 };
-	struct pmemctl_btt_check_result *r = NULL;
-	bool clean;
-
-	if (pmemctl_btt_check(w->ctx, m, &o, &r))
-		return false;
-	clean = r->total == 0;
-	for (unsigned i = 0; i < r->nfindings && !clean; i++)
-		printf("# check-btt: %s: %s\n",
-		       pmemctl_btt_finding_name(r->findings[i].kind),
-		       r->findings[i].detail);
-	pmemctl_btt_check_free(r);
-	return clean;
-}
-
 struct key_buf {
 	struct pmemctl_media *m;
 	uint8_t *p;
@@ -224,7 +207,7 @@ static bool verify(struct sweep *w, struct pmemctl_media *m, uint64_t lba)
 		return false;
 	ok = contents_ok(w, b, lba, false);
 	pmemctl_btt_close(b);
-	return ok && btt_clean(w, m);
+	return ok && btt_check_clean(w->ctx, m);
 }
 
 /*
@@ -378,7 +361,7 @@ static void sweep_btt(struct tap *t, struct sweep *w, const char *what,
 	       (unsigned long long)w->runs, (unsigned long long)w->checked);
 	total->cuts += w->cuts;
 	total->checked += w->checked;
-	tap_ok(t, btt_clean(w, w->m), "%s: BTT clean after the sequence",
+	tap_ok(t, btt_check_clean(w->ctx, w->m), "%s: BTT clean after the sequence",
 	       what);
 	sweep_free(w);
 }
@@ -490,7 +473,7 @@ static bool boundary_round_trip(struct sweep *w, uint64_t first)
 		return false;
 	ok = contents_ok(w, b, first, false);
 	pmemctl_btt_close(b);
-	return ok && btt_clean(w, w->m);
+	return ok && btt_check_clean(w->ctx, w->m);
 }
 
 /*

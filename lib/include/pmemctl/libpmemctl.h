@@ -51,6 +51,8 @@ enum pmemctl_media_flags {
 	/* exclude writers: O_EXCL on block devices; on files opened
 	 * read-only, a shared flock(2) */
 	PMEMCTL_MEDIA_EXCL = 1 << 1,
+	/* pmemctl_media_map_file(): the mapping is persistent memory */
+	PMEMCTL_MEDIA_PERSISTENT_MAPPING = 1 << 2,
 };
 
 /*
@@ -64,6 +66,22 @@ int pmemctl_media_open_file(struct pmemctl_ctx *ctx, const char *path,
 /* A whole block device (e.g. /dev/pmem0); writers get O_EXCL. */
 int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx, const char *path,
 				unsigned flags, struct pmemctl_media **media);
+/*
+ * A regular file or a device DAX character device (/dev/daxX.Y) mapped
+ * shared: @length bytes from offset 0 (0: the whole regular file; a
+ * character device needs its size).  Writers take an exclusive flock(2)
+ * as pmemctl_media_open_file() does.  pmemctl_media_persist() is msync(2)
+ * of the range's pages, unless @flags has PMEMCTL_MEDIA_PERSISTENT_MAPPING:
+ * the caller says the mapping is persistent memory (device DAX, a file on
+ * fsdax, mapped MAP_SYNC when the file system offers it, or a benchmark's
+ * tmpfs file), and persist becomes a CPU cache flush of the range's lines
+ * (CLWB, else CLFLUSHOPT, else CLFLUSH, chosen from CPUID; the environment
+ * variable PMEMCTL_PMEM_FLUSH=clwb|clflushopt|clflush forces one) and one
+ * SFENCE: no system call.  -EOPNOTSUPP: the CPU has no such flush.
+ */
+int pmemctl_media_map_file(struct pmemctl_ctx *ctx, const char *path,
+			   uint64_t length, unsigned flags,
+			   struct pmemctl_media **media);
 /* A caller-owned memory buffer (tests, fuzzing). */
 int pmemctl_media_new_memory(struct pmemctl_ctx *ctx, void *buf,
 			     uint64_t length, bool writable,
@@ -105,8 +123,10 @@ int pmemctl_media_zero(struct pmemctl_media *media, uint64_t offset,
 int pmemctl_media_flush(struct pmemctl_media *media);
 /*
  * Make [offset, offset+len) durable before the next step: what a
- * crash-consistent writer orders its steps by.  fdatasync(2) on files and
- * block devices; memory is durable as written.
+ * crash-consistent writer orders its steps by (each call is one ordering
+ * point).  fdatasync(2) on files and block devices; msync(2) or cache
+ * flushes and one fence on mappings (pmemctl_media_map_file()); memory is
+ * durable as written.
  */
 int pmemctl_media_persist(struct pmemctl_media *media, uint64_t offset,
 			  uint64_t len);
@@ -526,8 +546,20 @@ int pmemctl_namespace_write_pfn(struct pmemctl_namespace *ns,
  * recovered as the kernel does at attach (an interrupted map write is
  * completed on the media; read-only, the fix is applied in memory).
  * -ENODEV: no BTT; -EIO: a BTT the engine will not use (run check-btt).
- * @media must stay open until pmemctl_btt_close().  Single-threaded: a
- * call made while another is inside fails with -EBUSY.
+ * @media must stay open until pmemctl_btt_close().
+ *
+ * Thread-safe: any number of threads may call pmemctl_btt_read() and
+ * pmemctl_btt_write() on one handle at once (open and close excepted), as
+ * the kernel's driver allows: a writer takes its CPU's lane (one of 256,
+ * each behind a lock), a map entry changes under one of 256 map locks per
+ * arena, and a block being read is never handed to a writer (read
+ * tracking); there is no global lock.  Each sector reads wholly as one of
+ * the versions written to it.  A write is durable when it returns (two
+ * ordering points: the data, then the log entry; recovery completes the
+ * map entry after a crash).  On a media over a file descriptor, a sector
+ * map entry read while another thread writes it relies on the kernel's
+ * 4-byte pread/pwrite atomicity; on memory and mappings it is one atomic
+ * access.  The power-cut media of the tests are single-threaded.
  */
 struct pmemctl_btt;
 int pmemctl_btt_open(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
@@ -541,7 +573,10 @@ uint32_t pmemctl_btt_get_lbasize(struct pmemctl_btt *btt);
 uint64_t pmemctl_btt_get_nlba(struct pmemctl_btt *btt);
 /* One sector; zero-flagged ones read as zeroes, error-flagged as -EIO. */
 int pmemctl_btt_read(struct pmemctl_btt *btt, uint64_t lba, void *buf);
-/* One sector, atomically: after a crash it reads wholly old or new. */
+/*
+ * One sector, atomically: after a crash it reads wholly old or new, and
+ * wholly new once the call returned.
+ */
 int pmemctl_btt_write(struct pmemctl_btt *btt, uint64_t lba,
 		      const void *buf);
 
