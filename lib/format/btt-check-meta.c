@@ -329,6 +329,11 @@ static int walk_map(struct meta *m, map_visit_fn visit, bool runs,
 			return rc;
 		if (progress)
 			chk_progress(m->c, bytes);
+		if (m->c->o.stop && m->c->o.stop(m->c->o.stop_arg)) {
+			err(m->c->ctx, "%s: check stopped part way; nothing repaired",
+			    m->c->name);
+			return -EINTR;
+		}
 	}
 	return 0;
 }

@@ -227,6 +227,7 @@ PMEMCTL_EXPORT int pmemctl_btt_check(struct pmemctl_ctx *ctx,
 	if (repair && r->repaired) {
 		/* the verdict comes from a full, read-only re-check */
 		again.repair = false;
+		again.stop = NULL;
 		rc = check_once(ctx, media, &again, false, &r->recheck);
 		if (rc) {
 			pmemctl_btt_check_free(r);

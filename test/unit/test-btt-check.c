@@ -364,6 +364,42 @@ static void test_dry_run(struct tap *t)
 	img_free(&im);
 }
 
+static bool stop_now(void *arg)
+{
+	unsigned *polls = arg;
+
+	return ++*polls >= 1;
+}
+
+/* A stop asked for (a signal, in check-btt) ends the check before repairs. */
+static void test_stop(struct tap *t)
+{
+	struct pmemctl_btt_check_opts o = {
+		.parent_uuid = parent, .repair = true, .stop = stop_now,
+	};
+	struct pmemctl_btt_check_result *r = NULL;
+	struct pmemctl_media *m;
+	unsigned polls = 0;
+	uint64_t size, before;
+	struct img im;
+	int rc;
+
+	img_init(&im, 4096);
+	size = im.size;
+	c_backup_sum(&im, &size);
+	c_interrupted(&im, &size);
+	before = hash(im.buf, im.size);
+	o.stop_arg = &polls;
+	pmemctl_media_new_memory(im.ctx, im.buf, size, true, &m);
+	rc = pmemctl_btt_check(im.ctx, m, &o, &r);
+	pmemctl_media_close(m);
+	tap_ok(t, rc == -EINTR && !r && polls == 1 &&
+	       hash(im.buf, im.size) == before,
+	       "a stop while reading the map: -EINTR, nothing repaired (%d, %u polls)",
+	       rc, polls);
+	img_free(&im);
+}
+
 /*
  * An old-kernel (0/2) flog: four lanes in the four sequence situations
  * the rewrite has to walk through, with the map consistent.
@@ -672,6 +708,7 @@ int main(int argc, char **argv)
 		run_case(&t, &matrix[i]);
 	test_details(&t);
 	test_dry_run(&t);
+	test_stop(&t);
 	test_rewrite_log(&t);
 	test_nextoff_loop(&t);
 	test_not_btt(&t);

@@ -709,6 +709,11 @@ struct pmemctl_btt_check_opts {
 	unsigned max_listed;		/* per kind and arena; 0 = 1000 */
 	pmemctl_btt_progress_fn progress;
 	void *progress_arg;
+	/* optional: polled as the map is read; true stops the check with
+	 * -EINTR before anything is repaired (a re-check after repairs
+	 * is not stopped) */
+	bool (*stop)(void *arg);
+	void *stop_arg;
 };
 
 /*
