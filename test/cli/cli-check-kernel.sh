@@ -63,20 +63,12 @@ pass "refused before anything is written: bad options, not pinnable, not root"
 
 # completion offers the live namespaces and their block devices
 if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
-	got=$(
-		set +euo pipefail
-		PATH=$(dirname "$PMEMCTL"):$PATH
-		export PMEMCTL_SYSFS_ROOT=$S PATH
-		# shellcheck disable=SC1090
-		source "$BASH_COMPLETION_SCRIPT"
-		COMP_WORDS=(pmemctl check-btt "")
-		COMP_CWORD=2
-		COMP_LINE="pmemctl check-btt "
-		COMP_POINT=${#COMP_LINE}
-		COMPREPLY=()
-		_pmemctl pmemctl "" check-btt
-		printf '%s\n' "${COMPREPLY[@]}" | grep -E '^(namespace|/dev/)' | sort | tr '\n' ' '
-	)
+	# shellcheck disable=SC2016
+	got=$(PATH=$(dirname "$PMEMCTL"):$PATH PMEMCTL_SYSFS_ROOT=$S bash -c '
+		source "$1"; COMP_WORDS=(pmemctl check-btt ""); COMP_CWORD=2
+		COMP_LINE="pmemctl check-btt "; COMP_POINT=${#COMP_LINE}
+		_pmemctl pmemctl "" check-btt; printf "%s\n" "${COMPREPLY[@]}"' \
+		_ "$BASH_COMPLETION_SCRIPT" | grep -E '^(namespace|/dev/)' | sort | tr '\n' ' ')
 	[ "$got" = "/dev/pmem3s namespace3.0 " ] ||
 		fail "completion of check-btt on the live kernel offers: $got"
 	pass "completion offers live namespaces and their block devices"

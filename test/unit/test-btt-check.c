@@ -344,6 +344,16 @@ static void test_details(struct tap *t)
 	img_free(&im);
 }
 
+/* A backup info block and a map write to repair; the image's hash. */
+static uint64_t two_repairable(struct img *im, uint64_t *size)
+{
+	img_init(im, 4096);
+	*size = im->size;
+	c_backup_sum(im, size);
+	c_interrupted(im, size);
+	return hash(im->buf, im->size);
+}
+
 static void test_dry_run(struct tap *t)
 {
 	struct pmemctl_btt_check_result *r;
@@ -351,11 +361,7 @@ static void test_dry_run(struct tap *t)
 	uint64_t size, before;
 	int rc;
 
-	img_init(&im, 4096);
-	size = im.size;
-	c_backup_sum(&im, &size);
-	c_interrupted(&im, &size);
-	before = hash(im.buf, im.size);
+	before = two_repairable(&im, &size);
 	rc = run(&im, size, true, true, false, &r);
 	tap_ok(t, rc == 0 && r->repairable == 2 && r->repaired == 0 &&
 	       verdict(r) == 4 && hash(im.buf, im.size) == before,
@@ -384,11 +390,7 @@ static void test_stop(struct tap *t)
 	struct img im;
 	int rc;
 
-	img_init(&im, 4096);
-	size = im.size;
-	c_backup_sum(&im, &size);
-	c_interrupted(&im, &size);
-	before = hash(im.buf, im.size);
+	before = two_repairable(&im, &size);
 	o.stop_arg = &polls;
 	pmemctl_media_new_memory(im.ctx, im.buf, size, true, &m);
 	rc = pmemctl_btt_check(im.ctx, m, &o, &r);
