@@ -291,11 +291,17 @@ static int close_target(struct cmd_ctx *cc, struct target *t)
 
 /* ---- signals: held while a target is open, polled by the check --------- */
 
+/* SIGINT and SIGTERM, unless ignored (nohup, a shell's background job) */
 static void stop_signals(sigset_t *set)
 {
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa;
+
 	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_IGN)
+			sigaddset(set, sigs[i]);
 }
 
 static void hold_signals(sigset_t *old)
@@ -308,12 +314,13 @@ static void hold_signals(sigset_t *old)
 
 static bool signalled(void *arg)
 {
-	sigset_t pending;
+	sigset_t pending, set;
 
 	(void)arg;
+	stop_signals(&set);
 	return sigpending(&pending) == 0 &&
-	       (sigismember(&pending, SIGINT) == 1 ||
-		sigismember(&pending, SIGTERM) == 1);
+	       ((sigismember(&set, SIGINT) && sigismember(&pending, SIGINT)) ||
+		(sigismember(&set, SIGTERM) && sigismember(&pending, SIGTERM)));
 }
 
 /* Take the held signals (they asked to stop, which is done) and unhold. */

@@ -73,3 +73,35 @@ if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
 		fail "completion of check-btt on the live kernel offers: $got"
 	pass "completion offers live namespaces and their block devices"
 fi
+
+# SIGINT/SIGTERM while a check runs (an 8 TiB sparse BTT: a long walk):
+# the check stops before its end and exits 32; an ignored SIGINT (nohup,
+# a shell's background job) is left ignored
+"$BTT_FORMAT" big.img 8T 512 2
+# held NAME PID: wait until PID holds SIGTERM (its check has begun)
+held() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		grep -q "^SigBlk:.*[4c]...\$" "/proc/$2/status" 2>/dev/null && return 0
+		sleep 0.01
+	done
+	fail "$1: pmemctl never held SIGTERM"
+}
+"$PMEMCTL" check-btt -q big.img >out 2>err &
+pid=$!
+held TERM $pid
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+[ "$rc" = 32 ] || fail "SIGTERM: exit $rc, expected 32 ($(cat err))"
+ERR=$(cat err)
+expect_err_line "^pmemctl check-btt: big.img: check stopped part way; nothing repaired$"
+(trap '' INT; exec "$PMEMCTL" check-btt -q big.img) >out 2>err &
+pid=$!
+held INT $pid
+kill -INT $pid
+sleep 0.5
+kill -0 $pid 2>/dev/null || fail "an ignored SIGINT stopped the check"
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+[ "$rc" = 32 ] || fail "SIGTERM after an ignored SIGINT: exit $rc"
+pass "SIGTERM stops a check (exit 32); an ignored SIGINT stays ignored"
