@@ -49,8 +49,6 @@ struct target {
 	struct pmemctl_platform_lock *lock;	/* FILE of a platform */
 	uint8_t uuid[16];
 	bool has_uuid;
-	bool live_enabled;	/* a live namespace to find enabled again */
-	char devname[32];
 };
 
 /* ---- opening the target ------------------------------------------------- */
@@ -67,15 +65,15 @@ static int open_namespace_media(struct cmd_ctx *cc, struct check_params *p,
 			 (p->repair && !p->dry_run ? PMEMCTL_RAW_WRITE : 0);
 	const char *dev = pmemctl_namespace_get_blockdev(ns);
 	const char *name = pmemctl_namespace_get_devname(ns);
+	bool live_enabled;
 
 	memset(t->uuid, 0, sizeof(t->uuid));
 	if (pmemctl_namespace_has_uuid(ns))
 		pmemctl_namespace_get_uuid(ns, t->uuid);
 	t->has_uuid = true;
-	t->live_enabled = !cc->platform && pmemctl_namespace_is_active(ns) &&
-			  pmemctl_namespace_get_mode(ns) != PMEMCTL_NS_MODE_RAW;
-	snprintf(t->devname, sizeof(t->devname), "%s", name);
-	if (t->live_enabled && !p->force) {
+	live_enabled = !cc->platform && pmemctl_namespace_is_active(ns) &&
+		       pmemctl_namespace_get_mode(ns) != PMEMCTL_NS_MODE_RAW;
+	if (live_enabled && !p->force) {
 		cmd_error(cc, "%s is enabled (%s%s%s): 'check-btt -f' disables it for the check and enables it again; nothing changed",
 			  name, pmemctl_ns_mode_name(pmemctl_namespace_get_mode(ns)),
 			  dev[0] ? ", /dev/" : "", dev);
@@ -260,29 +258,20 @@ static int open_target(struct cmd_ctx *cc, struct check_params *p,
 }
 
 /*
- * Closing a live namespace's media gives it back to its driver (the
- * library says what failed); an enabled one must be enabled again.
+ * Closing a live namespace's media gives it back to its driver: when that
+ * fails (the library says what to do), exit 8.
  */
-static int close_media(struct cmd_ctx *cc, struct target *t)
+static int close_media(struct target *t)
 {
-	struct pmemctl_namespace *ns;
-	struct pmemctl_bus *bus;
-	bool up, opened = t->media;
+	int rc = pmemctl_media_release(t->media);
 
-	pmemctl_media_close(t->media);
 	t->media = NULL;
-	if (!opened || !t->live_enabled)
-		return FSCK_OK;
-	bus = quiet_kernel_bus(cc);
-	ns = bus ? cmd_find_namespace(bus, t->devname) : NULL;
-	up = ns && pmemctl_namespace_is_active(ns);
-	pmemctl_bus_close(bus);
-	return up ? FSCK_OK : FSCK_OPERATIONAL;
+	return rc ? FSCK_OPERATIONAL : FSCK_OK;
 }
 
-static int close_target(struct cmd_ctx *cc, struct target *t)
+static int close_target(struct target *t)
 {
-	int code = close_media(cc, t);
+	int code = close_media(t);
 
 	pmemctl_bus_close(t->bus);
 	pmemctl_platform_unlock(t->lock);
@@ -619,7 +608,7 @@ static int run(struct cmd_ctx *cc, struct check_params *p, const char *name)
 		rc = check_target(cc, p, &t, NULL);
 	else
 		rc = rc == -EINVAL ? FSCK_USAGE : FSCK_OPERATIONAL;
-	rc |= close_target(cc, &t);
+	rc |= close_target(&t);
 	release_signals(&old);
 	return rc;
 }
@@ -672,7 +661,7 @@ static int check_one(struct cmd_ctx *cc, struct check_params *p,
 		code = check_target(cc, p, &t, arr);
 		(*n)++;
 	}
-	return code | close_media(cc, &t);
+	return code | close_media(&t);
 }
 
 /* "all": every sector namespace, as ndctl check-namespace all. */

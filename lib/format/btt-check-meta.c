@@ -280,6 +280,15 @@ static bool all_zero(const uint8_t *p, size_t len)
 typedef int (*map_visit_fn)(struct meta *m, uint32_t lba, uint32_t post,
 			    uint32_t raw);
 
+/* A map window's tail rounded up to 4 KiB when the media goes on (a block
+ * device then reads it with O_DIRECT); the window holds it. */
+static size_t read_len(struct meta *m, uint64_t off, size_t bytes)
+{
+	size_t up = ALIGN_UP(bytes, 4096);
+
+	return up <= CHK_MAP_WINDOW && off + up <= m->c->size ? up : bytes;
+}
+
 /*
  * Stream map entries [0, enl) through the window, with pending flog
  * updates applied; @visit sees each entry, @zero_run (if set) whole
@@ -308,7 +317,8 @@ static int walk_map(struct meta *m, map_visit_fn visit, bool runs,
 		if (hole)
 			memset(m->c->buf, 0, bytes);
 		else
-			rc = pmemctl_media_read(m->c->m, off, m->c->buf, bytes);
+			rc = pmemctl_media_read(m->c->m, off, m->c->buf,
+						read_len(m, off, bytes));
 		if (rc)
 			return rc;
 		if (runs && !pending && (hole || all_zero(m->c->buf, bytes))) {

@@ -53,9 +53,10 @@ struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
  * Call @fn(@arg) when the last reference to @media is closed, after the
  * media let go of what it holds (its descriptor is closed by then): the
  * opener's undo, such as giving a live namespace back to its driver.
- * One hook per media; a second call replaces the first.
+ * Its result (0 or -errno) is pmemctl_media_release()'s.  One hook per
+ * media; a second call replaces the first.
  */
-void media_on_release(struct pmemctl_media *media, void (*fn)(void *arg),
+void media_on_release(struct pmemctl_media *media, int (*fn)(void *arg),
 		      void *arg);
 
 /*

@@ -27,7 +27,8 @@ struct media_ops {
 	int (*flush)(struct pmemctl_media *m);
 	/* optional: durable [off, off + len); default: flush */
 	int (*persist)(struct pmemctl_media *m, uint64_t off, uint64_t len);
-	void (*release)(struct pmemctl_media *m);
+	/* 0, or what releasing a parent said (pmemctl_media_release()) */
+	int (*release)(struct pmemctl_media *m);
 	/* optional: first offset >= off that may hold data (see private.h) */
 	uint64_t (*data_from)(struct pmemctl_media *m, uint64_t off);
 };
@@ -40,11 +41,13 @@ struct pmemctl_media {
 	bool writable;
 	unsigned refs;
 	int fd;				/* file and block device */
+	int dfd;			/* read-only block device: O_DIRECT */
+	unsigned dio_align;		/* its logical block size */
 	uint64_t base;			/* file offset or slice offset */
 	uint8_t *mem;			/* memory media */
 	struct pmemctl_media *parent;	/* slice, faulty */
 	struct media_fault *fault;	/* faulty */
-	void (*on_release)(void *arg);	/* media_on_release() */
+	int (*on_release)(void *arg);	/* media_on_release() */
 	void *on_release_arg;
 };
 
@@ -73,18 +76,36 @@ static struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
 	m->writable = writable;
 	m->refs = 1;
 	m->fd = -1;
+	m->dfd = -1;
 	return m;
 }
 
 /* ---- file descriptors (regular files and block devices) ---------------- */
 
+/*
+ * A read-only block device reads what is aligned to its logical block
+ * size with O_DIRECT: one copy instead of two through the page cache (the
+ * kernel writes back dirty cached pages of the range first).
+ */
+static int read_fd(struct pmemctl_media *m, uint64_t off, const void *buf,
+		   size_t len)
+{
+	uint64_t a = m->dio_align;
+
+	if (m->dfd < 0 || (m->base + off) % a || len % a ||
+	    (uintptr_t)buf % a)
+		return m->fd;
+	return m->dfd;
+}
+
 static int fd_read(struct pmemctl_media *m, uint64_t off, void *buf,
 		   size_t len)
 {
+	int fd = read_fd(m, off, buf, len);
 	uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = pread(m->fd, p, len, (off_t)(m->base + off));
+		ssize_t n = pread(fd, p, len, (off_t)(m->base + off));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -178,10 +199,13 @@ static int fd_flush(struct pmemctl_media *m)
 	return 0;
 }
 
-static void fd_release(struct pmemctl_media *m)
+static int fd_release(struct pmemctl_media *m)
 {
 	if (m->fd >= 0)
 		close(m->fd);
+	if (m->dfd >= 0)
+		close(m->dfd);
+	return 0;
 }
 
 static uint64_t file_data_from(struct pmemctl_media *m, uint64_t off)
@@ -279,6 +303,17 @@ PMEMCTL_EXPORT int pmemctl_media_open_file(struct pmemctl_ctx *ctx,
 	return 0;
 }
 
+/* A second descriptor for aligned reads; none if O_DIRECT is refused. */
+static void open_direct(struct pmemctl_media *m, const char *path)
+{
+	int bsz = 0;
+
+	if (ioctl(m->fd, BLKSSZGET, &bsz) < 0 || bsz < 512 || bsz > 65536)
+		return;
+	m->dfd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	m->dio_align = (unsigned)bsz;
+}
+
 PMEMCTL_EXPORT int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx,
 					       const char *path,
 					       unsigned flags,
@@ -314,6 +349,8 @@ PMEMCTL_EXPORT int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx,
 		return -ENOMEM;
 	}
 	m->fd = fd;
+	if (!writable)
+		open_direct(m, path);
 	*media = m;
 	return 0;
 }
@@ -398,9 +435,9 @@ static int slice_persist(struct pmemctl_media *m, uint64_t off,
 	return pmemctl_media_persist(m->parent, m->base + off, len);
 }
 
-static void slice_release(struct pmemctl_media *m)
+static int slice_release(struct pmemctl_media *m)
 {
-	pmemctl_media_close(m->parent);
+	return pmemctl_media_release(m->parent);
 }
 
 static uint64_t slice_data_from(struct pmemctl_media *m, uint64_t off)
@@ -633,7 +670,7 @@ int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
 
 /* ---- generic entry points ----------------------------------------------- */
 
-void media_on_release(struct pmemctl_media *media, void (*fn)(void *arg),
+void media_on_release(struct pmemctl_media *media, int (*fn)(void *arg),
 		      void *arg)
 {
 	media->on_release = fn;
@@ -653,16 +690,25 @@ uint64_t media_data_from(struct pmemctl_media *media, uint64_t off,
 	return at < off ? off : at > end ? end : at;
 }
 
-PMEMCTL_EXPORT void pmemctl_media_close(struct pmemctl_media *media)
+PMEMCTL_EXPORT int pmemctl_media_release(struct pmemctl_media *media)
 {
+	int rc = 0, hook = 0;
+
 	if (!media || --media->refs)
-		return;
+		return 0;
 	if (media->ops->release)
-		media->ops->release(media);
+		rc = media->ops->release(media);
 	if (media->on_release)
-		media->on_release(media->on_release_arg);
+		hook = media->on_release(media->on_release_arg);
+	rc = rc ? rc : hook;
 	free(media->name);
 	free(media);
+	return rc;
+}
+
+PMEMCTL_EXPORT void pmemctl_media_close(struct pmemctl_media *media)
+{
+	(void)pmemctl_media_release(media);
 }
 
 static int check_range(struct pmemctl_media *m, uint64_t off, uint64_t len,

@@ -35,8 +35,8 @@ struct kernel_raw {
 	bool was_enabled;		/* enable it again */
 };
 
-/* Put the namespace back as it was; each step is tried, each failure said. */
-static void raw_undo(struct kernel_raw *kr)
+/* Put the namespace back as it was; 0, or -errno with a message. */
+static int raw_undo(struct kernel_raw *kr)
 {
 	struct pmemctl_ctx *ctx = kr->kb.bus.ctx;
 	int rc = 0;
@@ -45,21 +45,27 @@ static void raw_undo(struct kernel_raw *kr)
 		rc = kernel_unbind(&kr->kb, kr->path, kr->devname);
 	if (!rc && kr->force_raw_set)
 		rc = sysfs_write(kr->path, "force_raw", kr->force_raw);
-	if (rc)
+	if (rc) {
 		err(ctx, "%s: could not give it back to its driver (%s): check force_raw and run 'pmemctl enable-namespace %s'",
 		    kr->devname, strerror(-rc), kr->devname);
-	else if (kr->was_enabled &&
-		 kernel_bind(&kr->kb, kr->path, kr->devname, kr->rpath))
-		err(ctx, "%s: was enabled and could not be enabled again: run 'pmemctl enable-namespace %s'",
-		    kr->devname, kr->devname);
+		return rc;
+	}
+	if (kr->was_enabled) {
+		rc = kernel_bind(&kr->kb, kr->path, kr->devname, kr->rpath);
+		if (rc)
+			err(ctx, "%s: was enabled and could not be enabled again: run 'pmemctl enable-namespace %s'",
+			    kr->devname, kr->devname);
+	}
+	return rc;
 }
 
-static void raw_release(void *arg)
+static int raw_release(void *arg)
 {
 	struct kernel_raw *kr = arg;
+	int rc = raw_undo(kr);
 
-	raw_undo(kr);
 	free(kr);
+	return rc;
 }
 
 static struct kernel_raw *raw_new(struct pmemctl_namespace *ns)
@@ -134,7 +140,7 @@ static int switch_to_raw(struct kernel_raw *kr, unsigned flags,
 	if (!rc)
 		rc = open_blockdev(kr, flags, m);
 	if (rc)
-		raw_undo(kr);
+		(void)raw_undo(kr);
 	return rc;
 }
 
@@ -168,7 +174,7 @@ int kernel_ns_open_raw(struct pmemctl_namespace *ns, unsigned flags,
 	if (!rc)
 		rc = switch_to_raw(kr, flags, m);
 	else if (kr->was_enabled && !kernel_ns_up(kr->path, kr->rpath))
-		raw_undo(kr);	/* disabled part way: enable it again */
+		(void)raw_undo(kr);	/* disabled part way: enable it again */
 	if (rc) {
 		free(kr);
 		return rc;

@@ -73,6 +73,13 @@ int pmemctl_media_new_slice(struct pmemctl_media *parent, uint64_t offset,
 			    uint64_t length, struct pmemctl_media **media);
 void pmemctl_media_close(struct pmemctl_media *media);
 /*
+ * pmemctl_media_close() that tells whether what opening the media changed
+ * was put back (pmemctl_namespace_open_raw() on the live kernel): 0, or
+ * -errno when it was not (a message says what to do), also when a slice
+ * held the last reference; 0 too when other references remain.
+ */
+int pmemctl_media_release(struct pmemctl_media *media);
+/*
  * A PMDK libpmemblk pool file (pool header "PMEMBLK"): 0 and, in *btt, the
  * media from file offset 4 KiB on, whose BTT 1.1 then sits 4 KiB in like
  * a kernel v1.1 BTT; 1 when @file is not a pool (no signature); a

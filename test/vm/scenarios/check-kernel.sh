@@ -139,12 +139,19 @@ section d2-mode; ndctl list -N -n $sec | sed -n 's/.*"mode":"\([^"]*\)".*/\1/p'
 after d2-enabled $sec
 
 # --- interrupted: SIGINT while the 1 GiB namespace is switched to raw ----------------
-pmemctl check-btt -f $big >/tmp/out 2>/tmp/err &
-pid=$!
-i=0
-while [ "$(cat $(sys $big)/force_raw)" != 1 ] && [ $i -lt 100000 ]; do i=$((i + 1)); done
-kill -STOP $pid; kill -INT $pid; kill -CONT $pid
-rc=0; wait $pid || rc=$?
+# pmemctl in the foreground (a shell's background job would ignore SIGINT,
+# which pmemctl leaves ignored); a helper stops it once force_raw is 1
+(
+    i=0
+    while [ "$(cat $(sys $big)/force_raw)" != 1 ] && [ $i -lt 100000 ]; do i=$((i + 1)); done
+    pid=$(pidof pmemctl)
+    kill -STOP $pid; kill -INT $pid
+    section int-sigign; sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$pid/status
+    kill -CONT $pid
+) >/tmp/killer &
+rc=0; pmemctl check-btt -f $big >/tmp/out 2>/tmp/err || rc=$?
+wait
+cat /tmp/killer
 section int; echo "rc=$rc"
 section int-err; cat /tmp/err
 after int $big
