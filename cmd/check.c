@@ -4,9 +4,16 @@
  * namespace, every sector namespace of the platform ("all"), an image file
  * or a block device.  Exit codes follow fsck(8) and are OR'ed (also over
  * the namespaces of "all"): 1 corrected, 4 left uncorrected, 8 operational
- * error, 16 usage error.
+ * error, 16 usage error, 32 stopped by SIGINT/SIGTERM.
+ *
+ * On the live kernel a namespace (or its BTT block device /dev/pmemXs) is
+ * checked through its raw block device (pmemctl_namespace_open_raw()):
+ * an enabled one only with -f, and put back as it was when the target is
+ * closed, also after a failure or a signal.  SIGINT and SIGTERM are held
+ * while a target is open; the check polls for them and stops early.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +30,7 @@ enum fsck_exit {
 	FSCK_UNCORRECTED = 4,
 	FSCK_OPERATIONAL = 8,
 	FSCK_USAGE = 16,
+	FSCK_CANCELED = 32,
 };
 
 struct check_params {
@@ -45,15 +53,33 @@ struct target {
 
 /* ---- opening the target ------------------------------------------------- */
 
-/* The namespace uuid is the parent; label-less ones have none. */
-static int open_namespace_media(struct pmemctl_namespace *ns,
-				struct target *t)
+/*
+ * The namespace uuid is the parent; label-less ones have none.  On the
+ * live kernel an enabled sector/fsdax/devdax namespace is taken from its
+ * driver only with -f.
+ */
+static int open_namespace_media(struct cmd_ctx *cc, struct check_params *p,
+				struct pmemctl_namespace *ns, struct target *t)
 {
+	unsigned flags = (p->force ? PMEMCTL_RAW_FORCE : 0) |
+			 (p->repair && !p->dry_run ? PMEMCTL_RAW_WRITE : 0);
+	const char *dev = pmemctl_namespace_get_blockdev(ns);
+	const char *name = pmemctl_namespace_get_devname(ns);
+	bool live_enabled;
+
 	memset(t->uuid, 0, sizeof(t->uuid));
 	if (pmemctl_namespace_has_uuid(ns))
 		pmemctl_namespace_get_uuid(ns, t->uuid);
 	t->has_uuid = true;
-	return pmemctl_namespace_open_media(ns, &t->media);
+	live_enabled = !cc->platform && pmemctl_namespace_is_active(ns) &&
+		       pmemctl_namespace_get_mode(ns) != PMEMCTL_NS_MODE_RAW;
+	if (live_enabled && !p->force) {
+		cmd_error(cc, "%s is enabled (%s%s%s): 'check-btt -f' disables it for the check and enables it again; nothing changed",
+			  name, pmemctl_ns_mode_name(pmemctl_namespace_get_mode(ns)),
+			  dev[0] ? ", /dev/" : "", dev);
+		return -EBUSY;
+	}
+	return pmemctl_namespace_open_raw(ns, flags, &t->media);
 }
 
 static int refuse_file_options(struct cmd_ctx *cc, struct check_params *p)
@@ -73,7 +99,8 @@ static int open_namespace(struct cmd_ctx *cc, struct check_params *p,
 
 	if (rc)
 		return rc;
-	rc = cmd_open_bus(cc, writable, &t->bus);
+	/* the live kernel's raw access writes through its own O_EXCL open */
+	rc = cmd_open_bus(cc, writable && cc->platform, &t->bus);
 	if (rc)
 		return rc;
 	pmemctl_region_foreach(t->bus, r)
@@ -84,7 +111,65 @@ static int open_namespace(struct cmd_ctx *cc, struct check_params *p,
 		cmd_error(cc, "%s: no such namespace", t->name);
 		return -ENOENT;
 	}
-	return open_namespace_media(ns, t);
+	return open_namespace_media(cc, p, ns, t);
+}
+
+/* The live kernel's bus, or NULL (an image platform, or no NVDIMM bus). */
+static struct pmemctl_bus *quiet_kernel_bus(struct cmd_ctx *cc)
+{
+	int prio = pmemctl_get_log_priority(cc->ctx);
+	struct pmemctl_bus *bus = NULL;
+
+	if (cc->platform)
+		return NULL;
+	pmemctl_set_log_priority(cc->ctx, 0);
+	if (pmemctl_bus_open_kernel(cc->ctx, false, &bus))
+		bus = NULL;
+	pmemctl_set_log_priority(cc->ctx, prio);
+	return bus;
+}
+
+static struct pmemctl_namespace *ns_of_blockdev(struct pmemctl_bus *bus,
+						const char *dev)
+{
+	struct pmemctl_namespace *ns;
+	struct pmemctl_region *r;
+
+	pmemctl_region_foreach(bus, r)
+		pmemctl_namespace_foreach(r, ns)
+			if (!strcmp(pmemctl_namespace_get_blockdev(ns), dev))
+				return ns;
+	return NULL;
+}
+
+/*
+ * /dev/X on the live kernel: a BTT's (or fsdax) block device is checked as
+ * its namespace; /dev/pmemN missing because namespace N is in sector mode
+ * (its device is /dev/pmemNs) says so.  1: not such a name.
+ */
+static int open_live_dev(struct cmd_ctx *cc, struct check_params *p,
+			 struct target *t)
+{
+	struct pmemctl_namespace *ns;
+	const char *dev;
+	char sector[64];
+	struct stat st;
+
+	if (strncmp(t->name, "/dev/", 5) || !(t->bus = quiet_kernel_bus(cc)))
+		return 1;
+	dev = t->name + 5;
+	ns = ns_of_blockdev(t->bus, dev);
+	if (ns && pmemctl_namespace_get_mode(ns) != PMEMCTL_NS_MODE_RAW)
+		return refuse_file_options(cc, p) ?:
+		       open_namespace_media(cc, p, ns, t);
+	snprintf(sector, sizeof(sector), "%ss", dev);
+	ns = ns_of_blockdev(t->bus, sector);
+	if (!ns || stat(t->name, &st) == 0)
+		return 1;
+	cmd_error(cc, "%s does not exist: %s is in sector mode, its block device is /dev/%s; check it with 'pmemctl check-btt -f %s'",
+		  t->name, pmemctl_namespace_get_devname(ns), sector,
+		  pmemctl_namespace_get_devname(ns));
+	return -ENOENT;
 }
 
 static int open_path(struct cmd_ctx *cc, struct check_params *p,
@@ -134,38 +219,109 @@ static int open_path(struct cmd_ctx *cc, struct check_params *p,
 	return rc;
 }
 
-static int open_target(struct cmd_ctx *cc, struct check_params *p,
-		       struct target *t)
+static int open_other(struct cmd_ctx *cc, struct check_params *p,
+		      struct target *t)
 {
 	bool writable = p->repair && !p->dry_run;
 	struct stat st;
-	int rc;
 
 	if (stat(t->name, &st) == 0)
-		rc = open_path(cc, p, t, &st, writable);
-	else if (!strchr(t->name, '/') && cmd_is_namespace_name(t->name))
-		rc = open_namespace(cc, p, t, writable);
-	else {
-		cmd_error(cc, "%s: no such file, block device or namespace",
-			  t->name);
-		return -ENOENT;
+		return open_path(cc, p, t, &st, writable);
+	if (!strchr(t->name, '/') && cmd_is_namespace_name(t->name))
+		return open_namespace(cc, p, t, writable);
+	cmd_error(cc, "%s: no such file, block device or namespace", t->name);
+	return -ENOENT;
+}
+
+static int open_target(struct cmd_ctx *cc, struct check_params *p,
+		       struct target *t)
+{
+	uint8_t uu[16];
+	int rc;
+
+	/* a usage error before anything is opened (or switched to raw) */
+	if (p->uuid && uuid_parse(p->uuid, uu) != 0) {
+		cmd_error(cc, "--uuid '%s' is not a uuid", p->uuid);
+		return -EINVAL;
+	}
+	rc = open_live_dev(cc, p, t);
+	if (rc > 0) {
+		pmemctl_bus_close(t->bus);
+		t->bus = NULL;
+		rc = open_other(cc, p, t);
 	}
 	if (p->uuid) {
 		t->has_uuid = true;
-		if (uuid_parse(p->uuid, t->uuid) != 0) {
-			cmd_error(cc, "--uuid '%s' is not a uuid", p->uuid);
-			return -EINVAL;
-		}
+		memcpy(t->uuid, uu, sizeof(uu));
 	}
 	return rc;
 }
 
-static void close_target(struct target *t)
+/*
+ * Closing a live namespace's media gives it back to its driver: when that
+ * fails (the library says what to do), exit 8.
+ */
+static int close_media(struct target *t)
 {
-	pmemctl_media_close(t->media);
-	if (t->bus)
-		pmemctl_bus_close(t->bus);
+	int rc = pmemctl_media_release(t->media);
+
+	t->media = NULL;
+	return rc ? FSCK_OPERATIONAL : FSCK_OK;
+}
+
+static int close_target(struct target *t)
+{
+	int code = close_media(t);
+
+	pmemctl_bus_close(t->bus);
 	pmemctl_platform_unlock(t->lock);
+	return code;
+}
+
+/* ---- signals: held while a target is open, polled by the check --------- */
+
+/* SIGINT and SIGTERM, unless ignored (nohup, a shell's background job) */
+static void stop_signals(sigset_t *set)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa;
+
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_IGN)
+			sigaddset(set, sigs[i]);
+}
+
+static void hold_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	stop_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static bool signalled(void *arg)
+{
+	sigset_t pending, set;
+
+	(void)arg;
+	stop_signals(&set);
+	return sigpending(&pending) == 0 &&
+	       ((sigismember(&set, SIGINT) && sigismember(&pending, SIGINT)) ||
+		(sigismember(&set, SIGTERM) && sigismember(&pending, SIGTERM)));
+}
+
+/* Take the held signals (they asked to stop, which is done) and unhold. */
+static void release_signals(const sigset_t *old)
+{
+	struct timespec now = { 0, 0 };
+	sigset_t set;
+
+	stop_signals(&set);
+	while (sigtimedwait(&set, NULL, &now) > 0)
+		;
+	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -421,10 +577,11 @@ static int check_target(struct cmd_ctx *cc, struct check_params *p,
 
 	progress_init(&pg, stderr, "checking BTT", !p->quiet);
 	o.progress_arg = &pg;
+	o.stop = signalled;
 	rc = pmemctl_btt_check(cc->ctx, t->media, &o, &r);
 	progress_done(&pg);
 	if (rc)
-		return FSCK_OPERATIONAL;
+		return rc == -EINTR ? FSCK_CANCELED : FSCK_OPERATIONAL;
 	code = verdict(r);
 	if (all) {
 		json_append(all, report_json(r, p, t->name, code));
@@ -442,13 +599,17 @@ static int check_target(struct cmd_ctx *cc, struct check_params *p,
 static int run(struct cmd_ctx *cc, struct check_params *p, const char *name)
 {
 	struct target t = { .name = name };
-	int rc = open_target(cc, p, &t);
+	sigset_t old;
+	int rc;
 
+	hold_signals(&old);
+	rc = open_target(cc, p, &t);
 	if (!rc)
 		rc = check_target(cc, p, &t, NULL);
 	else
 		rc = rc == -EINVAL ? FSCK_USAGE : FSCK_OPERATIONAL;
-	close_target(&t);
+	rc |= close_target(&t);
+	release_signals(&old);
 	return rc;
 }
 
@@ -492,7 +653,7 @@ static int check_one(struct cmd_ctx *cc, struct check_params *p,
 	if (pmemctl_namespace_is_seed(ns) ||
 	    (mode != PMEMCTL_NS_MODE_SECTOR && mode != PMEMCTL_NS_MODE_RAW))
 		return FSCK_OK;
-	if (open_namespace_media(ns, &t))
+	if (open_namespace_media(cc, p, ns, &t))
 		return FSCK_OPERATIONAL;
 	if (mode == PMEMCTL_NS_MODE_RAW) {
 		code = note_raw(cc, &t);
@@ -500,8 +661,7 @@ static int check_one(struct cmd_ctx *cc, struct check_params *p,
 		code = check_target(cc, p, &t, arr);
 		(*n)++;
 	}
-	pmemctl_media_close(t.media);
-	return code;
+	return code | close_media(&t);
 }
 
 /* "all": every sector namespace, as ndctl check-namespace all. */
@@ -512,6 +672,7 @@ static int run_all(struct cmd_ctx *cc, struct check_params *p)
 	struct pmemctl_region *r;
 	struct pmemctl_bus *bus;
 	int code = 0, n = 0;
+	sigset_t old;
 
 	if (refuse_file_options(cc, p))
 		return FSCK_USAGE;
@@ -523,13 +684,16 @@ static int run_all(struct cmd_ctx *cc, struct check_params *p)
 		cmd_error(cc, "out of memory");
 		return FSCK_OPERATIONAL;
 	}
-	if (cmd_open_bus(cc, p->repair && !p->dry_run, &bus)) {
+	if (cmd_open_bus(cc, p->repair && !p->dry_run && cc->platform, &bus)) {
 		json_object_put(arr);
 		return FSCK_OPERATIONAL;
 	}
+	hold_signals(&old);
 	pmemctl_region_foreach(bus, r)
 		pmemctl_namespace_foreach(r, ns)
-			code |= check_one(cc, p, ns, arr, &n);
+			if (!(code & FSCK_CANCELED))
+				code |= check_one(cc, p, ns, arr, &n);
+	release_signals(&old);
 	pmemctl_bus_close(bus);
 	if (arr && json_print(stdout, arr)) {
 		cmd_error(cc, "out of memory printing the results");
@@ -552,7 +716,7 @@ int cmd_check_btt(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_BOOLEAN('L', "rewrite-log", &p.rewrite_log,
 			    "with --repair: convert a 0/2 flog to the 0/1 layout"),
 		OPT_BOOLEAN('f', "force", &p.force,
-			    "as ndctl; an offline target has nothing to force"),
+			    "live kernel: disable an enabled namespace for the check"),
 		OPT_BOOLEAN('j', "json", &p.json, "report as JSON"),
 		OPT_BOOLEAN('u', "human", &p.human,
 			    "JSON offsets and sizes as strings"),

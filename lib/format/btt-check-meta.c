@@ -241,6 +241,15 @@ static int check_pending(struct meta *m)
  * zeroes: identity entries) and @skip_hole and no update is pending
  * there, 0 when the window holds the entries, or a negative errno.
  */
+/* A map window's tail rounded up to 4 KiB when the media goes on (a block
+ * device then reads it with O_DIRECT); the window holds it. */
+static size_t read_len(struct meta *m, uint64_t off, size_t bytes)
+{
+	size_t up = ALIGN_UP(bytes, 4096);
+
+	return up <= CHK_MAP_WINDOW && off + up <= m->c->size ? up : bytes;
+}
+
 static int map_window(struct meta *m, uint32_t lba0, uint32_t n,
 		      unsigned *ov, bool skip_hole)
 {
@@ -258,7 +267,8 @@ static int map_window(struct meta *m, uint32_t lba0, uint32_t n,
 			return 1;
 		memset(ent, 0, bytes);
 	} else {
-		rc = pmemctl_media_read(m->c->m, off, ent, bytes);
+		rc = pmemctl_media_read(m->c->m, off, ent,
+					read_len(m, off, bytes));
 		if (rc)
 			return rc;
 	}
@@ -428,6 +438,11 @@ static int account_map(struct meta *m)
 					    n, CHUNK);
 		if (!rc)
 			chk_progress(m->c, (uint64_t)n * BTT_MAP_ENTRY_SIZE);
+		if (!rc && m->c->o.stop && m->c->o.stop(m->c->o.stop_arg)) {
+			err(m->c->ctx, "%s: check stopped part way; nothing repaired",
+			    m->c->name);
+			rc = -EINTR;
+		}
 	}
 	return rc;
 }

@@ -165,7 +165,8 @@ static int chk_new(struct pmemctl_ctx *ctx, struct pmemctl_media *m,
 	c->size = pmemctl_media_size(m);
 	c->max_listed = o->max_listed ? o->max_listed : CHK_DEFAULT_LISTED;
 	c->r = calloc(1, sizeof(*c->r));
-	c->buf = malloc(CHK_MAP_WINDOW);
+	/* page-aligned: a block device may read it with O_DIRECT */
+	c->buf = aligned_alloc(4096, CHK_MAP_WINDOW);
 	if (!c->r || !c->buf) {
 		err(ctx, "%s: out of memory", c->name);
 		free(c->r);
@@ -227,6 +228,7 @@ PMEMCTL_EXPORT int pmemctl_btt_check(struct pmemctl_ctx *ctx,
 	if (repair && r->repaired) {
 		/* the verdict comes from a full, read-only re-check */
 		again.repair = false;
+		again.stop = NULL;
 		rc = check_once(ctx, media, &again, false, &r->recheck);
 		if (rc) {
 			pmemctl_btt_check_free(r);

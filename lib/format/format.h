@@ -112,6 +112,15 @@ int media_put(struct pmemctl_media *media, uint64_t offset, const void *buf,
 int media_flush_range(struct pmemctl_media *media, uint64_t offset,
 		      uint64_t len);
 int media_drain(struct pmemctl_media *media);
+/*
+ * Call @fn(@arg) when the last reference to @media is closed, after the
+ * media let go of what it holds (its descriptor is closed by then): the
+ * opener's undo, such as giving a live namespace back to its driver.
+ * Its result (0 or -errno) is pmemctl_media_release()'s.  One hook per
+ * media; a second call replaces the first.
+ */
+void media_on_release(struct pmemctl_media *media, int (*fn)(void *arg),
+		      void *arg);
 
 /*
  * The first offset at or after @off (below @end) that may hold data: on a

@@ -22,7 +22,8 @@ struct media_ops {
 	/* optional: media_flush_range(), media_drain(); default: flush */
 	int (*flush_range)(struct pmemctl_media *m, uint64_t off, uint64_t len);
 	int (*drain)(struct pmemctl_media *m);
-	void (*release)(struct pmemctl_media *m);
+	/* 0, or what releasing a parent said (pmemctl_media_release()) */
+	int (*release)(struct pmemctl_media *m);
 	/* optional: first offset >= off that may hold data (see private.h) */
 	uint64_t (*data_from)(struct pmemctl_media *m, uint64_t off);
 	/* optional: write and persist in one (format.h: media_put()) */
@@ -40,6 +41,8 @@ struct pmemctl_media {
 	bool writable;
 	unsigned refs;
 	int fd;				/* file, block device, mapping */
+	int dfd;			/* read-only block device: O_DIRECT */
+	unsigned dio_align;		/* its logical block size */
 	uint64_t base;			/* file offset or slice offset */
 	uint8_t *mem;			/* memory media, mapping */
 	size_t maplen;			/* mapping: bytes mapped at mem */
@@ -48,6 +51,8 @@ struct pmemctl_media {
 	struct media_fault *fault;	/* faulty */
 	const struct media_callbacks *cb;	/* callbacks */
 	void *cb_arg;
+	int (*on_release)(void *arg);	/* media_on_release() */
+	void *on_release_arg;
 };
 
 struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
@@ -63,7 +68,7 @@ int media_mem_write(struct pmemctl_media *m, uint64_t off, const void *buf,
 int media_mem_zero(struct pmemctl_media *m, uint64_t off, uint64_t len);
 void *media_mem_direct(struct pmemctl_media *m, uint64_t off);
 /* slices and power-cut media: the parent's */
-void media_slice_release(struct pmemctl_media *m);
+int media_slice_release(struct pmemctl_media *m);
 uint64_t media_slice_data_from(struct pmemctl_media *m, uint64_t off);
 
 #endif /* PMEMCTL_MEDIA_INT_H */

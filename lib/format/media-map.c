@@ -75,12 +75,13 @@ static int map_flush(struct pmemctl_media *m)
 	return map_persist(m, 0, m->size);
 }
 
-static void map_release(struct pmemctl_media *m)
+static int map_release(struct pmemctl_media *m)
 {
 	if (m->mem)
 		munmap(m->mem, m->maplen);
 	if (m->fd >= 0)
 		close(m->fd);
+	return 0;
 }
 
 static const struct media_ops map_ops = {

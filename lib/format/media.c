@@ -43,18 +43,36 @@ struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
 	m->writable = writable;
 	m->refs = 1;
 	m->fd = -1;
+	m->dfd = -1;
 	return m;
 }
 
 /* ---- file descriptors (regular files and block devices) ---------------- */
 
+/*
+ * A read-only block device reads what is aligned to its logical block
+ * size with O_DIRECT: one copy instead of two through the page cache (the
+ * kernel writes back dirty cached pages of the range first).
+ */
+static int read_fd(struct pmemctl_media *m, uint64_t off, const void *buf,
+		   size_t len)
+{
+	uint64_t a = m->dio_align;
+
+	if (m->dfd < 0 || (m->base + off) % a || len % a ||
+	    (uintptr_t)buf % a)
+		return m->fd;
+	return m->dfd;
+}
+
 static int fd_read(struct pmemctl_media *m, uint64_t off, void *buf,
 		   size_t len)
 {
+	int fd = read_fd(m, off, buf, len);
 	uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = pread(m->fd, p, len, (off_t)(m->base + off));
+		ssize_t n = pread(fd, p, len, (off_t)(m->base + off));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -148,10 +166,13 @@ static int fd_flush(struct pmemctl_media *m)
 	return 0;
 }
 
-static void fd_release(struct pmemctl_media *m)
+static int fd_release(struct pmemctl_media *m)
 {
 	if (m->fd >= 0)
 		close(m->fd);
+	if (m->dfd >= 0)
+		close(m->dfd);
+	return 0;
 }
 
 static uint64_t file_data_from(struct pmemctl_media *m, uint64_t off)
@@ -249,6 +270,17 @@ PMEMCTL_EXPORT int pmemctl_media_open_file(struct pmemctl_ctx *ctx,
 	return 0;
 }
 
+/* A second descriptor for aligned reads; none if O_DIRECT is refused. */
+static void open_direct(struct pmemctl_media *m, const char *path)
+{
+	int bsz = 0;
+
+	if (ioctl(m->fd, BLKSSZGET, &bsz) < 0 || bsz < 512 || bsz > 65536)
+		return;
+	m->dfd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	m->dio_align = (unsigned)bsz;
+}
+
 PMEMCTL_EXPORT int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx,
 					       const char *path,
 					       unsigned flags,
@@ -284,6 +316,8 @@ PMEMCTL_EXPORT int pmemctl_media_open_blockdev(struct pmemctl_ctx *ctx,
 		return -ENOMEM;
 	}
 	m->fd = fd;
+	if (!writable)
+		open_direct(m, path);
 	*media = m;
 	return 0;
 }
@@ -358,10 +392,11 @@ static int cb_write(struct pmemctl_media *m, uint64_t off, const void *buf,
 	return m->cb->write(m->cb_arg, off, buf, len);
 }
 
-static void cb_release(struct pmemctl_media *m)
+static int cb_release(struct pmemctl_media *m)
 {
 	if (m->cb->release)
 		m->cb->release(m->cb_arg);
+	return 0;
 }
 
 static const struct media_ops callback_ops = {
@@ -418,9 +453,9 @@ static int slice_persist(struct pmemctl_media *m, uint64_t off,
 	return pmemctl_media_persist(m->parent, m->base + off, len);
 }
 
-void media_slice_release(struct pmemctl_media *m)
+int media_slice_release(struct pmemctl_media *m)
 {
-	pmemctl_media_close(m->parent);
+	return pmemctl_media_release(m->parent);
 }
 
 uint64_t media_slice_data_from(struct pmemctl_media *m, uint64_t off)
@@ -498,6 +533,13 @@ PMEMCTL_EXPORT int pmemctl_media_new_slice(struct pmemctl_media *parent,
 
 /* ---- generic entry points ----------------------------------------------- */
 
+void media_on_release(struct pmemctl_media *media, int (*fn)(void *arg),
+		      void *arg)
+{
+	media->on_release = fn;
+	media->on_release_arg = arg;
+}
+
 uint64_t media_data_from(struct pmemctl_media *media, uint64_t off,
 			 uint64_t end)
 {
@@ -511,14 +553,25 @@ uint64_t media_data_from(struct pmemctl_media *media, uint64_t off,
 	return at < off ? off : at > end ? end : at;
 }
 
-PMEMCTL_EXPORT void pmemctl_media_close(struct pmemctl_media *media)
+PMEMCTL_EXPORT int pmemctl_media_release(struct pmemctl_media *media)
 {
+	int rc = 0, hook = 0;
+
 	if (!media || --media->refs)
-		return;
+		return 0;
 	if (media->ops->release)
-		media->ops->release(media);
+		rc = media->ops->release(media);
+	if (media->on_release)
+		hook = media->on_release(media->on_release_arg);
+	rc = rc ? rc : hook;
 	free(media->name);
 	free(media);
+	return rc;
+}
+
+PMEMCTL_EXPORT void pmemctl_media_close(struct pmemctl_media *media)
+{
+	(void)pmemctl_media_release(media);
 }
 
 static int check_range(struct pmemctl_media *m, uint64_t off, uint64_t len,

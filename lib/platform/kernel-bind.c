@@ -30,7 +30,7 @@
 
 /* ---- writing ---------------------------------------------------------- */
 
-static int sysfs_write(const char *dir, const char *attr, const char *val)
+int sysfs_write(const char *dir, const char *attr, const char *val)
 {
 	int fd = sysfs_open(dir, attr, O_WRONLY), rc;
 	size_t len = strlen(val);
@@ -436,4 +436,42 @@ int kernel_dimm_disable(struct pmemctl_dimm *dimm)
 	if (!rc)
 		rc = unbind(kb, kd->path, dimm->devname);
 	return wait_down(kb, plain_bound, kd->path, NULL, dimm->devname, rc);
+}
+
+/* ---- for raw access (kernel-raw.c) -------------------------------------- */
+
+int kernel_writable(struct kernel_bus *kb, const char *what)
+{
+	return check_writable(kb, what);
+}
+
+bool kernel_ns_up(const char *dir, const char *region)
+{
+	return ns_up(dir, region);
+}
+
+/*
+ * Bind the device at @dir: until it is bound itself, or with @region (a
+ * namespace), until it or the btt/pfn/dax claiming it is.
+ */
+int kernel_bind(struct kernel_bus *kb, const char *dir, const char *name,
+		const char *region)
+{
+	return enable_dev(kb, dir, name, region ? ns_up : plain_bound, region);
+}
+
+/* Unbind the device at @dir itself and wait until it is gone. */
+int kernel_unbind(struct kernel_bus *kb, const char *dir, const char *name)
+{
+	return wait_down(kb, plain_bound, dir, NULL, name,
+			 unbind(kb, dir, name));
+}
+
+/* A disabled namespace: detach a claim device still naming it. */
+int kernel_ns_detach(struct pmemctl_namespace *ns)
+{
+	char path[PATH_MAX];
+	int rc = ns_path(ns, path);
+
+	return rc ? rc : ns_unbind(kernel_bus(ns->region->bus), ns, path);
 }

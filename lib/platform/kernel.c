@@ -3,9 +3,10 @@
  * The live-kernel backend: open the first NVDIMM bus in /sys/bus/nd, read
  * its DIMMs (kernel-scan.c reads regions and namespaces), and the provider
  * table.  Enable and disable bind drivers (kernel-bind.c); labels go
- * through /dev/nmemN ioctls (kernel-label.c); every other op
- * that would change the platform or reach its media says it is not
- * supported on the live kernel yet.
+ * through /dev/nmemN ioctls (kernel-label.c); raw access switches a
+ * namespace to its raw block device (kernel-raw.c); every other op that
+ * would change the platform says it is not supported on the live kernel
+ * yet.
  *
  * Everything is read at open and hangs off the bus; nothing is global.
  * sysfs is world-readable except for a few admin-only attributes, so a
@@ -356,13 +357,6 @@ static void kernel_region_placement(struct pmemctl_region *r,
 	pl->start_align = SZ_2M;
 }
 
-static int kernel_ns_open_media(struct pmemctl_namespace *ns,
-				struct pmemctl_media **m)
-{
-	(void)m;
-	return not_yet(ns->region->bus, "namespace media access");
-}
-
 static int kernel_ns_apply(const struct ns_plan *plan)
 {
 	return not_yet(plan->region->bus, plan->target ?
@@ -382,7 +376,7 @@ static const struct platform_ops kernel_ops = {
 	.label_write_begin = kernel_label_write_begin,
 	.label_write_end = kernel_label_write_end,
 	.region_placement = kernel_region_placement,
-	.ns_open_media = kernel_ns_open_media,
+	.ns_open_media = kernel_ns_open_raw,
 	.ns_apply = kernel_ns_apply,
 	.ns_destroy = kernel_ns_destroy,
 	.ns_enable = kernel_ns_enable,

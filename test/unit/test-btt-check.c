@@ -349,6 +349,16 @@ static void test_details(struct tap *t)
 	img_free(&im);
 }
 
+/* A backup info block and a map write to repair; the image's hash. */
+static uint64_t two_repairable(struct img *im, uint64_t *size)
+{
+	img_init(im, 4096);
+	*size = im->size;
+	c_backup_sum(im, size);
+	c_interrupted(im, size);
+	return hash(im->buf, im->size);
+}
+
 static void test_dry_run(struct tap *t)
 {
 	struct pmemctl_btt_check_result *r;
@@ -356,16 +366,44 @@ static void test_dry_run(struct tap *t)
 	uint64_t size, before;
 	int rc;
 
-	img_init(&im, 4096);
-	size = im.size;
-	c_backup_sum(&im, &size);
-	c_interrupted(&im, &size);
-	before = hash(im.buf, im.size);
+	before = two_repairable(&im, &size);
 	rc = run(&im, size, true, true, false, &r);
 	tap_ok(t, rc == 0 && r->repairable == 2 && r->repaired == 0 &&
 	       verdict(r) == 4 && hash(im.buf, im.size) == before,
 	       "dry run: 2 repairable, nothing written (read-only media), exit 4");
 	pmemctl_btt_check_free(r);
+	img_free(&im);
+}
+
+static bool stop_now(void *arg)
+{
+	unsigned *polls = arg;
+
+	return ++*polls >= 1;
+}
+
+/* A stop asked for (a signal, in check-btt) ends the check before repairs. */
+static void test_stop(struct tap *t)
+{
+	struct pmemctl_btt_check_opts o = {
+		.parent_uuid = parent, .repair = true, .stop = stop_now,
+	};
+	struct pmemctl_btt_check_result *r = NULL;
+	struct pmemctl_media *m;
+	unsigned polls = 0;
+	uint64_t size, before;
+	struct img im;
+	int rc;
+
+	before = two_repairable(&im, &size);
+	o.stop_arg = &polls;
+	pmemctl_media_new_memory(im.ctx, im.buf, size, true, &m);
+	rc = pmemctl_btt_check(im.ctx, m, &o, &r);
+	pmemctl_media_close(m);
+	tap_ok(t, rc == -EINTR && !r && polls == 1 &&
+	       hash(im.buf, im.size) == before,
+	       "a stop while reading the map: -EINTR, nothing repaired (%d, %u polls)",
+	       rc, polls);
 	img_free(&im);
 }
 
@@ -774,6 +812,7 @@ int main(int argc, char **argv)
 		run_case(&t, &matrix[i]);
 	test_details(&t);
 	test_dry_run(&t);
+	test_stop(&t);
 	test_rewrite_log(&t);
 	test_nextoff_loop(&t);
 	test_not_btt(&t);

@@ -216,6 +216,30 @@ static void test_callbacks(struct tap *t, struct pmemctl_ctx *ctx)
 	tap_ok(t, d.released == 2, "each media releases its device once");
 }
 
+static int undo(void *arg)
+{
+	int *calls = arg;
+
+	return ++*calls == 1 ? -EIO : 0;
+}
+
+/* The release hook runs once, after the last reference, and says how it went. */
+static void test_release_hook(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	static uint8_t buf[8192];
+	struct pmemctl_media *m, *s;
+	int calls = 0, rc;
+
+	pmemctl_media_new_memory(ctx, buf, sizeof(buf), false, &m);
+	media_on_release(m, undo, &calls);
+	pmemctl_media_new_slice(m, 4096, 4096, &s);
+	rc = pmemctl_media_release(m);
+	tap_ok(t, rc == 0 && calls == 0, "a slice still holds it: no release yet");
+	rc = pmemctl_media_release(s);
+	tap_ok(t, rc == -EIO && calls == 1,
+	       "the last reference runs the hook and returns its error (%d)", rc);
+}
+
 int main(void)
 {
 	struct pmemctl_ctx *ctx;
@@ -228,6 +252,7 @@ int main(void)
 	test_holes(&t, ctx);
 	test_power_cut(&t, ctx);
 	test_callbacks(&t, ctx);
+	test_release_hook(&t, ctx);
 	pmemctl_free(ctx);
 	return tap_done(&t);
 }

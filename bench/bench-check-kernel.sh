@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Issue 12 item 2: `pmemctl check-btt -f NS` against `ndctl check-namespace
+# -f NS` on the same live sector namespace in the same QEMU guest (Debian's
+# kernel and ndctl, the VM suite's harness), both including their switch to
+# raw access and back.  They alternate BENCH_REPEAT times; prints every run,
+# the best and median of each, and the ratio.  Asserts nothing but that
+# both call the namespace clean and leave it enabled.
+#
+#   bench/bench-check-kernel.sh [BUILD_DIR]      (default: build)
+#
+# BENCH_NS_SIZE (default 4G), BENCH_SECTOR (default 4096), BENCH_REPEAT
+# (default 3).  Needs scripts/vm-deps.sh once (kernel cache); builds the
+# VM initramfs (with this build's pmemctl) itself.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$src/build}" && pwd)
+size=${BENCH_NS_SIZE:-4G}
+sector=${BENCH_SECTOR:-4096}
+repeat=${BENCH_REPEAT:-3}
+
+ninja -C "$build" cmd/pmemctl test/vm/vm-initramfs.cpio.gz >&2
+export PMEMCTL=$build/cmd/pmemctl
+export VM_INITRAMFS=$build/test/vm/vm-initramfs.cpio.gz
+export VM_INITRAMFS_ENV=$build/test/vm/vm-initramfs.env
+export VM_SCRATCH=${VM_SCRATCH:-$build/test/vm/scratch}
+export VM_TIMEOUT=${VM_TIMEOUT:-1200}
+VM_NAME=bench-check-kernel
+# shellcheck source=../test/vm/lib.sh
+. "$src/test/vm/lib.sh"
+vm_require
+
+# the DIMM: the namespace plus room for the labels and alignment
+gib=$(numfmt --from=iec "$size")
+plat=$VM_WORKDIR/platform
+"$PMEMCTL" platform create "$plat" --dimms 1 \
+	--dimm-size $(((gib + 256 * 1024 * 1024) / 1048576))M >&2
+
+vm_guest_script "$VM_WORKDIR/guest.sh" <<GUEST
+ndctl disable-region all >&2
+ndctl init-labels nmem0 >&2
+ndctl enable-region all >&2
+r=\$(ndctl list -R | sed -n 's/.*"dev":"\(region[0-9]*\)".*/\1/p' | head -n1)
+ndctl create-namespace -r \$r -s $size -m sector -l $sector >&2
+ns=\$(ndctl list -N -m sector | sed -n 's/.*"dev":"\([^"]*\)".*/\1/p' | head -n1)
+up() { cut -d' ' -f1 /proc/uptime; }
+# time TOOL CMD...: "TOOL SECONDS RC STATE"
+time_one() {
+    _t=\$1; shift; _rc=0
+    _a=\$(up); "\$@" >/dev/null 2>/tmp/err || _rc=\$?; _b=\$(up)
+    _st=enabled
+    ndctl list -N -i -n \$ns | grep -q '"state":"disabled"' && _st=disabled
+    echo "\$_t \$(awk -v a=\$_a -v b=\$_b 'BEGIN { printf "%.2f", b - a }') \$_rc \$_st"
+    [ \$_rc = 0 ] || cat /tmp/err >&2
+}
+section info; echo "\$ns \$(ndctl list -N -n \$ns | sed -n 's/.*"size":\([0-9]*\).*/\1/p')"; uname -r; ndctl --version
+section runs
+i=0
+while [ \$i -lt $repeat ]; do
+    if [ \$((i % 2)) = 0 ]; then
+        time_one pmemctl pmemctl check-btt -f -q \$ns
+        time_one ndctl ndctl check-namespace -f \$ns
+    else
+        time_one ndctl ndctl check-namespace -f \$ns
+        time_one pmemctl pmemctl check-btt -f -q \$ns
+    fi
+    i=\$((i + 1))
+done
+section end
+GUEST
+vm_boot_sections "$plat" "$VM_WORKDIR/guest.sh" "$VM_WORKDIR/out" "bench"
+runs=$(vm_section "$VM_WORKDIR/out" runs)
+read -r ns nsbytes <<<"$(vm_section "$VM_WORKDIR/out" info | head -n1)"
+echo "namespace $ns: $size requested, $nsbytes bytes usable, $sector-byte sectors;" \
+	"guest kernel $(vm_section "$VM_WORKDIR/out" info | sed -n 2p)," \
+	"ndctl $(vm_section "$VM_WORKDIR/out" info | sed -n 3p); QEMU TCG, 1 vCPU"
+echo "$runs"
+bad=$(awk '$3 != 0 || $4 != "enabled"' <<<"$runs")
+[ -z "$bad" ] || vm_die "a run failed or left the namespace disabled: $bad"
+stats() { # stats TOOL: best median
+	awk -v t="$1" '$1 == t { print $2 }' <<<"$runs" | sort -n |
+		awk '{ v[NR] = $1 } END { printf "%.2f %.2f", v[1], v[int((NR + 1) / 2)] }'
+}
+read -r pbest pmed <<<"$(stats pmemctl)"
+read -r nbest nmed <<<"$(stats ndctl)"
+printf '%-8s %8s %8s\n' tool best median
+printf '%-8s %7ss %7ss\n' pmemctl "$pbest" "$pmed" ndctl "$nbest" "$nmed"
+awk -v p="$pmed" -v n="$nmed" -v pb="$pbest" -v nb="$nbest" 'BEGIN {
+	printf "ratio ndctl/pmemctl: %.2fx (median), %.2fx (best)\n", n / p, nb / pb }'
