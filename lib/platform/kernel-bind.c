@@ -30,7 +30,7 @@
 
 /* ---- writing ---------------------------------------------------------- */
 
-static int sysfs_write(const char *dir, const char *attr, const char *val)
+int sysfs_write(const char *dir, const char *attr, const char *val)
 {
 	int fd = sysfs_open(dir, attr, O_WRONLY), rc;
 	size_t len = strlen(val);
@@ -436,4 +436,24 @@ int kernel_dimm_disable(struct pmemctl_dimm *dimm)
 	if (!rc)
 		rc = unbind(kb, kd->path, dimm->devname);
 	return wait_down(kb, plain_bound, kd->path, NULL, dimm->devname, rc);
+}
+
+/* ---- for create, reconfigure and destroy (kernel-ns.c) -------------------- */
+
+int kernel_writable(struct kernel_bus *kb, const char *what)
+{
+	return check_writable(kb, what);
+}
+
+/* Bind @dir (device @name) to whichever nd driver takes it, and wait. */
+int kernel_bind(struct kernel_bus *kb, const char *dir, const char *name)
+{
+	return enable_dev(kb, dir, name, plain_bound, NULL);
+}
+
+/* Unbind @dir's driver, if any, and wait for the link to go. */
+int kernel_unbind(struct kernel_bus *kb, const char *dir, const char *name)
+{
+	return wait_down(kb, plain_bound, dir, NULL, name,
+			 unbind(kb, dir, name));
 }

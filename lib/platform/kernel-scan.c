@@ -35,7 +35,7 @@ static bool read_uuid(const char *dir, uint8_t uu[16])
 }
 
 /* The first entry of @dir/@sub whose name starts with @prefix. */
-static void first_entry(const char *dir, const char *sub, const char *prefix,
+void first_entry(const char *dir, const char *sub, const char *prefix,
 			char *out, size_t len)
 {
 	char path[PATH_MAX];
@@ -122,7 +122,9 @@ static void read_namespace(struct pmemctl_namespace *ns, const char *path,
 			    sizeof(ns->blockdev));
 	if (!ns->sector_size)
 		ns->sector_size = 512;
-	ns->is_seed = strcmp(ns->devname, seed) == 0 && ns->raw_size == 0;
+	/* namespaceR.0 stays after destroy (size 0): idle, like the seed */
+	ns->is_seed = (strcmp(ns->devname, seed) == 0 || ns->id == 0) &&
+		      ns->raw_size == 0;
 }
 
 struct ns_scan {

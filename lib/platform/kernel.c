@@ -2,9 +2,9 @@
 /*
  * The live-kernel backend: open the first NVDIMM bus in /sys/bus/nd, read
  * its DIMMs (kernel-scan.c reads regions and namespaces), and the provider
- * table.  Enable and disable bind drivers (kernel-bind.c); every other op
- * that would change the platform or reach its media says it is not
- * supported on the live kernel yet.
+ * table.  Enable and disable bind drivers (kernel-bind.c); namespaces are
+ * created, reconfigured and destroyed in kernel-ns.c; label and media
+ * access say they are not supported on the live kernel yet.
  *
  * Everything is read at open and hangs off the bus; nothing is global.
  * sysfs is world-readable except for a few admin-only attributes, so a
@@ -312,15 +312,12 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 		    root);
 	else if (rc)
 		err(ctx, "%s/bus/nd: %s", root, strerror(-rc));
-	if (!rc && writable) {
-		/* enable/disable open read-only: the kernel serialises binds */
-		err(ctx, "changes to NVDIMMs on the live kernel are not supported yet (only list, enable and disable are); use --platform DIR for an image platform");
-		rc = -EOPNOTSUPP;
-	}
 	if (rc) {
 		free(kb);
 		return rc;
 	}
+	/* the kernel serialises its own changes: nothing to lock here */
+	bus->writable = writable;
 	snprintf(bus->devname, sizeof(bus->devname), "%s", name);
 	snprintf(kb->root, sizeof(kb->root), "%s", root);
 	if (sysfs_read(kb->path, "provider", bus->provider,
@@ -341,7 +338,7 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 
 static int not_yet(struct pmemctl_bus *bus, const char *what)
 {
-	err(bus->ctx, "%s on the live kernel is not supported yet (only list, enable and disable are); use --platform DIR for an image platform",
+	err(bus->ctx, "%s on the live kernel is not supported yet (list, enable, disable, create-namespace and destroy-namespace are); use --platform DIR for an image platform",
 	    what);
 	return -EOPNOTSUPP;
 }
@@ -367,17 +364,6 @@ static int kernel_ns_open_media(struct pmemctl_namespace *ns,
 	return not_yet(ns->region->bus, "namespace media access");
 }
 
-static int kernel_ns_apply(const struct ns_plan *plan)
-{
-	return not_yet(plan->region->bus, plan->target ?
-		       "reconfigure (create-namespace -e)" : "create-namespace");
-}
-
-static int kernel_ns_destroy(struct pmemctl_namespace *ns)
-{
-	return not_yet(ns->region->bus, "destroy-namespace");
-}
-
 static const struct platform_ops kernel_ops = {
 	.provider = "unknown",
 	.scan_region = kernel_scan_region,
@@ -387,6 +373,7 @@ static const struct platform_ops kernel_ops = {
 	.ns_open_media = kernel_ns_open_media,
 	.ns_apply = kernel_ns_apply,
 	.ns_destroy = kernel_ns_destroy,
+	.ns_active = kernel_ns_active,
 	.ns_enable = kernel_ns_enable,
 	.ns_disable = kernel_ns_disable,
 	.region_enable = kernel_region_enable,

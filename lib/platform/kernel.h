@@ -59,9 +59,22 @@ int kernel_region_enable(struct pmemctl_region *r);
 int kernel_region_disable(struct pmemctl_region *r);
 int kernel_dimm_enable(struct pmemctl_dimm *dimm);
 int kernel_dimm_disable(struct pmemctl_dimm *dimm);
+int sysfs_write(const char *dir, const char *attr, const char *val);
+/* -EACCES/-EROFS with one line unless drivers can be bound here */
+int kernel_writable(struct kernel_bus *kb, const char *what);
+int kernel_bind(struct kernel_bus *kb, const char *dir, const char *name);
+int kernel_unbind(struct kernel_bus *kb, const char *dir, const char *name);
+
+/* kernel-ns.c: create-namespace, reconfigure (-e), destroy-namespace */
+int kernel_ns_apply(const struct ns_plan *plan);
+int kernel_ns_destroy(struct pmemctl_namespace *ns);
+bool kernel_ns_active(struct pmemctl_namespace *ns);
 
 /* kernel-scan.c */
 int kernel_scan_region(struct pmemctl_region *r);
+/* the first entry of @dir/@sub named @prefix...: "" when there is none */
+void first_entry(const char *dir, const char *sub, const char *prefix,
+		 char *out, size_t len);
 int kernel_scan_regions(struct kernel_bus *kb);
 void kernel_free_regions(struct pmemctl_bus *bus);
 

@@ -158,16 +158,36 @@ fi
 # only list, enable and disable work on the live kernel yet: one line,
 # exit 1, nothing written
 before=$(dirsum "$S")
-for c in "create-namespace" "destroy-namespace -f namespace0.3" \
-	"init-labels nmem0" "read-labels nmem0" "read-infoblock namespace0.0"; do
+for c in "init-labels nmem0" "read-labels nmem0" "read-infoblock namespace0.0"; do
 	# shellcheck disable=SC2086
 	expect_exit 1 kpm $c
-	expect_err_line "on the live kernel (is|are) not supported yet \(only list, enable and disable are\)"
+	expect_err_line "on the live kernel (is|are) not supported yet \(list, enable, disable, create-namespace and destroy-namespace are\)"
 done
 expect_exit 8 kpm check-btt namespace0.0	# fsck(8)'s operational error
-expect_err_line "on the live kernel is not supported yet \(only list, enable and disable are\)"
+expect_err_line "on the live kernel is not supported yet \(list, enable, disable, create-namespace and destroy-namespace are\)"
 [ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
 pass "other commands say the live kernel does not support them yet"
+
+# create, reconfigure and destroy (the writes themselves are the VM suite's
+# create-kernel scenarios): an active namespace needs --force; drivers that
+# cannot be bound (not root) refuse in one line before anything is written
+expect_exit 4 kpm destroy-namespace namespace0.0
+[ "$ERR" = "$(printf '%s\n' "pmemctl destroy-namespace: namespace0.0 is active; use --force to destroy it" "destroyed 0 namespaces")" ] ||
+	fail "destroy of an active namespace: $ERR"
+expect_exit 4 kpm create-namespace -e namespace0.0 -m raw
+expect_err_line "namespace0.0 is active; use --force to reconfigure it"
+for c in "create-namespace -r region0 -s 16M" "create-namespace -f -e namespace0.1 -m raw"; do
+	# shellcheck disable=SC2086
+	expect_exit 1 kpm $c
+	expect_err_line "region0: cannot change drivers: .*/bus/nd/drivers_probe is not writable"
+done
+for ns in namespace0.3 namespace0.0; do
+	expect_exit 1 kpm destroy-namespace -f $ns
+	grep -q "region0: cannot change drivers: .*/bus/nd/drivers_probe is not writable" <<<"$ERR" ||
+		fail "destroy-namespace -f $ns: $ERR"
+done
+[ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
+pass "create-namespace and destroy-namespace: refusals change nothing"
 
 # enable/disable (the bind itself is the VM suite's enable-kernel scenario):
 # what is already so is left alone; sysfs not writable is one line before
