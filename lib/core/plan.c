@@ -339,6 +339,9 @@ static int apply(const struct ns_plan *p, struct pmemctl_namespace **out)
 		rc = region_rescan(r);
 	if (!rc && out)
 		*out = find_by_uuid(r, p->uuid);
+	/* a label-less namespace has no uuid: the region's one namespace */
+	if (!rc && out && !*out && !r->labelled && r->nnamespaces)
+		*out = r->namespaces[0];
 	return rc;
 }
 

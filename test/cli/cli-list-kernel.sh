@@ -224,6 +224,31 @@ expect_err_line "nmem0: region0 is enabled and uses it; disable the region first
 rm "$S/bus/nd/drivers_probe"
 pass "enable/disable: no-ops, not writable, in use refused (namespaces, regions, DIMMs)"
 
+# create on a copy of the tree: the attributes are plain files, so each
+# write lands in them (a shorter one over the start of a longer one), and
+# no driver ever binds: after 5 s the bind fails, and the rollback must
+# detach the claim device, clear holder_class and give the capacity back
+# (size 0), for sector (BTT, which ndctl leaves attached) as for fsdax
+for m in sector fsdax; do
+	T=$SCRATCH/sys-$m
+	cp -a "$S" "$T"
+	: >"$T/bus/nd/drivers_probe"
+	: >"$T/bus/nd/drivers/nd_pmem/bind"
+	attr "$T/${r#"$S"/}" btt_seed=btt0.0 pfn_seed=pfn0.1
+	attr "$T/${r#"$S"/}/namespace0.4" holder_class= force_raw=0
+	attr "$T/${r#"$S"/}/btt0.0" "sector_size=512 [4096]"
+	attr "$T/${r#"$S"/}/pfn0.1" mode=pmem align=2097152
+	c=$([ $m = sector ] && echo btt0.0 || echo pfn0.1)
+	expect_exit 1 env PMEMCTL_SYSFS_ROOT="$T" "$PMEMCTL" create-namespace -r region0 -m $m -s 32M
+	grep -q "^pmemctl create-namespace: $c: no driver took it" <<<"$ERR" || fail "$m: $ERR"
+	grep -q "namespace0.4: undone: its capacity is free again$" <<<"$ERR" || fail "$m: $ERR"
+	n=$T/${r#"$S"/}/namespace0.4
+	got="$(head -n1 "$T/bus/nd/drivers/nd_pmem/bind") $(head -n1 "$n/size") [$(head -n1 "$n/holder_class")] [$(head -n1 "$T/${r#"$S"/}/$c/namespace")]"
+	[ "$got" = "$c 0 [] []" ] || fail "$m rollback: bind, size, holder_class, claim's namespace: $got"
+	grep -Eq '^[0-9a-f]{8}-' "$n/uuid" || fail "$m: no uuid was written"
+done
+pass "create-namespace: a failed bind is rolled back (sector and fsdax)"
+
 # no bus: the message says so and how to make an image platform
 mkdir -p "$SCRATCH/empty/bus/nd/devices"
 for root in "$SCRATCH/empty" "$SCRATCH/nothing"; do
