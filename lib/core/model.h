@@ -55,8 +55,9 @@ struct platform_ops {
 				 struct region_placement *pl);
 
 	/* The namespace's raw capacity as media (one reference for the
-	 * caller). */
-	int (*ns_open_media)(struct pmemctl_namespace *ns,
+	 * caller); @flags: enum pmemctl_raw_flags.  Whatever opening it
+	 * changed is put back when the media is closed. */
+	int (*ns_open_media)(struct pmemctl_namespace *ns, unsigned flags,
 			     struct pmemctl_media **m);
 	/* Carry out a validated plan: create, or reconfigure plan->target.
 	 * The caller rescans the region afterwards. */

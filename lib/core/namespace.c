@@ -174,7 +174,17 @@ PMEMCTL_EXPORT int pmemctl_namespace_get_numa_node(struct pmemctl_namespace *ns)
 PMEMCTL_EXPORT int pmemctl_namespace_open_media(struct pmemctl_namespace *ns,
 						struct pmemctl_media **media)
 {
-	return ns->region->bus->ops->ns_open_media(ns, media);
+	struct pmemctl_bus *bus = ns->region->bus;
+
+	return bus->ops->ns_open_media(ns, bus->writable ? PMEMCTL_RAW_WRITE : 0,
+				       media);
+}
+
+PMEMCTL_EXPORT int pmemctl_namespace_open_raw(struct pmemctl_namespace *ns,
+					      unsigned flags,
+					      struct pmemctl_media **media)
+{
+	return ns->region->bus->ops->ns_open_media(ns, flags, media);
 }
 
 PMEMCTL_EXPORT int pmemctl_namespace_enable(struct pmemctl_namespace *ns)

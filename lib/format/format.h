@@ -50,6 +50,15 @@ void media_fault_rollback(struct media_fault *f);
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
 
 /*
+ * Call @fn(@arg) when the last reference to @media is closed, after the
+ * media let go of what it holds (its descriptor is closed by then): the
+ * opener's undo, such as giving a live namespace back to its driver.
+ * One hook per media; a second call replaces the first.
+ */
+void media_on_release(struct pmemctl_media *media, void (*fn)(void *arg),
+		      void *arg);
+
+/*
  * The first offset at or after @off (below @end) that may hold data: on a
  * sparse file everything before it is a hole and reads as zeroes.  Media
  * that cannot tell (memory, block devices) answer @off.  Never an error:

@@ -44,6 +44,8 @@ struct pmemctl_media {
 	uint8_t *mem;			/* memory media */
 	struct pmemctl_media *parent;	/* slice, faulty */
 	struct media_fault *fault;	/* faulty */
+	void (*on_release)(void *arg);	/* media_on_release() */
+	void *on_release_arg;
 };
 
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media)
@@ -631,6 +633,13 @@ int media_new_faulty(struct pmemctl_media *parent, struct media_fault *f,
 
 /* ---- generic entry points ----------------------------------------------- */
 
+void media_on_release(struct pmemctl_media *media, void (*fn)(void *arg),
+		      void *arg)
+{
+	media->on_release = fn;
+	media->on_release_arg = arg;
+}
+
 uint64_t media_data_from(struct pmemctl_media *media, uint64_t off,
 			 uint64_t end)
 {
@@ -650,6 +659,8 @@ PMEMCTL_EXPORT void pmemctl_media_close(struct pmemctl_media *media)
 		return;
 	if (media->ops->release)
 		media->ops->release(media);
+	if (media->on_release)
+		media->on_release(media->on_release_arg);
 	free(media->name);
 	free(media);
 }

@@ -26,11 +26,17 @@ static void image_region_placement(struct pmemctl_region *r,
 	pl->start_align = dimm->slot > 0 ? dimm->align : SZ_2M;
 }
 
-static int image_ns_open_media(struct pmemctl_namespace *ns,
+/* Nothing on an image platform is enabled: PMEMCTL_RAW_FORCE has no use. */
+static int image_ns_open_media(struct pmemctl_namespace *ns, unsigned flags,
 			       struct pmemctl_media **media)
 {
 	struct image_dimm *dimm = region_dimm(ns->region);
 
+	if ((flags & PMEMCTL_RAW_WRITE) && !ns->region->bus->writable) {
+		err(ns->region->bus->ctx, "%s: platform opened read-only",
+		    ns->devname);
+		return -EROFS;
+	}
 	if (ns->region->nmappings != 1) {
 		err(ns->region->bus->ctx, "%s: interleaved namespaces have no linear media view",
 		    ns->devname);

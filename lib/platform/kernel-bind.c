@@ -438,22 +438,40 @@ int kernel_dimm_disable(struct pmemctl_dimm *dimm)
 	return wait_down(kb, plain_bound, kd->path, NULL, dimm->devname, rc);
 }
 
-/* ---- for create, reconfigure and destroy (kernel-ns.c) -------------------- */
+/* ---- for raw access, create and destroy (kernel-raw.c, kernel-ns.c) ----- */
 
 int kernel_writable(struct kernel_bus *kb, const char *what)
 {
 	return check_writable(kb, what);
 }
 
-/* Bind @dir (device @name) to whichever nd driver takes it, and wait. */
-int kernel_bind(struct kernel_bus *kb, const char *dir, const char *name)
+bool kernel_ns_up(const char *dir, const char *region)
 {
-	return enable_dev(kb, dir, name, plain_bound, NULL);
+	return ns_up(dir, region);
 }
 
-/* Unbind @dir's driver, if any, and wait for the link to go. */
+/*
+ * Bind the device at @dir: until it is bound itself, or with @region (a
+ * namespace), until it or the btt/pfn/dax claiming it is.
+ */
+int kernel_bind(struct kernel_bus *kb, const char *dir, const char *name,
+		const char *region)
+{
+	return enable_dev(kb, dir, name, region ? ns_up : plain_bound, region);
+}
+
+/* Unbind the device at @dir itself and wait until it is gone. */
 int kernel_unbind(struct kernel_bus *kb, const char *dir, const char *name)
 {
 	return wait_down(kb, plain_bound, dir, NULL, name,
 			 unbind(kb, dir, name));
+}
+
+/* A disabled namespace: detach a claim device still naming it. */
+int kernel_ns_detach(struct pmemctl_namespace *ns)
+{
+	char path[PATH_MAX];
+	int rc = ns_path(ns, path);
+
+	return rc ? rc : ns_unbind(kernel_bus(ns->region->bus), ns, path);
 }

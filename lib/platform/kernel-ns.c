@@ -14,10 +14,9 @@
  *          region is as before; unlike ndctl, a failed btt bind too.
  * -e and destroy: disable (a held block device is refused, even with
  *          --force), detach the claim, holder_class "", wipe the first
- *          8 KiB through the raw block device (force_raw), then set up
- *          again (-e) or size 0 (destroy).
+ *          8 KiB through the raw block device (kernel-raw.c: force_raw,
+ *          O_EXCL), then set up again (-e) or size 0 (destroy).
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -224,25 +223,12 @@ static int check_io(struct ns_job *j, struct pmemctl_namespace *ns)
 
 /* ---- undoing ------------------------------------------------------------- */
 
-/* The namespace's claim device, named by its holder: detach it. */
-static void detach_holder(struct ns_job *j)
-{
-	char holder[SYSFS_ATTR_MAX], claim[PATH_MAX];
-
-	if (sysfs_read(j->path, "holder", holder, sizeof(holder)) ||
-	    !holder[0] || sysfs_join(claim, j->rpath, holder))
-		return;
-	if (!kernel_unbind(j->kb, claim, holder))
-		(void)sysfs_write(claim, "namespace", "\n");
-}
-
 /* Leave the region as it was: no claim, no holder class, no capacity. */
 static void rollback(struct ns_job *j)
 {
 	if (j->claimed && !kernel_unbind(j->kb, j->cpath, j->cname))
 		(void)sysfs_write(j->cpath, "namespace", "\n");
 	(void)kernel_unbind(j->kb, j->path, j->name);
-	detach_holder(j);
 	(void)sysfs_write(j->path, "holder_class", "\n");
 	if (j->sized)
 		(void)sysfs_write(j->path, "size", "0\n");
@@ -344,8 +330,8 @@ static int run_job(struct ns_job *j)
 	if (!rc && j->cname[0])
 		rc = setup_claim(j);
 	if (!rc)
-		rc = j->cname[0] ? kernel_bind(j->kb, j->cpath, j->cname) :
-				   kernel_bind(j->kb, j->path, j->name);
+		rc = j->cname[0] ? kernel_bind(j->kb, j->cpath, j->cname, NULL) :
+				   kernel_bind(j->kb, j->path, j->name, NULL);
 	if (rc)
 		rollback(j);
 	return rc;
@@ -353,59 +339,30 @@ static int run_job(struct ns_job *j)
 
 /* ---- wiping the info blocks ---------------------------------------------- */
 
-/* The first 8 KiB of the bound raw namespace @j, zeroed unless zero. */
-static int zero_head(struct ns_job *j)
+/*
+ * The first 8 KiB of the disabled namespace, read through its raw block
+ * device (kernel-raw.c: force_raw, bind, O_EXCL; undone on close) and
+ * zeroed unless already zero (ndctl's zero_info_block).
+ */
+static int wipe_info(struct ns_job *j, struct pmemctl_namespace *ns)
 {
-	char blk[DEVNAME_LEN], dev[PATH_MAX];
-	void *buf = NULL;
-	int fd, rc = 0;
-	ssize_t n;
-
-	first_entry(j->path, "block", "pmem", blk, sizeof(blk));
-	if (!blk[0]) {
-		err(job_ctx(j), "%s: no block device in raw mode", j->name);
-		return -ENODEV;
-	}
-	snprintf(dev, sizeof(dev), "/dev/%s", blk);
-	fd = open(dev, O_RDWR | O_DIRECT | O_EXCL | O_CLOEXEC);
-	if (fd < 0 || posix_memalign(&buf, SZ_4K, INFO_RESERVE)) {
-		rc = fd < 0 ? -errno : -ENOMEM;
-		err(job_ctx(j), "%s: opening %s: %s", j->name, dev,
-		    strerror(-rc));
-		goto out;
-	}
-	n = pread(fd, buf, INFO_RESERVE, 0);
-	if (n == INFO_RESERVE && !mem_is_zero(buf, INFO_RESERVE)) {
-		memset(buf, 0, INFO_RESERVE);
-		n = pwrite(fd, buf, INFO_RESERVE, 0);
-		if (n == INFO_RESERVE && fsync(fd))
-			n = -1;
-	}
-	if (n != INFO_RESERVE) {
-		rc = n < 0 ? -errno : -EIO;
-		err(job_ctx(j), "%s: wiping the info blocks on %s: %s",
-		    j->name, dev, strerror(-rc));
-	}
-out:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-/* force_raw=1, bind, zero the head, unbind, force_raw=0 (ndctl). */
-static int wipe_info(struct ns_job *j)
-{
-	int rc = put(j, j->path, j->name, "force_raw", "1\n"), rc2;
+	uint8_t head[INFO_RESERVE];
+	struct pmemctl_media *m;
+	int rc = kernel_ns_open_raw(ns, PMEMCTL_RAW_WRITE, &m);
 
 	if (rc)
 		return rc;
-	rc = kernel_bind(j->kb, j->path, j->name);
-	rc = rc ?: zero_head(j);
-	rc2 = kernel_unbind(j->kb, j->path, j->name);
-	rc = rc ?: rc2;
-	rc2 = put(j, j->path, j->name, "force_raw", "0\n");
-	return rc ?: rc2;
+	rc = pmemctl_media_read(m, 0, head, sizeof(head));
+	if (!rc && !mem_is_zero(head, sizeof(head))) {
+		memset(head, 0, sizeof(head));
+		rc = pmemctl_media_write(m, 0, head, sizeof(head));
+		rc = rc ?: pmemctl_media_flush(m);
+	}
+	if (rc)
+		err(job_ctx(j), "%s: wiping the info blocks: %s", j->name,
+		    strerror(-rc));
+	pmemctl_media_close(m);
+	return rc;
 }
 
 /* Disable, detach the claim, holder_class "", wipe: ready to set up. */
@@ -416,12 +373,13 @@ static int prep_reconfig(struct ns_job *j, struct pmemctl_namespace *ns)
 	int rc = kernel_writable(j->kb, ns->devname);
 
 	rc = rc ?: check_attrs(j, j->path, j->name, attrs);
+	/* refused while its block device is held, even with --force */
 	rc = rc ?: kernel_ns_disable(ns);
+	rc = rc ?: kernel_ns_detach(ns);
 	if (rc)
 		return rc;
-	detach_holder(j);
 	(void)sysfs_write(j->path, "holder_class", "\n");
-	return wipe_info(j);
+	return wipe_info(j, ns);
 }
 
 /* ---- the ops -------------------------------------------------------------- */

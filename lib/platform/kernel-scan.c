@@ -35,8 +35,8 @@ static bool read_uuid(const char *dir, uint8_t uu[16])
 }
 
 /* The first entry of @dir/@sub whose name starts with @prefix. */
-void first_entry(const char *dir, const char *sub, const char *prefix,
-			char *out, size_t len)
+void sysfs_first_entry(const char *dir, const char *sub, const char *prefix,
+		       char *out, size_t len)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -88,11 +88,11 @@ static void read_claim(struct pmemctl_namespace *ns, const char *claim)
 	if (ns->disabled)
 		return;
 	if (ns->mode == PMEMCTL_NS_MODE_DEVDAX)
-		first_entry(claim, ".", "dax", ns->chardev,
-			    sizeof(ns->chardev));
+		sysfs_first_entry(claim, ".", "dax", ns->chardev,
+				  sizeof(ns->chardev));
 	else
-		first_entry(claim, "block", "pmem", ns->blockdev,
-			    sizeof(ns->blockdev));
+		sysfs_first_entry(claim, "block", "pmem", ns->blockdev,
+				  sizeof(ns->blockdev));
 }
 
 static void read_namespace(struct pmemctl_namespace *ns, const char *path,
@@ -118,8 +118,8 @@ static void read_namespace(struct pmemctl_namespace *ns, const char *path,
 	    !sysfs_join(claim, rpath, buf))
 		read_claim(ns, claim);
 	else if (!ns->disabled)
-		first_entry(path, "block", "pmem", ns->blockdev,
-			    sizeof(ns->blockdev));
+		sysfs_first_entry(path, "block", "pmem", ns->blockdev,
+				  sizeof(ns->blockdev));
 	if (!ns->sector_size)
 		ns->sector_size = 512;
 	/* namespaceR.0 stays after destroy (size 0): idle, like the seed */

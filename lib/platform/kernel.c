@@ -2,9 +2,10 @@
 /*
  * The live-kernel backend: open the first NVDIMM bus in /sys/bus/nd, read
  * its DIMMs (kernel-scan.c reads regions and namespaces), and the provider
- * table.  Enable and disable bind drivers (kernel-bind.c); namespaces are
- * created, reconfigured and destroyed in kernel-ns.c; label and media
- * access say they are not supported on the live kernel yet.
+ * table.  Enable and disable bind drivers (kernel-bind.c), raw access
+ * switches a namespace to its raw block device (kernel-raw.c), and
+ * namespaces are created, reconfigured and destroyed in kernel-ns.c;
+ * label access says it is not supported on the live kernel yet.
  *
  * Everything is read at open and hangs off the bus; nothing is global.
  * sysfs is world-readable except for a few admin-only attributes, so a
@@ -338,7 +339,7 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 
 static int not_yet(struct pmemctl_bus *bus, const char *what)
 {
-	err(bus->ctx, "%s on the live kernel is not supported yet (list, enable, disable, create-namespace and destroy-namespace are); use --platform DIR for an image platform",
+	err(bus->ctx, "%s on the live kernel is not supported yet; use --platform DIR for an image platform",
 	    what);
 	return -EOPNOTSUPP;
 }
@@ -357,20 +358,13 @@ static void kernel_region_placement(struct pmemctl_region *r,
 	pl->start_align = SZ_2M;
 }
 
-static int kernel_ns_open_media(struct pmemctl_namespace *ns,
-				struct pmemctl_media **m)
-{
-	(void)m;
-	return not_yet(ns->region->bus, "namespace media access");
-}
-
 static const struct platform_ops kernel_ops = {
 	.provider = "unknown",
 	.scan_region = kernel_scan_region,
 	.close = kernel_close,
 	.label_area = kernel_label_area,
 	.region_placement = kernel_region_placement,
-	.ns_open_media = kernel_ns_open_media,
+	.ns_open_media = kernel_ns_open_raw,
 	.ns_apply = kernel_ns_apply,
 	.ns_destroy = kernel_ns_destroy,
 	.ns_active = kernel_ns_active,

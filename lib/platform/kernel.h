@@ -53,17 +53,29 @@ int sysfs_foreach(const char *dir, const char *prefix,
 		  void *arg);
 
 /* kernel-bind.c: enable/disable (bind and unbind drivers) */
+int sysfs_write(const char *dir, const char *attr, const char *val);
 int kernel_ns_enable(struct pmemctl_namespace *ns);
 int kernel_ns_disable(struct pmemctl_namespace *ns);
 int kernel_region_enable(struct pmemctl_region *r);
 int kernel_region_disable(struct pmemctl_region *r);
 int kernel_dimm_enable(struct pmemctl_dimm *dimm);
 int kernel_dimm_disable(struct pmemctl_dimm *dimm);
-int sysfs_write(const char *dir, const char *attr, const char *val);
-/* -EACCES/-EROFS with one line unless drivers can be bound here */
+/* the steps, for raw access: -errno with a message */
 int kernel_writable(struct kernel_bus *kb, const char *what);
-int kernel_bind(struct kernel_bus *kb, const char *dir, const char *name);
+bool kernel_ns_up(const char *dir, const char *region);
+int kernel_bind(struct kernel_bus *kb, const char *dir, const char *name,
+		const char *region);
 int kernel_unbind(struct kernel_bus *kb, const char *dir, const char *name);
+int kernel_ns_detach(struct pmemctl_namespace *ns);
+
+/*
+ * kernel-raw.c: the namespace's raw block device as media
+ * (pmemctl_namespace_open_raw()).  KERNEL_RAW_STAY_DISABLED: on close,
+ * leave a namespace that was enabled disabled (destroy, reconfigure).
+ */
+#define KERNEL_RAW_STAY_DISABLED (1u << 16)
+int kernel_ns_open_raw(struct pmemctl_namespace *ns, unsigned flags,
+		       struct pmemctl_media **m);
 
 /* kernel-ns.c: create-namespace, reconfigure (-e), destroy-namespace */
 int kernel_ns_apply(const struct ns_plan *plan);
@@ -71,10 +83,9 @@ int kernel_ns_destroy(struct pmemctl_namespace *ns);
 bool kernel_ns_active(struct pmemctl_namespace *ns);
 
 /* kernel-scan.c */
+void sysfs_first_entry(const char *dir, const char *sub, const char *prefix,
+		       char *out, size_t len);
 int kernel_scan_region(struct pmemctl_region *r);
-/* the first entry of @dir/@sub named @prefix...: "" when there is none */
-void first_entry(const char *dir, const char *sub, const char *prefix,
-		 char *out, size_t len);
 int kernel_scan_regions(struct kernel_bus *kb);
 void kernel_free_regions(struct pmemctl_bus *bus);
 

@@ -370,9 +370,41 @@ bool pmemctl_namespace_is_seed(struct pmemctl_namespace *ns);
 bool pmemctl_namespace_is_active(struct pmemctl_namespace *ns);
 /* the NUMA node, or -1 when the platform does not say */
 int pmemctl_namespace_get_numa_node(struct pmemctl_namespace *ns);
-/* media view of the namespace's raw capacity (single-mapping regions) */
+/*
+ * Media view of the namespace's raw capacity (single-mapping regions);
+ * writable when the bus was opened for writing.  On the live kernel this
+ * is pmemctl_namespace_open_raw() without flags.
+ */
 int pmemctl_namespace_open_media(struct pmemctl_namespace *ns,
 				 struct pmemctl_media **media);
+
+enum pmemctl_raw_flags {
+	/* read-write; an image platform's bus must be open for writing */
+	PMEMCTL_RAW_WRITE = 1 << 0,
+	/* live kernel: disable an enabled sector/fsdax/devdax namespace for
+	 * as long as the media is open */
+	PMEMCTL_RAW_FORCE = 1 << 1,
+};
+
+/*
+ * The namespace's whole raw capacity as media, also on the live kernel,
+ * where it is the raw block device /dev/pmemX opened exclusively (O_EXCL):
+ *  - a namespace enabled in raw mode is opened as it is;
+ *  - a disabled one is switched to raw access (force_raw=1) and bound;
+ *  - an enabled sector, fsdax or devdax namespace is refused (-EBUSY)
+ *    unless PMEMCTL_RAW_FORCE, which disables it first; one in use
+ *    (mounted, swapped on, held open exclusively, or devdax memory online
+ *    as system RAM) is refused (-EBUSY) even then.
+ * Closing the media puts the namespace back: the raw device is closed and
+ * unbound, force_raw is restored, and a namespace that was enabled is
+ * enabled again (the kernel finds its btt/pfn/dax from the info block).
+ * A failure part way puts it back before returning.  The media may be
+ * closed after the bus.  Not root or sysfs read-only: -EACCES/-EROFS
+ * before anything is changed.  On an image platform this is
+ * pmemctl_namespace_open_media() (nothing there is ever enabled).
+ */
+int pmemctl_namespace_open_raw(struct pmemctl_namespace *ns, unsigned flags,
+			       struct pmemctl_media **media);
 /* Bind and unbind the namespace's driver (live kernel; see the DIMM's). */
 int pmemctl_namespace_enable(struct pmemctl_namespace *ns);
 int pmemctl_namespace_disable(struct pmemctl_namespace *ns);

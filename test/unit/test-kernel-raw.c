@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Raw access to a live namespace (pmemctl_namespace_open_raw) on a sysfs
+ * tree laid out like the kernel's (PMEMCTL_SYSFS_ROOT): every refusal
+ * comes before anything is written, and a switch that fails part way puts
+ * force_raw and the driver binding back.  A child process plays the
+ * kernel's part for the bind: it binds the namespace once force_raw is 1
+ * and unbinds it when asked, so the undo is seen end to end.  (The real
+ * kernel is the VM suite's check-kernel scenario.)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pmemctl/libpmemctl.h>
+#include "tap.h"
+
+static char root[] = "/tmp/pmemctl-raw-XXXXXX";
+static char last_err[512];
+
+static void logger(struct pmemctl_ctx *ctx, int prio, const char *file,
+		   int line, const char *fn, const char *fmt, va_list ap)
+{
+	(void)ctx, (void)prio, (void)file, (void)line, (void)fn;
+	vsnprintf(last_err, sizeof(last_err), fmt, ap);
+}
+
+static void put(const char *rel, const char *val)
+{
+	char path[4096], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (p = strchr(path + strlen(root) + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	if (!val) {
+		mkdir(path, 0755);
+		return;
+	}
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%s\n", val);
+		fclose(f);
+	}
+}
+
+static void get(const char *rel, char *buf, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	buf[0] = '\0';
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, (int)len, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void link_rel(const char *target, const char *rel)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if (symlink(target, path))
+		perror(path);
+}
+
+#define BUS "devices/ndbus0"
+#define R0 BUS "/region0"
+#define DRV "/bus/nd/drivers/nd_pmem"
+
+static void make_tree(void)
+{
+	char drv[4096];
+
+	snprintf(drv, sizeof(drv), "%s" DRV, root);
+	put("bus/nd/devices", NULL);
+	put(DRV "/bind", "");
+	put(DRV "/unbind", "");
+	put("bus/nd/drivers_probe", "");
+	link_rel("../../../devices/ndbus0", "bus/nd/devices/ndbus0");
+	put(BUS "/provider", "ACPI.NFIT");
+	put(R0 "/size", "335544320");
+	put(R0 "/nstype", "5");
+	put(R0 "/namespace_seed", "namespace0.4");
+	link_rel(drv, R0 "/driver");
+	/* sector, enabled through btt0.1 */
+	put(R0 "/namespace0.0/size", "33554432");
+	put(R0 "/namespace0.0/mode", "safe");
+	put(R0 "/namespace0.0/holder", "btt0.1");
+	put(R0 "/namespace0.0/force_raw", "0");
+	put(R0 "/btt0.1/namespace", "namespace0.0");
+	put(R0 "/btt0.1/block/pmem0s", NULL);
+	link_rel(drv, R0 "/btt0.1/driver");
+	/* raw, disabled */
+	put(R0 "/namespace0.3/size", "16777216");
+	put(R0 "/namespace0.3/mode", "raw");
+	put(R0 "/namespace0.3/holder", "");
+	put(R0 "/namespace0.3/force_raw", "0");
+	/* the seed */
+	put(R0 "/namespace0.4/size", "0");
+	put(R0 "/namespace0.4/mode", "raw");
+}
+
+/* Every path, file content and link target under the tree. */
+static unsigned long long tree_sum;
+
+static int sum_one(const char *path, const struct stat *st, int type,
+		   struct FTW *ftw)
+{
+	char buf[4096];
+	ssize_t n = 0;
+	int fd;
+
+	(void)st, (void)ftw;
+	for (const char *p = path; *p; p++)
+		tree_sum = tree_sum * 131 + (unsigned char)*p;
+	if (type == FTW_SL)
+		n = readlink(path, buf, sizeof(buf));
+	else if (type == FTW_F && (fd = open(path, O_RDONLY)) >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	for (ssize_t i = 0; i < n; i++)
+		tree_sum = tree_sum * 131 + (unsigned char)buf[i];
+	return 0;
+}
+
+static unsigned long long tree_hash(void)
+{
+	tree_sum = 0;
+	nftw(root, sum_one, 16, FTW_PHYS);
+	return tree_sum;
+}
+
+static struct pmemctl_namespace *find_ns(struct pmemctl_bus *bus,
+					 const char *name)
+{
+	struct pmemctl_namespace *ns;
+	struct pmemctl_region *r;
+
+	pmemctl_region_foreach(bus, r)
+		pmemctl_namespace_foreach(r, ns)
+			if (!strcmp(pmemctl_namespace_get_devname(ns), name))
+				return ns;
+	return NULL;
+}
+
+/*
+ * The kernel's part, for namespace0.3: bind it (driver link, block
+ * device) once force_raw is 1 and something was written to bind; unbind
+ * it when its driver's unbind is written.  Ends after 20 s at most.
+ */
+static pid_t fake_kernel(void)
+{
+	pid_t pid = fork();
+	char v[64], drv[4096], link[4096];
+	struct timespec ms = { 0, 1000000L };
+
+	if (pid)
+		return pid;
+	snprintf(drv, sizeof(drv), "%s" DRV, root);
+	snprintf(link, sizeof(link), "%s/" R0 "/namespace0.3/driver", root);
+	for (int i = 0; i < 20000; i++, nanosleep(&ms, NULL)) {
+		struct stat st;
+		bool bound = lstat(link, &st) == 0;
+
+		get(R0 "/namespace0.3/force_raw", v, sizeof(v));
+		if (!bound && !strcmp(v, "1")) {
+			get(DRV "/bind", v, sizeof(v));
+			if (!strcmp(v, "namespace0.3")) {
+				put(DRV "/bind", "");
+				put(R0 "/namespace0.3/block/pmem3", NULL);
+				if (symlink(drv, link))
+					_exit(1);
+			}
+		} else if (bound) {
+			get(DRV "/unbind", v, sizeof(v));
+			if (!strcmp(v, "namespace0.3")) {
+				put(DRV "/unbind", "");
+				unlink(link);
+			}
+		}
+	}
+	_exit(0);
+}
+
+int main(void)
+{
+	struct pmemctl_namespace *sec, *raw, *seed;
+	struct pmemctl_media *m = NULL;
+	struct pmemctl_bus *bus = NULL;
+	struct pmemctl_ctx *ctx;
+	unsigned long long before;
+	struct tap t = { 0 };
+	char v[64], bind[4096];
+	pid_t kid;
+	int rc;
+
+	if (!mkdtemp(root) || pmemctl_new(&ctx))
+		return 1;
+	pmemctl_set_log_fn(ctx, logger);
+	make_tree();
+	setenv("PMEMCTL_SYSFS_ROOT", root, 1);
+	if (pmemctl_bus_open_kernel(ctx, false, &bus)) {
+		tap_ok(&t, false, "the fake sysfs tree opens: %s", last_err);
+		return tap_done(&t);
+	}
+	sec = find_ns(bus, "namespace0.0");
+	raw = find_ns(bus, "namespace0.3");
+	seed = find_ns(bus, "namespace0.4");
+	tap_ok(&t, sec && raw && seed, "three namespaces");
+	if (!sec || !raw || !seed)
+		return tap_done(&t);
+
+	before = tree_hash();
+	rc = pmemctl_namespace_open_raw(sec, PMEMCTL_RAW_WRITE, &m);
+	tap_ok(&t, rc == -EBUSY && strstr(last_err,
+	       "namespace0.0 is enabled (sector, /dev/pmem0s); raw access needs it disabled: disable it first (or force, where offered); nothing changed"),
+	       "an enabled sector namespace is refused without force: %s",
+	       last_err);
+	rc = pmemctl_namespace_open_media(sec, &m);
+	tap_ok(&t, rc == -EBUSY, "also through pmemctl_namespace_open_media");
+	if (access("/dev/pmem0s", F_OK)) {
+		rc = pmemctl_namespace_open_raw(sec, PMEMCTL_RAW_FORCE, &m);
+		tap_ok(&t, rc == -EBUSY && strstr(last_err,
+		       "cannot check whether /dev/pmem0s is in use"),
+		       "forced, a block device that cannot be pinned is refused: %s",
+		       last_err);
+	}
+	rc = pmemctl_namespace_open_raw(seed, PMEMCTL_RAW_FORCE, &m);
+	tap_ok(&t, rc == -ENXIO, "the seed has no capacity: %s", last_err);
+	tap_ok(&t, tree_hash() == before, "nothing written by the refusals");
+
+	snprintf(bind, sizeof(bind), "%s/bus/nd/drivers_probe", root);
+	unlink(bind);
+	before = tree_hash();
+	rc = pmemctl_namespace_open_raw(raw, 0, &m);
+	tap_ok(&t, rc == -EACCES && strstr(last_err, "drivers_probe is not writable"),
+	       "sysfs not writable: refused first: %s", last_err);
+	tap_ok(&t, tree_hash() == before, "nothing written");
+	put("bus/nd/drivers_probe", "");
+
+	/* the switch goes through, /dev/pmem3 is missing: all undone */
+	kid = fake_kernel();
+	rc = pmemctl_namespace_open_raw(raw, 0, &m);
+	tap_ok(&t, rc == -ENOENT && strstr(last_err, "/dev/pmem3: cannot open"),
+	       "bound raw, its block device cannot be opened: %s", last_err);
+	get(R0 "/namespace0.3/force_raw", v, sizeof(v));
+	tap_ok(&t, !strcmp(v, "0"), "force_raw is back to 0 (%s)", v);
+	snprintf(bind, sizeof(bind), "%s/" R0 "/namespace0.3/driver", root);
+	tap_ok(&t, access(bind, F_OK) != 0, "the namespace is unbound again");
+	kill(kid, SIGTERM);
+	waitpid(kid, NULL, 0);
+
+	pmemctl_bus_close(bus);
+	pmemctl_free(ctx);
+	snprintf(bind, sizeof(bind), "rm -rf '%s'", root);
+	if (system(bind))
+		return 1;
+	return tap_done(&t);
+}
