@@ -25,6 +25,11 @@ same() { # WHAT STEP_BEFORE STEP_AFTER: ndctl's whole view unchanged
         "$(vm_section "$out" "nd-$2" | vm_ndctl_list)" \
         "$(vm_section "$out" "nd-$3" | vm_ndctl_list)"
 }
+refused() { # STEP EXIT MESSAGE BEFORE: refused, saying why, nothing changed
+    check eq "$1: refused (exit $2)" "rc=$2" "$(rc "$1")"
+    check eq "$1: says why" 1 "$(says "$1" "$3")"
+    same "$1" "$4" "$1"
+}
 same_view() { # the same, idle namespaces (whose names move) left out
     check vm_json_compare "$1: as before (ndctl list -RNi, idle left out)" \
         "$(view "nd-$2")" "$(view "nd-$3")"
@@ -38,22 +43,15 @@ done
 
 # rollback: a real failed bind leaves the region as it was
 check eq "rollback: dax_pmem is not loaded" absent "$(vm_section "$out" rb-mod)"
-for s in rb-devdax rb-devdax11; do
-    check eq "$s: no driver took the device (exit 3)" rc=3 "$(rc $s)"
-    check eq "$s: says it was undone" 1 "$(says $s 'undone: its capacity is free again')"
-done
-same "rollback (v1.2 region)" rb-before rb-devdax
-same "rollback (v1.1 region)" rb-before rb-devdax11
+# (exit 3: no driver took the device)
+refused rb-devdax 3 'undone: its capacity is free again' rb-before
+refused rb-devdax11 3 'undone: its capacity is free again' rb-before
 
 # not root
-check eq "nobody: create-namespace exit 1" rc=1 "$(rc nobody-create)"
-check eq "nobody: create-namespace one line, run as root" 1 \
-    "$(says nobody-create 'not writable (Permission denied): run as root$')"
-same "nobody create-namespace" rb-devdax11 nobody-create
-check eq "nobody: destroy-namespace exit 1" rc=1 "$(rc nobody-destroy)"
-check eq "nobody: destroy-namespace says run as root" 1 \
-    "$(says nobody-destroy 'run as root$')"
-same "nobody destroy-namespace" held-reconf nobody-destroy
+refused nobody-create 1 'not writable (Permission denied): run as root$' rb-devdax11
+check eq "nobody: create-namespace says it in one line" 1 \
+    "$(vm_section "$out" run-nobody-create | sed 1d | grep -c .)"
+refused nobody-destroy 1 'run as root$' held-reconf
 
 # every mode on both label versions: what pmemctl printed is what was asked
 for r in $r11 $r12; do
@@ -80,9 +78,7 @@ done
 
 # reconfigure raw -> sector -> fsdax -> devdax -> raw, keeping size and name
 ns=$(vm_section "$out" chain)
-check eq "-e of an active namespace without -f: refused (exit 4)" rc=4 "$(rc rc-active)"
-check eq "-e without -f: says why" 1 "$(says rc-active "$ns is active; use --force to reconfigure it")"
-same "-e without -f" rc-new rc-active
+refused rc-active 4 "$ns is active; use --force to reconfigure it" rc-new
 prev=$(field rc-new .uuid)
 for m in sector fsdax devdax raw; do
     check eq "-e -m $m: exit 0" rc=0 "$(rc "rc-$m")"
@@ -96,14 +92,11 @@ done
 
 # holders
 check eq "swap is on the reconfigured raw namespace" 1 "$(vm_section "$out" swaps | grep -c /dev/pmem)"
+# a held block device is refused even with -f
 for s in held-destroy held-reconf; do
-    check eq "$s: a held block device is refused even with -f (exit 4)" rc=4 "$(rc $s)"
-    check eq "$s: says it is in use" 1 "$(says $s 'is in use (mounted, swapped on or held open); nothing changed')"
+    refused $s 4 'is in use (mounted, swapped on or held open); nothing changed' rc-raw
 done
-same "held destroy -f" rc-raw held-destroy
-same "held -e -f" rc-raw held-reconf
-check eq "destroy of an active namespace without -f: refused (exit 4)" rc=4 "$(rc destroy-active)"
-same "destroy without -f" nobody-destroy destroy-active
+refused destroy-active 4 "$ns is active; use --force to destroy it" nobody-destroy
 check eq "destroy -f: exit 0" rc=0 "$(rc destroy-pm)"
 check eq "destroy -f: the namespace is gone" 0 \
     "$(view nd-destroy-pm | jq --arg ns "$ns" '[.[].namespaces[] | select(.dev == $ns)] | length')"
@@ -126,11 +119,9 @@ check eq "destroy -f all in $r11: nothing left, all capacity free" \
     "$(view nd-destroy-all-r11 | jq -r --arg r "$r11" '.[] | select(.dev == $r) | "\(.namespaces | length) \(.available_size)"')"
 
 # the label-less region
-check eq "label-less: sub-dividing refused, even with -f (exit 2)" rc=2 "$(rc io-sub)"
-check eq "label-less: says why" 1 "$(says io-sub 'is label-less: its one namespace is the whole region')"
-check eq "label-less, active, no -f: refused (exit 4)" rc=4 "$(rc io-active)"
-check eq "label-less, active, no -f: says why" 1 "$(says io-active "namespace${rio#region}.0 is active; use --force to replace it")"
-same "label-less refusals" destroy-all-r11 io-active
+# sub-dividing is refused even with -f
+refused io-sub 2 'is label-less: its one namespace is the whole region' destroy-all-r11
+refused io-active 4 "namespace${rio#region}.0 is active; use --force to replace it" io-sub
 for m in fsdax sector devdax raw; do
     check eq "label-less -e -f -m $m: exit 0" rc=0 "$(rc "io-$m")"
     check eq "label-less -e -f -m $m: ndctl says $m" "$m" \
