@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # Host-side checks of create-kernel.sh (sourced; $out holds its sections).
+# shellcheck disable=SC2154
 
 # eq WHAT EXPECTED ACTUAL: like vm_assert_eq, without ending the scenario
 eq() { [ "$2" = "$3" ] || { vm_log "FAIL: $1: expected '$2', got '$3'"; return 1; }; }

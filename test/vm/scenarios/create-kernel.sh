@@ -141,4 +141,5 @@ section end
 GUEST
 out=$VM_WORKDIR/out
 VM_TIMEOUT=${VM_TIMEOUT_CREATE:-500} vm_boot_sections "$plat" "$VM_WORKDIR/guest.sh" "$out" "pmemctl creates, reconfigures and destroys"
+# shellcheck source=create-kernel.check.sh
 . "$(dirname "$0")/create-kernel.check.sh"
