@@ -10,8 +10,9 @@
  *          the region's btt_seed/pfn_seed/dax_seed: uuid, sector_size or
  *          mode and align, namespace; bind it (raw: bind the namespace).
  * rollback: a failure part way detaches the claim device ("\n" to its
- *          namespace), clears holder_class and writes size 0, so the
- *          region is as before; unlike ndctl, a failed btt bind too.
+ *          namespace), clears holder_class, puts sector_size and alt_name
+ *          back and writes size 0, so the region is as before; unlike
+ *          ndctl, a failed btt bind too.
  * -e and destroy: disable (a held block device is refused, even with
  *          --force), detach the claim, holder_class "", wipe the first
  *          8 KiB through the raw block device (kernel-raw.c: force_raw,
@@ -37,7 +38,10 @@ struct ns_job {
 	char path[PATH_MAX];
 	char cname[SYSFS_ATTR_MAX];	/* the claim device, "" for raw */
 	char cpath[PATH_MAX];
-	bool sized, claimed;
+	/* what the namespace had, put back by a rollback */
+	char old_name[SYSFS_ATTR_MAX];
+	uint32_t old_lbasize;
+	bool named, sized, claimed;
 };
 
 static struct pmemctl_ctx *job_ctx(struct ns_job *j)
@@ -75,18 +79,28 @@ static int put_uuid(struct ns_job *j, const char *dir, const char *dev,
 	return put(j, dir, dev, "uuid", buf);
 }
 
-/* Is @v one of the sizes in @dir/@attr ("512 [4096]")? */
-static bool size_listed(const char *dir, const char *attr, uint32_t v)
+/*
+ * Is @v one of the sizes in @dir/@attr ("512 [4096]")?  *@selected: the
+ * bracketed one.
+ */
+static bool size_listed(const char *dir, const char *attr, uint32_t v,
+			uint32_t *selected)
 {
 	char buf[SYSFS_ATTR_MAX], *save = NULL, *tok;
+	bool found = false;
 
+	*selected = 0;
 	if (sysfs_read(dir, attr, buf, sizeof(buf)))
 		return false;
-	for (tok = strtok_r(buf, " []", &save); tok;
-	     tok = strtok_r(NULL, " []", &save))
-		if (strtoul(tok, NULL, 10) == v)
-			return true;
-	return false;
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		uint32_t n = (uint32_t)strtoul(tok + (tok[0] == '['), NULL, 10);
+
+		found |= n == v;
+		if (tok[0] == '[')
+			*selected = n;
+	}
+	return found;
 }
 
 /* ---- before the first write -------------------------------------------- */
@@ -230,6 +244,15 @@ static void rollback(struct ns_job *j)
 		(void)sysfs_write(j->cpath, "namespace", "\n");
 	(void)kernel_unbind(j->kb, j->path, j->name);
 	(void)sysfs_write(j->path, "holder_class", "\n");
+	if (j->old_lbasize) {
+		char buf[16];
+
+		snprintf(buf, sizeof(buf), "%u\n", j->old_lbasize);
+		(void)sysfs_write(j->path, "sector_size", buf);
+	}
+	if (j->named)
+		(void)sysfs_write(j->path, "alt_name",
+				  j->old_name[0] ? j->old_name : "\n");
 	if (j->sized)
 		(void)sysfs_write(j->path, "size", "0\n");
 	err(job_ctx(j), "%s: undone: %s", j->name,
@@ -271,23 +294,29 @@ static int check_start(struct ns_job *j)
 static int setup_namespace(struct ns_job *j)
 {
 	const struct ns_plan *p = j->p;
+	uint32_t old;
 	int rc = 0;
 
 	if (!j->io) {
 		rc = put_uuid(j, j->path, j->name, p->uuid);
+		if (sysfs_read(j->path, "alt_name", j->old_name,
+			       sizeof(j->old_name)))
+			j->old_name[0] = '\0';
 		rc = rc ?: put(j, j->path, j->name, "alt_name",
 			       p->name[0] ? p->name : "\n");
+		j->named = !rc;
 		/* a created namespace gives its capacity back on failure */
 		j->sized = !rc && !p->target;
 		rc = rc ?: put_u64(j, j->path, j->name, "size", p->size);
 	}
 	rc = rc ?: check_start(j);
 	if (!rc && p->label_lbasize &&
-	    size_listed(j->path, "sector_size", p->label_lbasize)) {
+	    size_listed(j->path, "sector_size", p->label_lbasize, &old)) {
 		char buf[16];
 
 		snprintf(buf, sizeof(buf), "%u\n", p->label_lbasize);
 		rc = put(j, j->path, j->name, "sector_size", buf);
+		j->old_lbasize = old != p->label_lbasize ? old : 0;
 	}
 	/* an opportunistic check in the kernel: errors ignored (ndctl) */
 	if (!rc)

@@ -228,8 +228,9 @@ pass "enable/disable: no-ops, not writable, in use refused (namespaces, regions,
 # create on a copy of the tree: the attributes are plain files, so each
 # write lands in them (a shorter one over the start of a longer one), and
 # no driver ever binds: after 5 s the bind fails, and the rollback must
-# detach the claim device, clear holder_class and give the capacity back
-# (size 0), for sector (BTT, which ndctl leaves attached) as for fsdax
+# detach the claim device, clear holder_class, put the name and sector size
+# back and give the capacity back (size 0), for sector (BTT, which ndctl
+# leaves attached) as for fsdax
 for m in sector fsdax; do
 	T=$SCRATCH/sys-$m
 	cp -a "$S" "$T"
@@ -240,12 +241,15 @@ for m in sector fsdax; do
 	attr "$T/${r#"$S"/}/btt0.0" "sector_size=512 [4096]"
 	attr "$T/${r#"$S"/}/pfn0.1" mode=pmem align=2097152
 	c=$([ $m = sector ] && echo btt0.0 || echo pfn0.1)
-	expect_exit 1 env PMEMCTL_SYSFS_ROOT="$T" "$PMEMCTL" create-namespace -r region0 -m $m -s 32M
+	expect_exit 1 env PMEMCTL_SYSFS_ROOT="$T" "$PMEMCTL" create-namespace -r region0 -m $m -s 32M -n rb
 	grep -q "^pmemctl create-namespace: $c: no driver took it" <<<"$ERR" || fail "$m: $ERR"
 	grep -q "namespace0.4: undone: its capacity is free again$" <<<"$ERR" || fail "$m: $ERR"
 	n=$T/${r#"$S"/}/namespace0.4
-	got="$(head -n1 "$T/bus/nd/drivers/nd_pmem/bind") $(head -n1 "$n/size") [$(head -n1 "$n/holder_class")] [$(head -n1 "$T/${r#"$S"/}/$c/namespace")]"
-	[ "$got" = "$c 0 [] []" ] || fail "$m rollback: bind, size, holder_class, claim's namespace: $got"
+	got="$(head -n1 "$T/bus/nd/drivers/nd_pmem/bind") $(head -n1 "$n/size") [$(head -n1 "$n/holder_class")] [$(head -n1 "$T/${r#"$S"/}/$c/namespace")] [$(head -n1 "$n/alt_name")] $(head -n1 "$n/sector_size")"
+	# sector wrote the namespace's sector_size 4096 and puts 512 back;
+	# fsdax wrote 512, which it already was
+	[ "$got" = "$c 0 [] [] [] 512" ] ||
+		fail "$m rollback: bind, size, holder_class, claim's namespace, alt_name, sector_size: $got"
 	grep -Eq '^[0-9a-f]{8}-' "$n/uuid" || fail "$m: no uuid was written"
 done
 pass "create-namespace: a failed bind is rolled back (sector and fsdax)"

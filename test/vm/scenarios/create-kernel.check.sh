@@ -47,9 +47,11 @@ check eq "rollback: dax_pmem is not loaded" absent "$(vm_section "$out" rb-mod)"
 # (exit 3: no driver took the device)
 refused rb-devdax 3 'undone: its capacity is free again' rb-before
 refused rb-devdax11 3 'undone: its capacity is free again' rb-before
+refused rb-btt11 3 'undone: its capacity is free again' rb-before
+check eq "rb-btt11: the btt's bind failed" 1 "$(says rb-btt11 'btt[0-9]*.[0-9]*: no driver took it')"
 
 # not root
-refused nobody-create 1 'not writable (Permission denied): run as root$' rb-devdax11
+refused nobody-create 1 'not writable (Permission denied): run as root$' rb-btt11
 check eq "nobody: create-namespace says it in one line" 1 \
     "$(vm_section "$out" run-nobody-create | sed 1d | grep -c .)"
 refused nobody-destroy 1 'run as root$' held-reconf

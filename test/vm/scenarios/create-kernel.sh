@@ -4,7 +4,8 @@
 # ndctl init-labels gives nmem0 v1.1 labels and nmem1 v1.2 labels; nmem2
 # stays label-less (one io namespace, the whole region). Then:
 # - rollback: with dax_pmem unloaded and blacklisted a devdax create fails
-#   at the bind; the region is as before (ndctl list -RNi, available_size);
+#   at the bind, and so does a 16 MiB sector namespace on v1.1 labels; the
+#   region is as before (ndctl list -RNi, available_size);
 # - not root: create and destroy refuse in one line, nothing changes;
 # - on both labelled regions pmemctl creates raw, sector 512/4096/520, fsdax
 #   map=mem and map=dev (align 4K), devdax (align 2M), with a name and a
@@ -67,6 +68,10 @@ section rb-mod; [ -d /sys/module/dax_pmem ] && echo loaded || echo absent
 snap rb-before
 run rb-devdax pmemctl create-namespace -r $r12 -m devdax -s 32M
 run rb-devdax11 pmemctl create-namespace -r $r11 -m devdax -s 64M
+# and a BTT the kernel cannot lay out: v1.1 labels start it at 4 KiB, so a
+# 16 MiB namespace leaves less than the 16 MiB arena minimum (nd_pmem's
+# probe fails); ndctl would leave this btt attached
+run rb-btt11 pmemctl create-namespace -r $r11 -m sector -s 16M
 for m in $(find /lib/modules -name 'dax_pmem.ko*.off'); do mv "$m" "${m%.off}"; done
 rm /etc/modprobe.d/pmemctl-test.conf
 
