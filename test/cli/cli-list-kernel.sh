@@ -254,6 +254,16 @@ for m in sector fsdax; do
 done
 pass "create-namespace: a failed bind is rolled back (sector and fsdax)"
 
+# a size-0 namespace that is not the seed (namespaceR.0 after destroy, or
+# one the kernel has yet to unregister) is idle too: nothing to destroy
+T=$SCRATCH/sys-idle
+cp -a "$S" "$T"
+attr "$T/${r#"$S"/}/namespace0.5" uuid= size=0 alt_name= mode=raw holder= \
+	"sector_size=[512] 4096" numa_node=0
+expect_exit 2 env PMEMCTL_SYSFS_ROOT="$T" "$PMEMCTL" destroy-namespace -f namespace0.5
+expect_err_line "namespace0.5: an idle seed; nothing to destroy"
+pass "a size-0 namespace is idle"
+
 # no bus: the message says so and how to make an image platform
 mkdir -p "$SCRATCH/empty/bus/nd/devices"
 for root in "$SCRATCH/empty" "$SCRATCH/nothing"; do
