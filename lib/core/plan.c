@@ -201,6 +201,7 @@ enum ns_use {
 	NS_LAYOUT,		/* a BTT, PFN or DAX layout */
 	NS_DATA,		/* non-zero first 8 KiB */
 	NS_BTT_BACKUP,		/* raw, but a BTT backup could be recovered */
+	NS_ACTIVE,		/* the platform says enabled (live kernel) */
 };
 
 /*
@@ -217,6 +218,11 @@ static int namespace_use(struct pmemctl_namespace *ns, uint64_t *backup,
 	*use = NS_UNUSED;
 	if (ns->is_seed)
 		return 0;
+	if (ns->region->bus->ops->ns_active) {
+		if (ns->region->bus->ops->ns_active(ns))
+			*use = NS_ACTIVE;
+		return 0;
+	}
 	if (ns->mode != PMEMCTL_NS_MODE_RAW) {
 		*use = NS_LAYOUT;
 		return 0;
@@ -264,6 +270,10 @@ static int refuse_in_use(struct pmemctl_namespace *ns, bool force,
 	case NS_LAYOUT:
 		err(ctx, "%s holds a %s layout; use --force to %s it",
 		    ns->devname, pmemctl_ns_mode_name(ns->mode), what);
+		break;
+	case NS_ACTIVE:
+		err(ctx, "%s is active; use --force to %s it", ns->devname,
+		    what);
 		break;
 	case NS_BTT_BACKUP:
 		err(ctx, "%s holds a BTT backup info block at %#llx (a sector namespace that lost its first info block?); use --force to %s it",
@@ -329,6 +339,9 @@ static int apply(const struct ns_plan *p, struct pmemctl_namespace **out)
 		rc = region_rescan(r);
 	if (!rc && out)
 		*out = find_by_uuid(r, p->uuid);
+	/* a label-less namespace has no uuid: the region's one namespace */
+	if (!rc && out && !*out && !r->labelled && r->nnamespaces)
+		*out = r->namespaces[0];
 	return rc;
 }
 

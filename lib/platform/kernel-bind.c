@@ -438,7 +438,7 @@ int kernel_dimm_disable(struct pmemctl_dimm *dimm)
 	return wait_down(kb, plain_bound, kd->path, NULL, dimm->devname, rc);
 }
 
-/* ---- for raw access (kernel-raw.c) -------------------------------------- */
+/* ---- for raw access, create and destroy (kernel-raw.c, kernel-ns.c) ----- */
 
 int kernel_writable(struct kernel_bus *kb, const char *what)
 {

@@ -95,8 +95,7 @@ static void read_claim(struct pmemctl_namespace *ns, const char *claim)
 				  sizeof(ns->blockdev));
 }
 
-static void read_namespace(struct pmemctl_namespace *ns, const char *path,
-			   const char *seed)
+static void read_namespace(struct pmemctl_namespace *ns, const char *path)
 {
 	const char *rpath = kernel_region(ns->region)->path;
 	char buf[SYSFS_ATTR_MAX], claim[PATH_MAX];
@@ -122,12 +121,16 @@ static void read_namespace(struct pmemctl_namespace *ns, const char *path,
 				  sizeof(ns->blockdev));
 	if (!ns->sector_size)
 		ns->sector_size = 512;
-	ns->is_seed = strcmp(ns->devname, seed) == 0 && ns->raw_size == 0;
+	/*
+	 * No capacity: idle, like the seed.  namespaceR.0 stays after destroy
+	 * (size 0), and another one lingers until the kernel's asynchronous
+	 * unregister has run.
+	 */
+	ns->is_seed = ns->raw_size == 0;
 }
 
 struct ns_scan {
 	struct pmemctl_region *r;
-	char seed[SYSFS_ATTR_MAX];	/* the region's namespace_seed */
 };
 
 static int add_namespace(void *arg, const char *name, unsigned id)
@@ -150,7 +153,7 @@ static int add_namespace(void *arg, const char *name, unsigned id)
 	ns->region = r;
 	ns->id = id;
 	snprintf(ns->devname, sizeof(ns->devname), "%s", name);
-	read_namespace(ns, path, s->seed);
+	read_namespace(ns, path);
 	v[r->nnamespaces++] = ns;
 	return 0;
 }
@@ -181,8 +184,6 @@ static int scan_namespaces(struct pmemctl_region *r)
 	int rc;
 
 	free_namespaces(r);
-	if (sysfs_read(path, "namespace_seed", s.seed, sizeof(s.seed)))
-		s.seed[0] = '\0';
 	snprintf(prefix, sizeof(prefix), "namespace%u.", r->id);
 	rc = sysfs_foreach(path, prefix, add_namespace, &s);
 	if (rc == -ENOMEM)

@@ -4,9 +4,8 @@
  * its DIMMs (kernel-scan.c reads regions and namespaces), and the provider
  * table.  Enable and disable bind drivers (kernel-bind.c); labels go
  * through /dev/nmemN ioctls (kernel-label.c); raw access switches a
- * namespace to its raw block device (kernel-raw.c); every other op that
- * would change the platform says it is not supported on the live kernel
- * yet.
+ * namespace to its raw block device (kernel-raw.c); namespaces are
+ * created, reconfigured and destroyed in kernel-ns.c.
  *
  * Everything is read at open and hangs off the bus; nothing is global.
  * sysfs is world-readable except for a few admin-only attributes, so a
@@ -319,12 +318,12 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 		    root);
 	else if (rc)
 		err(ctx, "%s/bus/nd: %s", root, strerror(-rc));
-	/* each op that cannot change the live kernel yet says so */
-	bus->writable = writable;
 	if (rc) {
 		free(kb);
 		return rc;
 	}
+	/* the kernel serialises its own changes: nothing to lock here */
+	bus->writable = writable;
 	snprintf(bus->devname, sizeof(bus->devname), "%s", name);
 	snprintf(kb->root, sizeof(kb->root), "%s", root);
 	if (sysfs_read(kb->path, "provider", bus->provider,
@@ -341,31 +340,11 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 	return 0;
 }
 
-/* ---- what the live kernel cannot do here yet ----------------------------- */
-
-static int not_yet(struct pmemctl_bus *bus, const char *what)
-{
-	err(bus->ctx, "%s on the live kernel is not supported yet (only list, enable, disable and labels are); use --platform DIR for an image platform",
-	    what);
-	return -EOPNOTSUPP;
-}
-
 static void kernel_region_placement(struct pmemctl_region *r,
 				    struct region_placement *pl)
 {
 	(void)r;
 	pl->start_align = SZ_2M;
-}
-
-static int kernel_ns_apply(const struct ns_plan *plan)
-{
-	return not_yet(plan->region->bus, plan->target ?
-		       "reconfigure (create-namespace -e)" : "create-namespace");
-}
-
-static int kernel_ns_destroy(struct pmemctl_namespace *ns)
-{
-	return not_yet(ns->region->bus, "destroy-namespace");
 }
 
 static const struct platform_ops kernel_ops = {
@@ -379,6 +358,7 @@ static const struct platform_ops kernel_ops = {
 	.ns_open_media = kernel_ns_open_raw,
 	.ns_apply = kernel_ns_apply,
 	.ns_destroy = kernel_ns_destroy,
+	.ns_active = kernel_ns_active,
 	.ns_enable = kernel_ns_enable,
 	.ns_disable = kernel_ns_disable,
 	.region_enable = kernel_region_enable,

@@ -85,6 +85,11 @@ int kernel_ns_detach(struct pmemctl_namespace *ns);
 int kernel_ns_open_raw(struct pmemctl_namespace *ns, unsigned flags,
 		       struct pmemctl_media **m);
 
+/* kernel-ns.c: create-namespace, reconfigure (-e), destroy-namespace */
+int kernel_ns_apply(const struct ns_plan *plan);
+int kernel_ns_destroy(struct pmemctl_namespace *ns);
+bool kernel_ns_active(struct pmemctl_namespace *ns);
+
 /* kernel-scan.c */
 void sysfs_first_entry(const char *dir, const char *sub, const char *prefix,
 		       char *out, size_t len);

@@ -155,22 +155,12 @@ if [ "$(id -u)" != 0 ]; then
 	pass "unreadable attributes are left out"
 fi
 
-# only list, enable, disable and labels work on the live kernel yet: one
-# line, exit 1, nothing written
 before=$(dirsum "$S")
-for c in "create-namespace"; do
-	# shellcheck disable=SC2086
-	expect_exit 1 kpm $c
-	expect_err_line "on the live kernel (is|are) not supported yet \(only list, enable, disable and labels are\)"
-done
-expect_exit 1 kpm destroy-namespace -f namespace0.3
-[ "$ERR" = "$(printf '%s\n%s' "pmemctl destroy-namespace: destroy-namespace on the live kernel is not supported yet (only list, enable, disable and labels are); use --platform DIR for an image platform" "destroyed 0 namespaces")" ] ||
-	fail "destroy-namespace: $ERR"
 # raw access to an enabled namespace: refused unless forced
 expect_exit 4 kpm read-infoblock namespace0.0
 expect_err_line "namespace0.0 is enabled \(sector, /dev/pmem0s\); raw access needs it disabled"
 [ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
-pass "other commands say the live kernel does not support them yet"
+pass "raw access to an enabled namespace is refused unless forced"
 
 # labels go through /dev/nmemN (the VM suite's labels-live scenario does
 # the ioctls): the fake tree's DIMMs have no device node here, so every
@@ -186,6 +176,27 @@ if [ ! -e /dev/nmem0 ]; then
 	[ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
 	pass "label commands reach the DIMM through /dev/nmemN"
 fi
+
+# create, reconfigure and destroy (the writes themselves are the VM suite's
+# create-kernel scenarios): an active namespace needs --force; drivers that
+# cannot be bound (not root) refuse in one line before anything is written
+expect_exit 4 kpm destroy-namespace namespace0.0
+[ "$ERR" = "$(printf '%s\n' "pmemctl destroy-namespace: namespace0.0 is active; use --force to destroy it" "destroyed 0 namespaces")" ] ||
+	fail "destroy of an active namespace: $ERR"
+expect_exit 4 kpm create-namespace -e namespace0.0 -m raw
+expect_err_line "namespace0.0 is active; use --force to reconfigure it"
+for c in "create-namespace -r region0 -s 16M" "create-namespace -f -e namespace0.1 -m raw"; do
+	# shellcheck disable=SC2086
+	expect_exit 1 kpm $c
+	expect_err_line "region0: cannot change drivers: .*/bus/nd/drivers_probe is not writable"
+done
+for ns in namespace0.3 namespace0.0; do
+	expect_exit 1 kpm destroy-namespace -f $ns
+	grep -q "region0: cannot change drivers: .*/bus/nd/drivers_probe is not writable" <<<"$ERR" ||
+		fail "destroy-namespace -f $ns: $ERR"
+done
+[ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
+pass "create-namespace and destroy-namespace: refusals change nothing"
 
 # enable/disable (the bind itself is the VM suite's enable-kernel scenario):
 # what is already so is left alone; sysfs not writable is one line before
@@ -221,6 +232,45 @@ expect_err_line "nmem0: region0 is enabled and uses it; disable the region first
 [ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
 rm "$S/bus/nd/drivers_probe"
 pass "enable/disable: no-ops, not writable, in use refused (namespaces, regions, DIMMs)"
+
+# create on a copy of the tree: the attributes are plain files, so each
+# write lands in them (a shorter one over the start of a longer one), and
+# no driver ever binds: after 5 s the bind fails, and the rollback must
+# detach the claim device, clear holder_class, put the name and sector size
+# back and give the capacity back (size 0), for sector (BTT, which ndctl
+# leaves attached) as for fsdax
+for m in sector fsdax; do
+	T=$SCRATCH/sys-$m
+	cp -a "$S" "$T"
+	: >"$T/bus/nd/drivers_probe"
+	: >"$T/bus/nd/drivers/nd_pmem/bind"
+	attr "$T/${r#"$S"/}" btt_seed=btt0.0 pfn_seed=pfn0.1
+	attr "$T/${r#"$S"/}/namespace0.4" holder_class= force_raw=0
+	attr "$T/${r#"$S"/}/btt0.0" "sector_size=512 [4096]"
+	attr "$T/${r#"$S"/}/pfn0.1" mode=pmem align=2097152
+	c=$([ $m = sector ] && echo btt0.0 || echo pfn0.1)
+	expect_exit 1 env PMEMCTL_SYSFS_ROOT="$T" "$PMEMCTL" create-namespace -r region0 -m $m -s 32M -n rb
+	grep -q "^pmemctl create-namespace: $c: no driver took it" <<<"$ERR" || fail "$m: $ERR"
+	grep -q "namespace0.4: undone: its capacity is free again$" <<<"$ERR" || fail "$m: $ERR"
+	n=$T/${r#"$S"/}/namespace0.4
+	got="$(head -n1 "$T/bus/nd/drivers/nd_pmem/bind") $(head -n1 "$n/size") [$(head -n1 "$n/holder_class")] [$(head -n1 "$T/${r#"$S"/}/$c/namespace")] [$(head -n1 "$n/alt_name")] $(head -n1 "$n/sector_size")"
+	# sector wrote the namespace's sector_size 4096 and puts 512 back;
+	# fsdax wrote 512, which it already was
+	[ "$got" = "$c 0 [] [] [] 512" ] ||
+		fail "$m rollback: bind, size, holder_class, claim's namespace, alt_name, sector_size: $got"
+	grep -Eq '^[0-9a-f]{8}-' "$n/uuid" || fail "$m: no uuid was written"
+done
+pass "create-namespace: a failed bind is rolled back (sector and fsdax)"
+
+# a size-0 namespace that is not the seed (namespaceR.0 after destroy, or
+# one the kernel has yet to unregister) is idle too: nothing to destroy
+T=$SCRATCH/sys-idle
+cp -a "$S" "$T"
+attr "$T/${r#"$S"/}/namespace0.5" uuid= size=0 alt_name= mode=raw holder= \
+	"sector_size=[512] 4096" numa_node=0
+expect_exit 2 env PMEMCTL_SYSFS_ROOT="$T" "$PMEMCTL" destroy-namespace -f namespace0.5
+expect_err_line "namespace0.5: an idle seed; nothing to destroy"
+pass "a size-0 namespace is idle"
 
 # no bus: the message says so and how to make an image platform
 mkdir -p "$SCRATCH/empty/bus/nd/devices"
