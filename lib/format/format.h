@@ -50,6 +50,29 @@ void media_fault_rollback(struct media_fault *f);
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
 
 /*
+ * A character device mapped MAP_SHARED (a devdax device): @size bytes from
+ * offset 0, a multiple of the device's alignment.  Reads and writes are
+ * loads and stores; flush is msync().
+ */
+int media_open_mapped(struct pmemctl_ctx *ctx, const char *path,
+		      uint64_t size, unsigned flags,
+		      struct pmemctl_media **media);
+
+/*
+ * ns-io.c: namespace I/O over @media that already is the namespace's data
+ * as the OS offers it (the live kernel's block device or devdax mapping):
+ * no info block to skip, no BTT engine; offsets and lengths in units of
+ * @block (0 or 1: any).  The I/O takes over @media (closed with it, also
+ * on failure).
+ */
+struct pmemctl_ns_io;
+int ns_io_open_device(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+		      enum pmemctl_ns_mode mode, uint32_t block,
+		      struct pmemctl_ns_io **io);
+/* The I/O closes its media when it is closed. */
+void ns_io_own_media(struct pmemctl_ns_io *io);
+
+/*
  * The first offset at or after @off (below @end) that may hold data: on a
  * sparse file everything before it is a hole and reads as zeroes.  Media
  * that cannot tell (memory, block devices) answer @off.  Never an error:

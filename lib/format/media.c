@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -362,6 +363,59 @@ PMEMCTL_EXPORT int pmemctl_media_new_memory(struct pmemctl_ctx *ctx,
 	if (!m)
 		return -ENOMEM;
 	m->mem = buf;
+	*media = m;
+	return 0;
+}
+
+/* ---- a mapped character device (devdax) ------------------------------- */
+
+static int mapped_flush(struct pmemctl_media *m)
+{
+	return msync(m->mem, (size_t)m->size, MS_SYNC) ? -errno : 0;
+}
+
+static void mapped_release(struct pmemctl_media *m)
+{
+	munmap(m->mem, (size_t)m->size);
+}
+
+static const struct media_ops mapped_ops = {
+	.read = mem_read,
+	.write = mem_write,
+	.zero = mem_zero,
+	.flush = mapped_flush,
+	.release = mapped_release,
+};
+
+int media_open_mapped(struct pmemctl_ctx *ctx, const char *path,
+		      uint64_t size, unsigned flags,
+		      struct pmemctl_media **media)
+{
+	bool writable = flags & PMEMCTL_MEDIA_WRITE;
+	struct pmemctl_media *m;
+	void *addr;
+	int rc, fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+
+	if (fd < 0) {
+		rc = -errno;
+		err(ctx, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	addr = mmap(NULL, (size_t)size,
+		    PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+	rc = addr == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (rc) {
+		err(ctx, "%s: cannot map %llu bytes: %s", path,
+		    (unsigned long long)size, strerror(-rc));
+		return rc;
+	}
+	m = media_alloc(ctx, &mapped_ops, path, size, writable);
+	if (!m) {
+		munmap(addr, (size_t)size);
+		return -ENOMEM;
+	}
+	m->mem = addr;
 	*media = m;
 	return 0;
 }

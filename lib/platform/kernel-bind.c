@@ -304,6 +304,14 @@ static void unpin(int fd)
 		close(fd);
 }
 
+int kernel_ns_in_use(struct pmemctl_namespace *ns)
+{
+	int fd, rc = pin_namespace(ns, &fd);
+
+	unpin(fd);
+	return rc;
+}
+
 /* ---- the ops ------------------------------------------------------------ */
 
 static int ns_path(struct pmemctl_namespace *ns, char *path)

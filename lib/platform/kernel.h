@@ -59,6 +59,17 @@ int kernel_region_enable(struct pmemctl_region *r);
 int kernel_region_disable(struct pmemctl_region *r);
 int kernel_dimm_enable(struct pmemctl_dimm *dimm);
 int kernel_dimm_disable(struct pmemctl_dimm *dimm);
+/*
+ * -EBUSY with a message if @ns is in use, as ndctl decides it before a
+ * disable: its block device is held (mounted, swapped on, opened
+ * exclusively), or it is devdax with its memory online as system RAM
+ * (kmem).  A disabled namespace is not in use.
+ */
+int kernel_ns_in_use(struct pmemctl_namespace *ns);
+
+/* kernel-io.c: namespace I/O through the kernel's devices */
+int kernel_ns_open_data(struct pmemctl_namespace *ns, unsigned flags,
+			struct pmemctl_media **m, uint32_t *block);
 
 /* kernel-scan.c */
 int kernel_scan_region(struct pmemctl_region *r);
