@@ -47,6 +47,7 @@ mkdir -p "$r0/namespace0.0/block/pmem0"
 bound "$r0/namespace0.0"
 attr "$r0/namespace0.1" uuid=71e0ee49-a1a5-4272-9d82-b3b07063d007 \
 	size=134217728 mode=raw holder= "sector_size=[512] 4096"
+attr "$r0/namespace0.2" uuid= size=0 mode=raw holder= "sector_size=[512] 4096"
 # bus 1: region1 with a devdax namespace whose dax1.0 kmem holds
 r1=$b1/region1
 attr "$r1" size=536870912 align=0x1000000 available_size=0 \
@@ -122,3 +123,34 @@ done
 [ ! -s out.bin ] || fail "read-namespace wrote output for a refused read"
 [ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
 pass "kmem devdax refused by disable and read/write-namespace; a disabled namespace says what to type"
+
+# ---- completion offers the live objects of every bus ---------------------
+if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
+	got=$(
+		set +euo pipefail
+		PATH=$(dirname "$PMEMCTL"):$PATH
+		export PMEMCTL_SYSFS_ROOT=$S PATH
+		# shellcheck disable=SC1090
+		source "$BASH_COMPLETION_SCRIPT"
+		for line in "pmemctl enable-namespace" "pmemctl read-namespace" \
+			"pmemctl disable-region" "pmemctl list -d" "pmemctl list -b"; do
+			read -ra COMP_WORDS <<<"$line"
+			COMP_WORDS+=("")
+			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+			COMP_LINE="$line "
+			COMP_POINT=${#COMP_LINE}
+			COMPREPLY=()
+			_pmemctl pmemctl "" "${COMP_WORDS[COMP_CWORD-1]}"
+			printf '%s\n' "${COMPREPLY[@]}" |
+				grep -E '^(region|nmem|namespace|ndbus)' | sort | tr '\n' ' '
+			echo
+		done
+	)
+	[ "$got" = "namespace0.0 namespace0.1 namespace1.0 
+namespace0.0 namespace0.1 namespace1.0 
+region0 region1 
+nmem0 nmem1 
+ndbus0 ndbus1 " ] ||
+		fail "completion on the live kernel offers: $got"
+	pass "completion offers every bus's objects, disabled namespaces too, no seeds"
+fi

@@ -234,7 +234,7 @@ if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
 	)
 	[ "$got" = "region0 region1 region2 
 nmem0 nmem1 
-namespace0.0 namespace0.1 namespace0.2 namespace1.0 " ] ||
+namespace0.0 namespace0.1 namespace0.2 namespace0.3 namespace1.0 " ] ||
 		fail "completion on the live kernel offers: $got"
 	pass "completion offers live objects"
 fi
