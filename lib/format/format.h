@@ -52,7 +52,8 @@ struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
 /*
  * A character device mapped MAP_SHARED (a devdax device): @size bytes from
  * offset 0, a multiple of the device's alignment.  Reads and writes are
- * loads and stores; flush is msync().
+ * loads and stores, each write's cache lines written back (devdax has no
+ * fsync).
  */
 int media_open_mapped(struct pmemctl_ctx *ctx, const char *path,
 		      uint64_t size, unsigned flags,

@@ -13,49 +13,21 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "format.h"
 
-struct media_ops {
-	int (*read)(struct pmemctl_media *m, uint64_t off, void *buf,
-		    size_t len);
-	int (*write)(struct pmemctl_media *m, uint64_t off, const void *buf,
-		     size_t len);
-	int (*zero)(struct pmemctl_media *m, uint64_t off, uint64_t len);
-	int (*flush)(struct pmemctl_media *m);
-	/* optional: durable [off, off + len); default: flush */
-	int (*persist)(struct pmemctl_media *m, uint64_t off, uint64_t len);
-	void (*release)(struct pmemctl_media *m);
-	/* optional: first offset >= off that may hold data (see private.h) */
-	uint64_t (*data_from)(struct pmemctl_media *m, uint64_t off);
-};
-
-struct pmemctl_media {
-	struct pmemctl_ctx *ctx;
-	const struct media_ops *ops;
-	char *name;
-	uint64_t size;
-	bool writable;
-	unsigned refs;
-	int fd;				/* file and block device */
-	uint64_t base;			/* file offset or slice offset */
-	uint8_t *mem;			/* memory media */
-	struct pmemctl_media *parent;	/* slice, faulty */
-	struct media_fault *fault;	/* faulty */
-};
+#include "media-int.h"
 
 struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media)
 {
 	return media->ctx;
 }
 
-static struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
-					 const struct media_ops *ops,
-					 const char *name, uint64_t size,
-					 bool writable)
+struct pmemctl_media *media_alloc(struct pmemctl_ctx *ctx,
+				  const struct media_ops *ops, const char *name,
+				  uint64_t size, bool writable)
 {
 	struct pmemctl_media *m = calloc(1, sizeof(*m));
 
@@ -363,59 +335,6 @@ PMEMCTL_EXPORT int pmemctl_media_new_memory(struct pmemctl_ctx *ctx,
 	if (!m)
 		return -ENOMEM;
 	m->mem = buf;
-	*media = m;
-	return 0;
-}
-
-/* ---- a mapped character device (devdax) ------------------------------- */
-
-static int mapped_flush(struct pmemctl_media *m)
-{
-	return msync(m->mem, (size_t)m->size, MS_SYNC) ? -errno : 0;
-}
-
-static void mapped_release(struct pmemctl_media *m)
-{
-	munmap(m->mem, (size_t)m->size);
-}
-
-static const struct media_ops mapped_ops = {
-	.read = mem_read,
-	.write = mem_write,
-	.zero = mem_zero,
-	.flush = mapped_flush,
-	.release = mapped_release,
-};
-
-int media_open_mapped(struct pmemctl_ctx *ctx, const char *path,
-		      uint64_t size, unsigned flags,
-		      struct pmemctl_media **media)
-{
-	bool writable = flags & PMEMCTL_MEDIA_WRITE;
-	struct pmemctl_media *m;
-	void *addr;
-	int rc, fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-
-	if (fd < 0) {
-		rc = -errno;
-		err(ctx, "%s: cannot open: %s", path, strerror(-rc));
-		return rc;
-	}
-	addr = mmap(NULL, (size_t)size,
-		    PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
-	rc = addr == MAP_FAILED ? -errno : 0;
-	close(fd);
-	if (rc) {
-		err(ctx, "%s: cannot map %llu bytes: %s", path,
-		    (unsigned long long)size, strerror(-rc));
-		return rc;
-	}
-	m = media_alloc(ctx, &mapped_ops, path, size, writable);
-	if (!m) {
-		munmap(addr, (size_t)size);
-		return -ENOMEM;
-	}
-	m->mem = addr;
 	*media = m;
 	return 0;
 }
