@@ -109,6 +109,21 @@ for t in ndctl daxctl; do
     copy_libs "$(command -v "$t")"
 done
 
+# --- optional udev ----------------------------------------------------------
+# Debian's udevd (udevadm is systemd-udevd too) and its rules, unpacked by
+# scripts/vm-deps.sh; a scenario starts it when it wants one (udev-kernel).
+udev=$CACHE/udev
+deps+=("$udev/.complete")
+if [ -f "$udev/.complete" ]; then
+    rm -f "$stage/bin/udevadm"
+    cp "$udev/bin/udevadm" "$stage/bin/udevadm"
+    mkdir -p "$stage/lib/systemd" "$stage/lib/udev/rules.d" "$stage/etc/udev/rules.d"
+    ln -sf /bin/udevadm "$stage/lib/systemd/systemd-udevd"
+    cp "$udev"/lib/udev/rules.d/*.rules "$stage/lib/udev/rules.d/"
+    deps+=("$udev/bin/udevadm")
+    copy_libs "$udev/bin/udevadm"
+fi
+
 # --- optional pmemctl -------------------------------------------------------
 if [ -n "$pmemctl_bin" ]; then
     cp "$pmemctl_bin" "$stage/usr/bin/pmemctl"
