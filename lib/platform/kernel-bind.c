@@ -145,69 +145,6 @@ static void settle(struct kernel_bus *kb)
 	udev_unref(u);
 }
 
-/* udevd has handled @syspath's "add" (its database entry exists); bounded. */
-static void wait_initialized(struct udev *u, const char *syspath)
-{
-	long end = now_ms() + SETTLE_TIMEOUT_MS;
-
-	for (;;) {
-		struct udev_device *d = udev_device_new_from_syspath(u, syspath);
-		bool done = !d || udev_device_get_is_initialized(d) > 0;
-
-		udev_device_unref(d);
-		if (done || now_ms() >= end)
-			return;
-		pause_ms();
-	}
-}
-
-/* Each "block/X" under @dir, and each "daxX.Y" with a device node. */
-static void wait_children(struct udev *u, const char *dir, const char *sub)
-{
-	char path[PATH_MAX], child[PATH_MAX], real[PATH_MAX], dev[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	if (sysfs_join(path, dir, sub) || !(d = opendir(path)))
-		return;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' &&
-		    (sub[0] != '.' || strncmp(de->d_name, "dax", 3) == 0) &&
-		    !sysfs_join(child, path, de->d_name) &&
-		    !sysfs_join(dev, child, "dev") && access(dev, F_OK) == 0 &&
-		    realpath(child, real))
-			wait_initialized(u, real);
-	closedir(d);
-}
-
-/*
- * The queue can be empty before udevd has even read the kernel's event:
- * with udevd running, wait until it has handled the devices a namespace's
- * bind made (its block or dax device), so that their /dev links exist
- * when enable returns.
- */
-static void settle_ns_devices(struct kernel_bus *kb, const char *path,
-			      const char *claim)
-{
-	struct udev_queue *q = NULL;
-	struct udev *u;
-
-	if (!live_root(kb) || !(u = udev_new()))
-		return;
-	q = udev_queue_new(u);
-	if (q && udev_queue_get_udev_is_active(q))
-		for (unsigned i = 0; i < 2; i++) {
-			const char *dir = i ? claim : path;
-
-			if (dir) {
-				wait_children(u, dir, "block");
-				wait_children(u, dir, ".");
-			}
-		}
-	udev_queue_unref(q);
-	udev_unref(u);
-}
-
 /* Poll @up until it equals @want (a driver link appears or goes); bounded. */
 static bool wait_for(bool (*up)(const char *dir, const char *region),
 		     const char *dir, const char *region, bool want)
@@ -386,17 +323,10 @@ int kernel_ns_enable(struct pmemctl_namespace *ns)
 {
 	struct kernel_bus *kb = kernel_bus(ns->region->bus);
 	const char *rpath = kernel_region(ns->region)->path;
-	char path[PATH_MAX], holder[SYSFS_ATTR_MAX], claim[PATH_MAX];
+	char path[PATH_MAX];
 	int rc = ns_path(ns, path);
 
-	rc = rc ? rc : enable_dev(kb, path, ns->devname, ns_up, rpath);
-	if (rc)
-		return rc;
-	if (sysfs_read(path, "holder", holder, sizeof(holder)) || !holder[0] ||
-	    sysfs_join(claim, rpath, holder))
-		claim[0] = '\0';
-	settle_ns_devices(kb, path, claim[0] ? claim : NULL);
-	return 0;
+	return rc ? rc : enable_dev(kb, path, ns->devname, ns_up, rpath);
 }
 
 /* Unbind the claim device (and detach it, as ndctl), then the namespace. */

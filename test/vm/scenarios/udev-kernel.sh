@@ -4,8 +4,8 @@
 # (PROGRAM sleep 2) before it makes a /dev/pmemctl-test/<dev> link (on
 # every event but remove: a dax device's "bind" event would drop it). Right after
 # `pmemctl enable-namespace` returns, the namespace's /dev node and udev's
-# link for it must exist: pmemctl waited for udev (libudev: the queue, and
-# the device's "add" handled), not a fixed sleep. And udevd saw the remove:
+# link for it must exist: pmemctl waited for udev's queue (libudev), not a
+# fixed sleep. And udevd saw the remove:
 # after disable-namespace the link is gone.
 #
 # Host: `pmemctl platform create` one blank 256 MiB DIMM.
