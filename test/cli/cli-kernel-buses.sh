@@ -58,7 +58,11 @@ attr "$r1/namespace1.0" uuid=5fcecc27-8f83-4050-9b60-919e5e41be05 \
 	size=536870912 mode=dax holder=dax1.0 "sector_size=[512] 4096"
 attr "$r1/dax1.0" uuid=60dfdd38-9094-4161-8c71-a2af6f52cf06 size=532676608 \
 	align=2097152 mode=pmem namespace=namespace1.0
-attr "$r1/dax1.0/dax1.0" dev=252:0
+attr "$r1/dax1.0/dax1.0" dev=252:0 resource=0x240000000 size=532676608
+# its memory as system RAM: 128 MiB blocks 72..75, one of them online
+attr "$S/devices/system/memory" block_size_bytes=8000000
+attr "$S/devices/system/memory/memory72" state=offline
+attr "$S/devices/system/memory/memory74" state=online
 bound "$r1/dax1.0"
 ln -s "$S/bus/dax/drivers/kmem" "$r1/dax1.0/dax1.0/driver"
 ln -s "$r1/dax1.0/dax1.0" "$S/bus/dax/devices/dax1.0"
@@ -123,6 +127,15 @@ done
 [ ! -s out.bin ] || fail "read-namespace wrote output for a refused read"
 [ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
 pass "kmem devdax refused by disable and read/write-namespace; a disabled namespace says what to type"
+
+# kmem with every block of its range offline is not system RAM (as ndctl):
+# read-namespace goes on to the device (which this tree has not)
+echo offline >"$S/devices/system/memory/memory74/state"
+if [ ! -e /dev/dax1.0 ]; then
+	expect_exit 3 kpm read-namespace namespace1.0 -o out.bin
+	expect_err_line "/dev/dax1.0: cannot open: No such file or directory"
+	pass "kmem with its memory offline is not refused"
+fi
 
 # ---- completion offers the live objects of every bus ---------------------
 if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
