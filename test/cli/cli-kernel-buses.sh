@@ -139,26 +139,9 @@ fi
 
 # ---- completion offers the live objects of every bus ---------------------
 if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
-	got=$(
-		set +euo pipefail
-		PATH=$(dirname "$PMEMCTL"):$PATH
-		export PMEMCTL_SYSFS_ROOT=$S PATH
-		# shellcheck disable=SC1090
-		source "$BASH_COMPLETION_SCRIPT"
-		for line in "pmemctl enable-namespace" "pmemctl read-namespace" \
-			"pmemctl disable-region" "pmemctl list -d" "pmemctl list -b"; do
-			read -ra COMP_WORDS <<<"$line"
-			COMP_WORDS+=("")
-			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-			COMP_LINE="$line "
-			COMP_POINT=${#COMP_LINE}
-			COMPREPLY=()
-			_pmemctl pmemctl "" "${COMP_WORDS[COMP_CWORD-1]}"
-			printf '%s\n' "${COMPREPLY[@]}" |
-				grep -E '^(region|nmem|namespace|ndbus)' | sort | tr '\n' ' '
-			echo
-		done
-	)
+	got=$(completed_objects "$S" "pmemctl enable-namespace" \
+		"pmemctl read-namespace" "pmemctl disable-region" \
+		"pmemctl list -d" "pmemctl list -b")
 	[ "$got" = "namespace0.0 namespace0.1 namespace1.0 
 namespace0.0 namespace0.1 namespace1.0 
 region0 region1 
