@@ -13,12 +13,6 @@ mkdir -p "$S/bus/nd/devices" "$S/bus/nd/drivers/nd_pmem" \
 	"$S/bus/dax/devices" "$S/bus/dax/drivers/kmem"
 drv=$S/bus/nd/drivers/nd_pmem
 
-attr() {
-	local d=$1 kv
-	shift
-	mkdir -p "$d"
-	for kv in "$@"; do printf '%s\n' "${kv#*=}" >"$d/${kv%%=*}"; done
-}
 bound() { ln -s "$drv" "$1/driver"; }
 # newbus N PROVIDER: the bus device, linked from bus/nd/devices
 newbus() {

@@ -12,13 +12,6 @@ mkdir -p "$S/bus/nd/devices" "$S/bus/nd/drivers/nd_pmem"
 ln -s ../../../devices/LNXSYSTM:00/ACPI0012:00/ndbus0 "$S/bus/nd/devices/ndbus0"
 drv=$S/bus/nd/drivers/nd_pmem
 
-# attr DIR NAME=VALUE...: write sysfs attributes (with the kernel's newline)
-attr() {
-	local d=$1 kv
-	shift
-	mkdir -p "$d"
-	for kv in "$@"; do printf '%s\n' "${kv#*=}" >"$d/${kv%%=*}"; done
-}
 bound() { ln -s "$drv" "$1/driver"; }
 
 attr "$bus" provider=ACPI.NFIT

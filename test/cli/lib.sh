@@ -82,6 +82,15 @@ fixture() {
 	echo "$img"
 }
 
+# attr DIR NAME=VALUE...: write sysfs attributes (with the kernel's
+# newline) into a tree laid out like /sys (PMEMCTL_SYSFS_ROOT)
+attr() {
+	local d=$1 kv
+	shift
+	mkdir -p "$d"
+	for kv in "$@"; do printf '%s\n' "${kv#*=}" >"$d/${kv%%=*}"; done
+}
+
 # completed_objects SYSFS_ROOT LINE...: for each LINE, what bash completion
 # offers for its next word on the live kernel read from SYSFS_ROOT (the
 # backend's test hook), only the DIMM, region, namespace and bus names,

@@ -25,17 +25,12 @@ plat=$VM_WORKDIR/platform
 vm_pmemctl platform create "$plat" --dimms 1 --dimm-size 256M
 
 vm_guest_script "$VM_WORKDIR/guest.sh" <<'GUEST'
-ndctl disable-region all >&2
-ndctl init-labels nmem0 >&2
-ndctl enable-region all >&2
-r=$(ndctl list -R | sed -n 's/.*"dev":"\(region[0-9]*\)".*/\1/p' | head -n1)
+r=$(vm_label_nmem0)
 ndctl create-namespace -r $r -s 32M -m sector -l 4096 >&2
 ndctl create-namespace -r $r -s 48M -m fsdax -M mem >&2
 ndctl create-namespace -r $r -s 32M -m raw >&2
 ndctl create-namespace -r $r -s 48M -m devdax -M mem -a 2M >&2
-field() { ndctl list -N -n "$1" | sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p" | head -n1; }
-dev_of() { ndctl list -N -m "$1" | sed -n 's/.*"dev":"\([^"]*\)".*/\1/p' | head -n1; }
-sec=$(dev_of sector); fs=$(dev_of fsdax); raw=$(dev_of raw); dax=$(dev_of devdax)
+sec=$(vm_ns_of_mode sector); fs=$(vm_ns_of_mode fsdax); raw=$(vm_ns_of_mode raw); dax=$(vm_ns_of_mode devdax)
 section names; echo "$r $sec $fs $raw $dax"
 run() {
     _n=$1; shift; _rc=0
@@ -49,7 +44,7 @@ vm_pattern kernel 512 >/tmp/kpat	# 2 MiB
 vm_pattern pmemctl 256 >/tmp/ppat	# 1 MiB
 section sums; echo "$(sum /tmp/kpat) $(sum /tmp/ppat)"
 for ns in $sec $fs $raw $dax; do
-    blk=$(field $ns blockdev); chr=$(field $ns chardev)
+    blk=$(vm_ns_field $ns blockdev); chr=$(vm_ns_field $ns chardev)
     section "dev-$ns"; echo "${blk:-$chr}"
     # the kernel writes, pmemctl reads
     if [ -n "$blk" ]; then
@@ -71,7 +66,7 @@ done
 run unaligned pmemctl write-namespace $sec -i /tmp/ppat --offset 512 -q
 
 # refusals: a held block device, a disabled namespace
-rawblk=$(field $raw blockdev)
+rawblk=$(vm_ns_field $raw blockdev)
 mkswap /dev/$rawblk >&2
 swapon /dev/$rawblk
 run held-w pmemctl write-namespace $raw -i /tmp/ppat -q

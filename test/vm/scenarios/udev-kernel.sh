@@ -21,16 +21,11 @@ plat=$VM_WORKDIR/platform
 vm_pmemctl platform create "$plat" --dimms 1 --dimm-size 256M
 
 vm_guest_script "$VM_WORKDIR/guest.sh" <<'GUEST'
-ndctl disable-region all >&2
-ndctl init-labels nmem0 >&2
-ndctl enable-region all >&2
-r=$(ndctl list -R | sed -n 's/.*"dev":"\(region[0-9]*\)".*/\1/p' | head -n1)
+r=$(vm_label_nmem0)
 ndctl create-namespace -r $r -s 32M -m sector >&2
 ndctl create-namespace -r $r -s 48M -m fsdax -M mem >&2
 ndctl create-namespace -r $r -s 48M -m devdax -M mem -a 2M >&2
-field() { ndctl list -N -n "$1" | sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p" | head -n1; }
-dev_of() { ndctl list -N -m "$1" | sed -n 's/.*"dev":"\([^"]*\)".*/\1/p' | head -n1; }
-sec=$(dev_of sector); fs=$(dev_of fsdax); dax=$(dev_of devdax)
+sec=$(vm_ns_of_mode sector); fs=$(vm_ns_of_mode fsdax); dax=$(vm_ns_of_mode devdax)
 
 mkdir -p /etc/udev/rules.d
 cat >/etc/udev/rules.d/99-pmemctl-test.rules <<'RULES'
@@ -45,7 +40,7 @@ section udevd; echo "rc=$_rc"; cat /tmp/err
 section names; echo "$sec $fs $dax"
 
 for ns in $sec $fs $dax; do
-    dev=$(field $ns blockdev); [ -n "$dev" ] || dev=$(field $ns chardev)
+    dev=$(vm_ns_field $ns blockdev); [ -n "$dev" ] || dev=$(vm_ns_field $ns chardev)
     section "dev-$ns"; echo "$dev"
     _rc=0; pmemctl disable-namespace $ns 2>/tmp/err || _rc=$?
     section "dis-$ns"; echo "rc=$_rc"; cat /tmp/err
