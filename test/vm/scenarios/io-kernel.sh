@@ -17,6 +17,8 @@
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# one boot does all of it: room for a loaded host (TCG)
+VM_TIMEOUT=$((VM_TIMEOUT > 300 ? VM_TIMEOUT : 300))
 vm_require
 vm_require_pmemctl
 vm_daxio_build || vm_skip "daxio cannot be built (no C compiler)"

@@ -12,6 +12,8 @@
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# one boot does all of it: room for a loaded host (TCG)
+VM_TIMEOUT=$((VM_TIMEOUT > 300 ? VM_TIMEOUT : 300))
 vm_require
 vm_require_pmemctl
 [ -f "${PMEMCTL_VM_CACHE:-/var/cache/pmemctl-vm}/udev/.complete" ] ||
