@@ -19,10 +19,15 @@ static int need_device(struct pmemctl_namespace *ns)
 {
 	struct pmemctl_ctx *ctx = ns->region->bus->ctx;
 
-	if (ns->disabled || (!ns->blockdev[0] && !ns->chardev[0])) {
+	if (ns->disabled) {
 		err(ctx, "%s is disabled, so the kernel offers no device for its data; enable it first: pmemctl enable-namespace %s",
 		    ns->devname, ns->devname);
 		return -ENXIO;
+	}
+	if (!ns->blockdev[0] && !ns->chardev[0]) {
+		err(ctx, "%s: the kernel shows no block or dax device for it",
+		    ns->devname);
+		return -ENODEV;
 	}
 	return 0;
 }
@@ -61,8 +66,10 @@ int kernel_ns_open_data(struct pmemctl_namespace *ns, unsigned flags,
 		return rc;
 	if (ns->mode == PMEMCTL_NS_MODE_DEVDAX || !ns->blockdev[0])
 		return open_dax(ns, flags, m);
+	/* the BTT's logical block: its metadata bytes (520, 4160...) are
+	 * not part of the data */
 	if (ns->mode == PMEMCTL_NS_MODE_SECTOR)
-		*block = ns->sector_size;
+		*block = ns->sector_size < 4096 ? 512 : 4096;
 	if (snprintf(path, sizeof(path), "/dev/%s", ns->blockdev) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # read-namespace / write-namespace on the live kernel, and a read-only sysfs.
 # Inside the guest, ndctl makes a sector (4096), an fsdax (map=mem), a raw
-# and a devdax (map=mem, align 2M) namespace. For each: the kernel writes a
+# and a devdax (map=mem, align 2M) namespace (and a sector 520 one, whose
+# device has 512-byte blocks). For each: the kernel writes a
 # 2 MiB pattern at offset 0 through its own device (dd on /dev/pmemX,
 # /dev/pmemXs; daxio on /dev/daxX.Y) and pmemctl read-namespace must give
 # it back; pmemctl write-namespace puts a 1 MiB pattern at offset 4 MiB and
@@ -32,7 +33,10 @@ ndctl create-namespace -r $r -s 32M -m sector -l 4096 >&2
 ndctl create-namespace -r $r -s 48M -m fsdax -M mem >&2
 ndctl create-namespace -r $r -s 32M -m raw >&2
 ndctl create-namespace -r $r -s 48M -m devdax -M mem -a 2M >&2
-sec=$(vm_ns_of_mode sector); fs=$(vm_ns_of_mode fsdax); raw=$(vm_ns_of_mode raw); dax=$(vm_ns_of_mode devdax)
+ndctl create-namespace -r $r -s 32M -m sector -l 520 >&2
+# sector_of SIZE: the sector namespace with that BTT sector size
+sector_of() { ndctl list -N -m sector | awk -v s="\"sector_size\":$1" '/"dev"/ { d = $0 } index($0, s) { print d }' | sed 's/.*"dev":"\([^"]*\)".*/\1/' | head -n1; }
+sec=$(sector_of 4096); s520=$(sector_of 520); fs=$(vm_ns_of_mode fsdax); raw=$(vm_ns_of_mode raw); dax=$(vm_ns_of_mode devdax)
 section names; echo "$r $sec $fs $raw $dax"
 run() {
     _n=$1; shift; _rc=0
@@ -66,6 +70,10 @@ for ns in $sec $fs $raw $dax; do
     section "ksum-$ns"; sum /tmp/k-$ns
 done
 run unaligned pmemctl write-namespace $sec -i /tmp/ppat --offset 512 -q
+# a 520-byte BTT: the kernel's device has 512-byte blocks (no metadata)
+run w520 pmemctl write-namespace $s520 -i /tmp/ppat --offset 512 -q
+dd if=/dev/$(vm_ns_field $s520 blockdev) of=/tmp/k520 bs=512 skip=1 count=2048 iflag=direct 2>/dev/null
+section ksum520; sum /tmp/k520
 
 # refusals: a held block device, a disabled namespace
 rawblk=$(vm_ns_field $raw blockdev)
@@ -110,6 +118,9 @@ for ns in $sec $fs $raw $dax; do
         "$psum" "$(vm_section "$out" "ksum-$ns")"
 done
 check vm_assert_eq "sector: unaligned offset refused (exit 2)" rc=2 "$(rc unaligned)"
+check vm_assert_eq "sector 520: write at 512 (the device's block): exit 0" rc=0 "$(rc w520)"
+check vm_assert_eq "sector 520: the kernel's device shows it at 512" "$psum" \
+    "$(vm_section "$out" ksum520)"
 check vm_assert_eq "sector: unaligned offset: says the sector size" 1 \
     "$(errs unaligned | grep -c 'multiples of its 4096-byte sector')"
 
@@ -134,7 +145,7 @@ for c in ro-en ro-dis ro-dis-region; do
     check vm_assert_eq "$c: nothing else said" 1 "$(errs $c | wc -l)"
 done
 check vm_assert_eq "list on a read-only sysfs: exit 0" rc=0 "$(rc ro-list-rc)"
-check vm_assert_eq "list on a read-only sysfs: all four namespaces" 4 \
+check vm_assert_eq "list on a read-only sysfs: all five namespaces" 5 \
     "$(vm_section "$out" ro-list | jq 'map(select(.size > 0)) | length')"
 check vm_json_compare "read-only sysfs: nothing changed (ndctl list -RNi)" \
     "$(vm_section "$out" snap-ro-before | vm_ndctl_list)" \
