@@ -4,7 +4,7 @@
  * options, never on the data: one kind of object gives an array; several
  * kinds give an object {"dimms":[], "regions":[], "namespaces":[]} (with
  * namespaces nested in their regions when regions are listed); -B gives
- * an array of buses holding the same.
+ * an array of buses holding the same (the live kernel's every nd bus).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@ struct list_params {
 	int verbose;
 	const char *bus, *region, *dimm, *ns, *mode;
 	unsigned listed;	/* objects put in the output */
+	struct pmemctl_bus *only;	/* -B: the bus being listed */
 };
 
 enum list_kind { LIST_DIMM, LIST_REGION, LIST_NAMESPACE };
@@ -37,6 +38,19 @@ static bool match_list(const char *filter, bool (*fn)(void *obj,
 		if (fn(obj, tok))
 			return true;
 	return false;
+}
+
+static bool bus_selected(const struct list_params *p, struct pmemctl_bus *b)
+{
+	return !p->bus || strcmp(p->bus, "all") == 0 ||
+	       strcmp(p->bus, pmemctl_bus_get_devname(b)) == 0 ||
+	       strcmp(p->bus, pmemctl_bus_get_provider(b)) == 0;
+}
+
+/* The live kernel's buses iterate as one: keep to the ones asked for. */
+static bool in_scope(const struct list_params *p, struct pmemctl_bus *b)
+{
+	return (!p->only || b == p->only) && bus_selected(p, b);
 }
 
 static bool m_dimm(void *o, const char *s) { return cmd_match_dimm(o, s); }
@@ -178,7 +192,8 @@ static struct json_object *list_bus(struct pmemctl_bus *bus,
 	struct pmemctl_dimm *d;
 
 	pmemctl_dimm_foreach(bus, d)
-		if (p->dimms && match_list(p->dimm, m_dimm, d) &&
+		if (p->dimms && in_scope(p, pmemctl_dimm_get_bus(d)) &&
+		    match_list(p->dimm, m_dimm, d) &&
 		    dimm_in_region_filter(bus, d, p->region) &&
 		    (p->idle || pmemctl_dimm_is_enabled(d))) {
 			json_append(dimms, dimm_to_json(d, p->human));
@@ -187,7 +202,8 @@ static struct json_object *list_bus(struct pmemctl_bus *bus,
 	pmemctl_region_foreach(bus, r) {
 		struct json_object *ro, *nss;
 
-		if (!match_list(p->region, m_region, r) ||
+		if (!in_scope(p, pmemctl_region_get_bus(r)) ||
+		    !match_list(p->region, m_region, r) ||
 		    (p->dimm && !region_has_dimm(r, p->dimm)))
 			continue;
 		nss = p->namespaces ? list_namespaces(r, p) : NULL;
@@ -245,24 +261,27 @@ static struct json_object *list_bus(struct pmemctl_bus *bus,
 	return o;
 }
 
-static int check_filters(struct cmd_ctx *cc, struct pmemctl_bus *bus,
+static int check_filters(struct cmd_ctx *cc, struct pmemctl_bus *first,
 			 const struct list_params *p)
 {
+	struct pmemctl_bus *b;
 	int rc;
 
-	if (p->bus && strcmp(p->bus, "all") != 0 &&
-	    strcmp(p->bus, pmemctl_bus_get_devname(bus)) != 0 &&
-	    strcmp(p->bus, pmemctl_bus_get_provider(bus)) != 0) {
-		cmd_error(cc, "%s: no such bus (this platform has %s, %s)",
-			  p->bus, pmemctl_bus_get_devname(bus),
-			  pmemctl_bus_get_provider(bus));
+	pmemctl_bus_foreach(first, b)
+		if (bus_selected(p, b))
+			break;
+	if (!b) {
+		cmd_error(cc, "%s: no such bus (this platform has %s, %s%s)",
+			  p->bus, pmemctl_bus_get_devname(first),
+			  pmemctl_bus_get_provider(first),
+			  pmemctl_bus_get_next(first) ? ", ..." : "");
 		return -ENOENT;
 	}
-	rc = check_filter(cc, bus, p->dimm, LIST_DIMM);
+	rc = check_filter(cc, first, p->dimm, LIST_DIMM);
 	if (!rc)
-		rc = check_filter(cc, bus, p->region, LIST_REGION);
+		rc = check_filter(cc, first, p->region, LIST_REGION);
 	if (!rc)
-		rc = check_filter(cc, bus, p->ns, LIST_NAMESPACE);
+		rc = check_filter(cc, first, p->ns, LIST_NAMESPACE);
 	return rc;
 }
 
@@ -294,7 +313,7 @@ int cmd_list(int argc, char **argv, struct cmd_ctx *cc)
 		OPT_COUNT('v', "verbose", &p.verbose, "more messages"),
 		OPT_LAST,
 	};
-	struct pmemctl_bus *bus;
+	struct pmemctl_bus *bus, *b;
 	struct json_object *out;
 	unsigned kinds;
 	int rc;
@@ -329,8 +348,13 @@ int cmd_list(int argc, char **argv, struct cmd_ctx *cc)
 	}
 	if (p.buses) {
 		out = json_object_new_array();
-		json_append(out, list_bus(bus, &p, kinds));
-		p.listed++;
+		pmemctl_bus_foreach(bus, b) {
+			if (!bus_selected(&p, b))
+				continue;
+			p.only = b;
+			json_append(out, list_bus(b, &p, kinds));
+			p.listed++;
+		}
 	} else {
 		out = list_bus(bus, &p, kinds);
 	}

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * pmemctl read-namespace / write-namespace: the bytes a namespace offers
- * the OS, offline, whatever its mode (namespace I/O in libpmemctl: raw,
- * sector through the BTT engine, fsdax and devdax after the info
- * block's data offset).  The target is a namespace of the platform, an
- * image file or a block device (its mode then detected from what it
- * holds).  Readers exclude writers; writers take the platform lock, the
- * file lock, or O_EXCL on a block device.
+ * the OS, whatever its mode (namespace I/O in libpmemctl: raw, sector
+ * through the BTT engine, fsdax and devdax after the info block's data
+ * offset; on the live kernel through the kernel's own device).  The
+ * target is a namespace of the platform, an image file or a block device
+ * (its mode then detected from what it holds).  Readers exclude writers;
+ * writers take the platform lock, the file lock, or O_EXCL on a block
+ * device.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,7 +56,6 @@ static const char *const mode_names[] = {
 static int open_namespace(struct cmd_ctx *cc, struct rw_params *p,
 			  struct rw_target *t, unsigned flags)
 {
-	uint8_t uuid[16] = { 0 };
 	struct pmemctl_namespace *ns;
 	int rc;
 
@@ -63,7 +63,10 @@ static int open_namespace(struct cmd_ctx *cc, struct rw_params *p,
 		cmd_error(cc, "--image-offset and --image-size apply to image files and block devices");
 		return -EINVAL;
 	}
-	rc = cmd_open_bus(cc, flags & PMEMCTL_MEDIA_WRITE, &t->bus);
+	/* an image platform's writers take its lock; the live kernel's
+	 * devices are opened exclusively instead */
+	rc = cmd_open_bus(cc, cc->platform && (flags & PMEMCTL_MEDIA_WRITE),
+			  &t->bus);
 	if (rc)
 		return rc;
 	ns = cmd_find_namespace(t->bus, t->name);
@@ -71,12 +74,7 @@ static int open_namespace(struct cmd_ctx *cc, struct rw_params *p,
 		cmd_error(cc, "%s: no such namespace", t->name);
 		return -ENOENT;
 	}
-	if (pmemctl_namespace_has_uuid(ns))
-		pmemctl_namespace_get_uuid(ns, uuid);
-	rc = pmemctl_namespace_open_media(ns, &t->media);
-	return rc ?: pmemctl_ns_io_open_media(cc->ctx, t->media,
-					      pmemctl_namespace_get_mode(ns),
-					      uuid, flags, &t->io);
+	return pmemctl_namespace_open_io(ns, flags, &t->io);
 }
 
 /*

@@ -6,8 +6,17 @@
 
 PMEMCTL_EXPORT void pmemctl_bus_close(struct pmemctl_bus *bus)
 {
-	if (bus)
+	while (bus) {
+		struct pmemctl_bus *next = bus->next;
+
 		bus->ops->close(bus);
+		bus = next;
+	}
+}
+
+PMEMCTL_EXPORT struct pmemctl_bus *pmemctl_bus_get_next(struct pmemctl_bus *bus)
+{
+	return bus->next;
 }
 
 PMEMCTL_EXPORT const char *pmemctl_bus_get_devname(struct pmemctl_bus *bus)
@@ -73,9 +82,13 @@ int dimm_rescan(struct pmemctl_dimm *dimm)
 
 /* ---- dimms -------------------------------------------------------------- */
 
+/* The first DIMM of @bus or of the buses after it. */
 PMEMCTL_EXPORT struct pmemctl_dimm *pmemctl_dimm_get_first(struct pmemctl_bus *bus)
 {
-	return bus->ndimms ? bus->dimms[0] : NULL;
+	for (; bus; bus = bus->next)
+		if (bus->ndimms)
+			return bus->dimms[0];
+	return NULL;
 }
 
 /* By position: the live kernel's ids need not be contiguous. */
@@ -83,9 +96,11 @@ PMEMCTL_EXPORT struct pmemctl_dimm *pmemctl_dimm_get_next(struct pmemctl_dimm *d
 {
 	struct pmemctl_bus *bus = dimm->bus;
 
-	for (unsigned i = 0; i + 1 < bus->ndimms; i++)
+	for (unsigned i = 0; i < bus->ndimms; i++)
 		if (bus->dimms[i] == dimm)
-			return bus->dimms[i + 1];
+			return i + 1 < bus->ndimms ? bus->dimms[i + 1] :
+			       bus->next ? pmemctl_dimm_get_first(bus->next) :
+			       NULL;
 	return NULL;
 }
 
@@ -330,19 +345,30 @@ PMEMCTL_EXPORT int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
 
 /* ---- regions ------------------------------------------------------------ */
 
+/* The first region of @bus or of the buses after it. */
 PMEMCTL_EXPORT struct pmemctl_region *pmemctl_region_get_first(struct pmemctl_bus *bus)
 {
-	return bus->nregions ? bus->regions[0] : NULL;
+	for (; bus; bus = bus->next)
+		if (bus->nregions)
+			return bus->regions[0];
+	return NULL;
 }
 
 PMEMCTL_EXPORT struct pmemctl_region *pmemctl_region_get_next(struct pmemctl_region *r)
 {
 	struct pmemctl_bus *bus = r->bus;
 
-	for (unsigned i = 0; i + 1 < bus->nregions; i++)
+	for (unsigned i = 0; i < bus->nregions; i++)
 		if (bus->regions[i] == r)
-			return bus->regions[i + 1];
+			return i + 1 < bus->nregions ? bus->regions[i + 1] :
+			       bus->next ? pmemctl_region_get_first(bus->next) :
+			       NULL;
 	return NULL;
+}
+
+PMEMCTL_EXPORT struct pmemctl_bus *pmemctl_region_get_bus(struct pmemctl_region *r)
+{
+	return r->bus;
 }
 
 PMEMCTL_EXPORT unsigned pmemctl_region_get_id(struct pmemctl_region *r)

@@ -59,6 +59,13 @@ struct platform_ops {
 	 * changed is put back when the media is closed. */
 	int (*ns_open_media)(struct pmemctl_namespace *ns, unsigned flags,
 			     struct pmemctl_media **m);
+	/* Optional: the namespace's data as the OS offers it, through the
+	 * platform's own device (the live kernel's block device, or its
+	 * devdax device mapped), with PMEMCTL_MEDIA_* @flags; *block is the
+	 * unit I/O keeps to (1: any).  Without it, namespace I/O runs the
+	 * engine (BTT, info block) over ns_open_media. */
+	int (*ns_open_data)(struct pmemctl_namespace *ns, unsigned flags,
+			    struct pmemctl_media **m, uint32_t *block);
 	/* Carry out a validated plan: create, or reconfigure plan->target.
 	 * The caller rescans the region afterwards. */
 	int (*ns_apply)(const struct ns_plan *plan);
@@ -178,6 +185,9 @@ struct pmemctl_bus {
 	unsigned ndimms;
 	struct pmemctl_region **regions;	/* by id */
 	unsigned nregions;
+	/* the live kernel's next nd bus (ndbus0, ndbus1, ...): the first
+	 * bus closes them all, and iteration from it walks on into them */
+	struct pmemctl_bus *next;
 };
 
 /*

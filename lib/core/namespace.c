@@ -187,6 +187,33 @@ PMEMCTL_EXPORT int pmemctl_namespace_open_raw(struct pmemctl_namespace *ns,
 	return ns->region->bus->ops->ns_open_media(ns, flags, media);
 }
 
+PMEMCTL_EXPORT int pmemctl_namespace_open_io(struct pmemctl_namespace *ns,
+					     unsigned flags,
+					     struct pmemctl_ns_io **io)
+{
+	const struct platform_ops *ops = ns->region->bus->ops;
+	struct pmemctl_ctx *ctx = ns->region->bus->ctx;
+	struct pmemctl_media *m = NULL;
+	uint32_t block = 1;
+	int rc;
+
+	*io = NULL;
+	if (ops->ns_open_data) {
+		rc = ops->ns_open_data(ns, flags, &m, &block);
+		return rc ?: ns_io_open_device(ctx, m, ns->mode, block, io);
+	}
+	rc = pmemctl_namespace_open_media(ns, &m);
+	rc = rc ?: pmemctl_ns_io_open_media(ctx, m, ns->mode,
+					    ns->has_uuid ? ns->uuid : NULL,
+					    flags, io);
+	if (rc) {
+		pmemctl_media_close(m);
+		return rc;
+	}
+	ns_io_own_media(*io);
+	return 0;
+}
+
 PMEMCTL_EXPORT int pmemctl_namespace_enable(struct pmemctl_namespace *ns)
 {
 	return ns->region->bus->ops->ns_enable(ns);

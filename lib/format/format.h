@@ -123,6 +123,20 @@ void media_on_release(struct pmemctl_media *media, int (*fn)(void *arg),
 		      void *arg);
 
 /*
+ * ns-io.c: namespace I/O over @media that already is the namespace's data
+ * as the OS offers it (the live kernel's block device or devdax mapping):
+ * no info block to skip, no BTT engine; offsets and lengths in units of
+ * @block (0 or 1: any).  The I/O takes over @media (closed with it, also
+ * on failure).
+ */
+struct pmemctl_ns_io;
+int ns_io_open_device(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+		      enum pmemctl_ns_mode mode, uint32_t block,
+		      struct pmemctl_ns_io **io);
+/* The I/O closes its media when it is closed. */
+void ns_io_own_media(struct pmemctl_ns_io *io);
+
+/*
  * The first offset at or after @off (below @end) that may hold data: on a
  * sparse file everything before it is a hole and reads as zeroes.  Media
  * that cannot tell (memory, block devices) answer @off.  Never an error:

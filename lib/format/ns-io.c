@@ -17,6 +17,7 @@ struct pmemctl_ns_io {
 	struct pmemctl_btt *btt;	/* sector */
 	uint64_t base, size;		/* the data area in the media */
 	uint32_t block;			/* sector: the sector size */
+	bool own_media;			/* closed with the I/O */
 };
 
 /* fsdax/devdax: the data area after the info block's data offset. */
@@ -85,6 +86,8 @@ PMEMCTL_EXPORT void pmemctl_ns_io_close(struct pmemctl_ns_io *io)
 	if (!io)
 		return;
 	pmemctl_btt_close(io->btt);
+	if (io->own_media)
+		pmemctl_media_close(io->m);
 	free(io);
 }
 
@@ -125,6 +128,32 @@ PMEMCTL_EXPORT int pmemctl_ns_io_open_media(struct pmemctl_ctx *ctx,
 		pmemctl_ns_io_close(io);
 		return rc;
 	}
+	*out = io;
+	return 0;
+}
+
+void ns_io_own_media(struct pmemctl_ns_io *io)
+{
+	io->own_media = true;
+}
+
+int ns_io_open_device(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
+		      enum pmemctl_ns_mode mode, uint32_t block,
+		      struct pmemctl_ns_io **out)
+{
+	struct pmemctl_ns_io *io = calloc(1, sizeof(*io));
+
+	*out = NULL;
+	if (!io) {
+		pmemctl_media_close(media);
+		return -ENOMEM;
+	}
+	io->ctx = ctx;
+	io->m = media;
+	io->own_media = true;
+	io->mode = mode;
+	io->block = block ? block : 1;
+	io->size = pmemctl_media_size(media) / io->block * io->block;
 	*out = io;
 	return 0;
 }

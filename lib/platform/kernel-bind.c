@@ -248,10 +248,41 @@ static int wait_down(struct kernel_bus *kb,
 
 /* ---- in use ------------------------------------------------------------- */
 
-/* A devdax namespace whose device the kmem driver holds: system RAM. */
+/*
+ * Is a memory block of [@start, @start + @size) online?  Blocks that do
+ * not exist are not; a block size that cannot be read counts as online.
+ */
+static bool range_online(struct kernel_bus *kb, uint64_t start, uint64_t size)
+{
+	char mem[PATH_MAX], blk[PATH_MAX], buf[SYSFS_ATTR_MAX], *end;
+	uint64_t bs;
+
+	if (!size)
+		return false;
+	if (sysfs_join(mem, kb->root, "devices/system/memory") ||
+	    sysfs_read(mem, "block_size_bytes", buf, sizeof(buf)))
+		return true;
+	bs = strtoull(buf, &end, 16);	/* hex, without "0x" */
+	if (!bs || *end)
+		return true;
+	for (uint64_t i = start / bs; i <= (start + size - 1) / bs; i++)
+		if (snprintf(blk, sizeof(blk), "%s/memory%llu", mem,
+			     (unsigned long long)i) < (int)sizeof(blk) &&
+		    !sysfs_read(blk, "state", buf, sizeof(buf)) &&
+		    strncmp(buf, "online", 6) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A devdax namespace whose memory is online as system RAM, as ndctl
+ * decides it: the kmem driver holds its dax device and a memory block in
+ * the device's range is online (its range unreadable: counted online).
+ */
 static bool dax_is_ram(struct kernel_bus *kb, const char *chardev)
 {
 	char dev[PATH_MAX], link[PATH_MAX], target[PATH_MAX];
+	uint64_t start, size;
 	ssize_t n;
 
 	if (snprintf(dev, sizeof(dev), "%s/bus/dax/devices/%s", kb->root,
@@ -262,8 +293,11 @@ static bool dax_is_ram(struct kernel_bus *kb, const char *chardev)
 	if (n <= 0)
 		return false;
 	target[n] = '\0';
-	return strcmp(strrchr(target, '/') ? strrchr(target, '/') + 1 : target,
-		      "kmem") == 0;
+	if (strcmp(strrchr(target, '/') ? strrchr(target, '/') + 1 : target,
+		   "kmem") != 0)
+		return false;
+	return sysfs_u64(dev, "resource", &start) ||
+	       sysfs_u64(dev, "size", &size) || range_online(kb, start, size);
 }
 
 /*
@@ -302,6 +336,14 @@ static void unpin(int fd)
 {
 	if (fd >= 0)
 		close(fd);
+}
+
+int kernel_ns_in_use(struct pmemctl_namespace *ns)
+{
+	int fd, rc = pin_namespace(ns, &fd);
+
+	unpin(fd);
+	return rc;
 }
 
 /* ---- the ops ------------------------------------------------------------ */

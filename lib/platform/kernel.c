@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-only
 /*
- * The live-kernel backend: open the first NVDIMM bus in /sys/bus/nd, read
- * its DIMMs (kernel-scan.c reads regions and namespaces), and the provider
- * table.  Enable and disable bind drivers (kernel-bind.c); labels go
- * through /dev/nmemN ioctls (kernel-label.c); raw access switches a
- * namespace to its raw block device (kernel-raw.c); namespaces are
- * created, reconfigured and destroyed in kernel-ns.c.
+ * The live-kernel backend: open every NVDIMM bus in /sys/bus/nd (chained,
+ * the lowest first), read their DIMMs (kernel-scan.c reads regions and
+ * namespaces), and the provider table.  Enable and disable bind drivers
+ * (kernel-bind.c); labels go through /dev/nmemN ioctls (kernel-label.c);
+ * raw access switches a namespace to its raw block device (kernel-raw.c);
+ * namespace data goes through the kernel's own devices (kernel-io.c);
+ * namespaces are created, reconfigured and destroyed in kernel-ns.c.
  *
  * Everything is read at open and hangs off the bus; nothing is global.
  * sysfs is world-readable except for a few admin-only attributes, so a
@@ -259,73 +260,75 @@ static void kernel_close(struct pmemctl_bus *bus)
 	free(kernel_bus(bus));
 }
 
-/*
- * The lowest-numbered ndbusN in <root>/bus/nd/devices: its name, and the
- * device directory it links to.  -ENODEV when there is none.
- */
-static int find_bus(const char *root, char *name, size_t len, char *path)
+static int cmp_id(const void *a, const void *b)
 {
-	char devices[PATH_MAX], link[PATH_MAX];
-	unsigned id, best = UINT_MAX;
-	struct dirent *de;
-	DIR *dir;
-	int rc;
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
 
-	rc = sysfs_join(devices, root, "bus/nd/devices");
-	if (rc)
-		return rc;
-	dir = opendir(devices);
-	if (!dir)
-		return -ENODEV;
-	while ((de = readdir(dir)))
-		if (sysfs_name_id(de->d_name, "ndbus", &id) == 0 && id < best) {
-			best = id;
-			snprintf(name, len, "%.*s", DEVNAME_LEN - 1, de->d_name);
-		}
-	closedir(dir);
-	if (best == UINT_MAX)
-		return -ENODEV;
-	rc = sysfs_join(link, devices, name);
-	if (!rc && !realpath(link, path))
-		rc = -errno;
+	return x < y ? -1 : x > y;
+}
+
+struct bus_ids {
+	unsigned *ids;
+	unsigned n;
+};
+
+static int add_bus_id(void *arg, const char *name, unsigned id)
+{
+	struct bus_ids *b = arg;
+	unsigned *v = realloc(b->ids, (b->n + 1) * sizeof(*v));
+
+	(void)name;
+	if (!v)
+		return -ENOMEM;
+	b->ids = v;
+	b->ids[b->n++] = id;
+	return 0;
+}
+
+/* Every ndbusN in <root>/bus/nd/devices, in id order; -ENODEV if none. */
+static int find_buses(const char *root, struct bus_ids *b)
+{
+	char devices[PATH_MAX];
+	int rc = sysfs_join(devices, root, "bus/nd/devices");
+
+	if (!rc)
+		rc = sysfs_foreach(devices, "ndbus", add_bus_id, b);
+	if (rc == -ENOENT || rc == -ENOTDIR || (!rc && !b->n))
+		rc = -ENODEV;
+	if (!rc)
+		qsort(b->ids, b->n, sizeof(*b->ids), cmp_id);
 	return rc;
 }
 
 static const struct platform_ops kernel_ops;
 
-PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
-					   bool writable,
-					   struct pmemctl_bus **out)
+/* ndbus<id>: the device directory it links to, its DIMMs and regions. */
+static int open_bus(struct pmemctl_ctx *ctx, const char *root, unsigned id,
+		    bool writable, struct pmemctl_bus **out)
 {
-	/* test hook: read a sysfs tree laid out elsewhere */
-	const char *root = getenv("PMEMCTL_SYSFS_ROOT");
-	struct kernel_bus *kb;
+	struct kernel_bus *kb = calloc(1, sizeof(*kb));
+	char link[PATH_MAX];
 	struct pmemctl_bus *bus;
-	char name[DEVNAME_LEN];
 	int rc;
 
-	if (!root || !root[0])
-		root = "/sys";
-	kb = calloc(1, sizeof(*kb));
 	if (!kb)
 		return -ENOMEM;
 	bus = &kb->bus;
 	bus->ctx = ctx;
 	bus->ops = &kernel_ops;
-	rc = find_bus(root, name, sizeof(name), kb->path);
-	if (rc == -ENODEV)
-		err(ctx, "no NVDIMM platform found: no NVDIMM bus in %s/bus/nd and no --platform DIR (or PMEMCTL_PLATFORM); create one with 'pmemctl platform create DIR'",
-		    root);
-	else if (rc)
-		err(ctx, "%s/bus/nd: %s", root, strerror(-rc));
+	snprintf(bus->devname, sizeof(bus->devname), "ndbus%u", id);
+	snprintf(kb->root, sizeof(kb->root), "%s", root);
+	rc = snprintf(link, sizeof(link), "%s/bus/nd/devices/%s", root,
+		      bus->devname) >= (int)sizeof(link) ? -ENAMETOOLONG : 0;
+	if (!rc && !realpath(link, kb->path))
+		rc = -errno;
 	if (rc) {
+		err(ctx, "%s: %s", link, strerror(-rc));
 		free(kb);
 		return rc;
 	}
 	/* the kernel serialises its own changes: nothing to lock here */
 	bus->writable = writable;
-	snprintf(bus->devname, sizeof(bus->devname), "%s", name);
-	snprintf(kb->root, sizeof(kb->root), "%s", root);
 	if (sysfs_read(kb->path, "provider", bus->provider,
 		       sizeof(bus->provider)))
 		bus->provider[0] = '\0';
@@ -337,6 +340,38 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 		return rc;
 	}
 	*out = bus;
+	return 0;
+}
+
+PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
+					   bool writable,
+					   struct pmemctl_bus **out)
+{
+	/* test hook: read a sysfs tree laid out elsewhere */
+	const char *root = getenv("PMEMCTL_SYSFS_ROOT");
+	struct pmemctl_bus *first = NULL, **link = &first;
+	struct bus_ids b = { NULL, 0 };
+	int rc;
+
+	if (!root || !root[0])
+		root = "/sys";
+	rc = find_buses(root, &b);
+	if (rc == -ENODEV)
+		err(ctx, "no NVDIMM platform found: no NVDIMM bus in %s/bus/nd and no --platform DIR (or PMEMCTL_PLATFORM); create one with 'pmemctl platform create DIR'",
+		    root);
+	else if (rc)
+		err(ctx, "%s/bus/nd: %s", root, strerror(-rc));
+	for (unsigned i = 0; !rc && i < b.n; i++) {
+		rc = open_bus(ctx, root, b.ids[i], writable, link);
+		if (!rc)
+			link = &(*link)->next;
+	}
+	free(b.ids);
+	if (rc) {
+		pmemctl_bus_close(first);
+		return rc;
+	}
+	*out = first;
 	return 0;
 }
 
@@ -356,6 +391,7 @@ static const struct platform_ops kernel_ops = {
 	.label_write_end = kernel_label_write_end,
 	.region_placement = kernel_region_placement,
 	.ns_open_media = kernel_ns_open_raw,
+	.ns_open_data = kernel_ns_open_data,
 	.ns_apply = kernel_ns_apply,
 	.ns_destroy = kernel_ns_destroy,
 	.ns_active = kernel_ns_active,

@@ -89,6 +89,17 @@ int kernel_ns_open_raw(struct pmemctl_namespace *ns, unsigned flags,
 int kernel_ns_apply(const struct ns_plan *plan);
 int kernel_ns_destroy(struct pmemctl_namespace *ns);
 bool kernel_ns_active(struct pmemctl_namespace *ns);
+/*
+ * -EBUSY with a message if @ns is in use, as ndctl decides it before a
+ * disable: its block device is held (mounted, swapped on, opened
+ * exclusively), or it is devdax with its memory online as system RAM
+ * (kmem).  A disabled namespace is not in use.
+ */
+int kernel_ns_in_use(struct pmemctl_namespace *ns);
+
+/* kernel-io.c: namespace I/O through the kernel's devices */
+int kernel_ns_open_data(struct pmemctl_namespace *ns, unsigned flags,
+			struct pmemctl_media **m, uint32_t *block);
 
 /* kernel-scan.c */
 void sysfs_first_entry(const char *dir, const char *sub, const char *prefix,

@@ -61,7 +61,8 @@ expect_err_line "namespace3.0: cannot change drivers: .*drivers_probe is not wri
 [ "$(dirsum "$S")" = "$before" ] || fail "the sysfs tree changed"
 pass "refused before anything is written: bad options, not pinnable, not root"
 
-# completion offers the live namespaces and their block devices
+# completion offers the live namespaces (disabled ones too) and their block
+# devices
 if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
 	# shellcheck disable=SC2016
 	got=$(PATH=$(dirname "$PMEMCTL"):$PATH PMEMCTL_SYSFS_ROOT=$S bash -c '
@@ -69,7 +70,7 @@ if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
 		COMP_LINE="pmemctl check-btt "; COMP_POINT=${#COMP_LINE}
 		_pmemctl pmemctl "" check-btt; printf "%s\n" "${COMPREPLY[@]}"' \
 		_ "$BASH_COMPLETION_SCRIPT" | grep -E '^(namespace|/dev/)' | sort | tr '\n' ' ')
-	[ "$got" = "/dev/pmem3s namespace3.0 " ] ||
+	[ "$got" = "/dev/pmem3s namespace3.0 namespace3.1 " ] ||
 		fail "completion of check-btt on the live kernel offers: $got"
 	pass "completion offers live namespaces and their block devices"
 fi

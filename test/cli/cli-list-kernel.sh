@@ -12,13 +12,6 @@ mkdir -p "$S/bus/nd/devices" "$S/bus/nd/drivers/nd_pmem"
 ln -s ../../../devices/LNXSYSTM:00/ACPI0012:00/ndbus0 "$S/bus/nd/devices/ndbus0"
 drv=$S/bus/nd/drivers/nd_pmem
 
-# attr DIR NAME=VALUE...: write sysfs attributes (with the kernel's newline)
-attr() {
-	local d=$1 kv
-	shift
-	mkdir -p "$d"
-	for kv in "$@"; do printf '%s\n' "${kv#*=}" >"$d/${kv%%=*}"; done
-}
 bound() { ln -s "$drv" "$1/driver"; }
 
 attr "$bus" provider=ACPI.NFIT
@@ -282,28 +275,11 @@ pass "no bus"
 
 # bash completion offers the live kernel's objects (it runs pmemctl list)
 if [ -f "${BASH_COMPLETION_SCRIPT:-}" ]; then
-	got=$(
-		set +euo pipefail
-		PATH=$(dirname "$PMEMCTL"):$PATH
-		export PMEMCTL_SYSFS_ROOT=$S PATH
-		# shellcheck disable=SC1090
-		source "$BASH_COMPLETION_SCRIPT"
-		for line in "pmemctl list -r" "pmemctl list -d" "pmemctl check-btt" \
-			"pmemctl init-labels" "pmemctl read-labels -j"; do
-			read -ra COMP_WORDS <<<"$line"
-			COMP_WORDS+=("")
-			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-			COMP_LINE="$line "
-			COMP_POINT=${#COMP_LINE}
-			COMPREPLY=()
-			_pmemctl pmemctl "" "${COMP_WORDS[COMP_CWORD-1]}"
-			printf '%s\n' "${COMPREPLY[@]}" | grep -E '^(region|nmem|namespace)' | sort | tr '\n' ' '
-			echo
-		done
-	)
+	got=$(completed_objects "$S" "pmemctl list -r" "pmemctl list -d" \
+		"pmemctl check-btt" "pmemctl init-labels" "pmemctl read-labels -j")
 	[ "$got" = "region0 region1 region2 
 nmem0 nmem1 
-namespace0.0 namespace0.1 namespace0.2 namespace1.0 
+namespace0.0 namespace0.1 namespace0.2 namespace0.3 namespace1.0 
 nmem0 nmem1 
 nmem0 nmem1 " ] ||
 		fail "completion on the live kernel offers: $got"

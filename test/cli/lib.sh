@@ -81,3 +81,40 @@ fixture() {
 		cp --sparse=always /dev/stdin "$img"
 	echo "$img"
 }
+
+# attr DIR NAME=VALUE...: write sysfs attributes (with the kernel's
+# newline) into a tree laid out like /sys (PMEMCTL_SYSFS_ROOT)
+attr() {
+	local d=$1 kv
+	shift
+	mkdir -p "$d"
+	for kv in "$@"; do printf '%s\n' "${kv#*=}" >"$d/${kv%%=*}"; done
+}
+
+# completed_objects SYSFS_ROOT LINE...: for each LINE, what bash completion
+# offers for its next word on the live kernel read from SYSFS_ROOT (the
+# backend's test hook), only the DIMM, region, namespace and bus names,
+# sorted, on one line each
+completed_objects() {
+	local root=$1 line
+	shift
+	(
+		set +euo pipefail
+		PATH=$(dirname "$PMEMCTL"):$PATH
+		export PMEMCTL_SYSFS_ROOT=$root PATH
+		# shellcheck disable=SC1090
+		source "$BASH_COMPLETION_SCRIPT"
+		for line in "$@"; do
+			read -ra COMP_WORDS <<<"$line"
+			COMP_WORDS+=("")
+			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+			COMP_LINE="$line "
+			COMP_POINT=${#COMP_LINE}
+			COMPREPLY=()
+			_pmemctl pmemctl "" "${COMP_WORDS[COMP_CWORD-1]}"
+			printf '%s\n' "${COMPREPLY[@]}" |
+				grep -E '^(region|nmem|namespace|ndbus)' | sort | tr '\n' ' '
+			echo
+		done
+	)
+}

@@ -225,6 +225,9 @@ vm_assert_eq() {
 #   Guest helpers (busybox sh):
 #     section NAME      start output section NAME (see vm_sections)
 #     j CMD...          CMD's JSON output, "[]" when it prints nothing
+#     vm_label_nmem0    ndctl's v1.1 labels on nmem0; prints the first region
+#     vm_ns_of_mode MODE  the first namespace ndctl lists in MODE
+#     vm_ns_field NS FIELD  a string field of `ndctl list -N -n NS`
 #     vm_pattern TAG N  N 4 KiB blocks, block i = "pmemctl-vm TAG block i"
 #                       padded with spaces to 4095 bytes + "\n" (vm_pattern
 #                       on the host prints the same bytes)
@@ -245,6 +248,17 @@ vm_guest_script() {
 set -e
 section() { echo "@@SECTION $1"; }
 j() { _out=$("$@"); echo "${_out:-[]}"; }
+# vm_label_nmem0: ndctl's v1.1 labels on nmem0; prints the first region
+vm_label_nmem0() {
+    ndctl disable-region all >&2
+    ndctl init-labels nmem0 >&2
+    ndctl enable-region all >&2
+    ndctl list -R | sed -n 's/.*"dev":"\(region[0-9]*\)".*/\1/p' | head -n1
+}
+# vm_ns_of_mode MODE: the first namespace ndctl lists in MODE
+vm_ns_of_mode() { ndctl list -N -m "$1" | sed -n 's/.*"dev":"\([^"]*\)".*/\1/p' | head -n1; }
+# vm_ns_field NS FIELD: a string field of ndctl's listing of NS
+vm_ns_field() { ndctl list -N -n "$1" | sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p" | head -n1; }
 vm_pattern() {
     awk -v tag="$1" -v n="$2" 'BEGIN { for (i = 0; i < n; i++) printf "%-4095s\n", "pmemctl-vm " tag " block " i }'
 }

@@ -36,6 +36,8 @@ pmemctl_libs=("$@")
 CACHE=${PMEMCTL_VM_CACHE:-/var/cache/pmemctl-vm}
 # Modules the tests need; their dependencies are added from modules.dep.
 MODULES=(libnvdimm nfit nd_btt nd_pmem device_dax dax_pmem)
+# Shipped but not loaded at boot: daxctl loads kmem itself (system-ram).
+LAZY_MODULES=(kmem)
 
 # Inputs for the depfile.
 deps=("$CACHE/kernel.env" "$0")
@@ -109,6 +111,21 @@ for t in ndctl daxctl; do
     copy_libs "$(command -v "$t")"
 done
 
+# --- optional udev ----------------------------------------------------------
+# Debian's udevd (udevadm is systemd-udevd too) and its rules, unpacked by
+# scripts/vm-deps.sh; a scenario starts it when it wants one (udev-kernel).
+udev=$CACHE/udev
+deps+=("$udev/.complete")
+if [ -f "$udev/.complete" ]; then
+    rm -f "$stage/bin/udevadm"
+    cp "$udev/bin/udevadm" "$stage/bin/udevadm"
+    mkdir -p "$stage/lib/systemd" "$stage/lib/udev/rules.d" "$stage/etc/udev/rules.d"
+    ln -sf /bin/udevadm "$stage/lib/systemd/systemd-udevd"
+    cp "$udev"/lib/udev/rules.d/*.rules "$stage/lib/udev/rules.d/"
+    deps+=("$udev/bin/udevadm")
+    copy_libs "$udev/bin/udevadm"
+fi
+
 # --- optional pmemctl -------------------------------------------------------
 if [ -n "$pmemctl_bin" ]; then
     cp "$pmemctl_bin" "$stage/usr/bin/pmemctl"
@@ -144,7 +161,7 @@ add_module() { # add path $1 after its dependencies (depth first)
     done
     order+=("$p")
 }
-for m in "${MODULES[@]}"; do
+for m in "${MODULES[@]}" "${LAZY_MODULES[@]}"; do
     p=$(modpath "$m")
     if [ -z "$p" ]; then
         # Not a loadable module: fine if built in.
@@ -168,7 +185,10 @@ for p in "${order[@]}"; do
     *.ko.gz) gzip -dc "$PMEMCTL_VM_MODDIR/$p" >"$dst" ;;
     *.ko.zst) zstd -qdc "$PMEMCTL_VM_MODDIR/$p" >"$dst" ;;
     esac
-    echo "${p%.ko*}.ko" >>"$stage/etc/vm-modules"
+    case " ${LAZY_MODULES[*]} " in
+    *" $(basename "${p%.ko*}") "*) ;;
+    *) echo "${p%.ko*}.ko" >>"$stage/etc/vm-modules" ;;
+    esac
     deps+=("$PMEMCTL_VM_MODDIR/$p")
 done
 for f in modules.order modules.builtin modules.builtin.modinfo; do

@@ -180,17 +180,25 @@ void pmemctl_platform_unlock(struct pmemctl_platform_lock *lock);
 int pmemctl_bus_open_image(struct pmemctl_ctx *ctx, const char *dir,
 			   bool writable, struct pmemctl_bus **bus);
 /*
- * Open the live kernel's NVDIMM bus (the first ndbusN in /sys/bus/nd),
- * read-only: its DIMMs, regions and namespaces as sysfs shows them to this
- * user (what it cannot read is left out).  -ENODEV, saying how to make an
- * image platform, when there is no bus.  @writable changes nothing here:
- * an op the live kernel cannot carry out yet fails with -EOPNOTSUPP and
- * says so.  PMEMCTL_SYSFS_ROOT (a test hook)
+ * Open the live kernel's NVDIMM buses (every ndbusN in /sys/bus/nd, the
+ * lowest first; the others follow through pmemctl_bus_get_next()),
+ * read-only: their DIMMs, regions and namespaces as sysfs shows them to
+ * this user (what it cannot read is left out).  The kernel numbers DIMMs
+ * and regions across buses, so iterating DIMMs or regions from the first
+ * bus walks on through the others' (pmemctl_dimm_get_bus() and
+ * pmemctl_region_get_bus() tell which), and closing it closes them all.  -ENODEV, saying how to make an
+ * image platform, when there is no bus.  @writable: the caller will change
+ * drivers or labels (the kernel serialises its own changes; nothing is
+ * locked).  PMEMCTL_SYSFS_ROOT (a test hook)
  * names another directory to read instead of /sys.
  */
 int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx, bool writable,
 			    struct pmemctl_bus **bus);
 void pmemctl_bus_close(struct pmemctl_bus *bus);
+/* The next live-kernel bus; NULL after the last (and on image platforms). */
+struct pmemctl_bus *pmemctl_bus_get_next(struct pmemctl_bus *bus);
+#define pmemctl_bus_foreach(first, bus) \
+	for (bus = (first); bus != NULL; bus = pmemctl_bus_get_next(bus))
 const char *pmemctl_bus_get_devname(struct pmemctl_bus *bus);
 const char *pmemctl_bus_get_provider(struct pmemctl_bus *bus);
 /* The image platform's directory; NULL on other platforms. */
@@ -324,6 +332,7 @@ int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
 
 struct pmemctl_region *pmemctl_region_get_first(struct pmemctl_bus *bus);
 struct pmemctl_region *pmemctl_region_get_next(struct pmemctl_region *region);
+struct pmemctl_bus *pmemctl_region_get_bus(struct pmemctl_region *region);
 #define pmemctl_region_foreach(bus, region) \
 	for (region = pmemctl_region_get_first(bus); region != NULL; \
 	     region = pmemctl_region_get_next(region))
@@ -633,6 +642,17 @@ int pmemctl_ns_io_open_media(struct pmemctl_ctx *ctx,
 			     enum pmemctl_ns_mode mode,
 			     const uint8_t *parent_uuid, unsigned flags,
 			     struct pmemctl_ns_io **io);
+/*
+ * A namespace's data (PMEMCTL_MEDIA_* @flags): on an image platform
+ * through the engine over its media, as above; on the live kernel through
+ * the kernel's own device: /dev/pmemX (raw, fsdax), /dev/pmemXs (sector:
+ * the kernel's BTT) or /dev/daxX.Y mapped (devdax).  Writers, and readers
+ * with PMEMCTL_MEDIA_EXCL, open block devices O_EXCL (-EBUSY while held).
+ * A disabled namespace is -ENXIO, a devdax one online as system RAM
+ * -EBUSY, each with a message.
+ */
+int pmemctl_namespace_open_io(struct pmemctl_namespace *ns, unsigned flags,
+			      struct pmemctl_ns_io **io);
 void pmemctl_ns_io_close(struct pmemctl_ns_io *io);
 enum pmemctl_ns_mode pmemctl_ns_io_get_mode(struct pmemctl_ns_io *io);
 uint64_t pmemctl_ns_io_get_size(struct pmemctl_ns_io *io);
