@@ -363,7 +363,10 @@ PMEMCTL_EXPORT int pmemctl_btt_open(struct pmemctl_ctx *ctx,
 		free(b);
 		return rc;
 	}
-	b->sector = btt_sector_size(b->lbasize);
+	/* a libpmemblk pool's block is all data; the kernel's is a sector
+	 * and protection information */
+	b->sector = flags & PMEMCTL_MEDIA_WHOLE_BLOCK ?
+		    b->lbasize : btt_sector_size(b->lbasize);
 	rtt_init(b);
 	*out = b;
 	return 0;

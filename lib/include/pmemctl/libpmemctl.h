@@ -53,6 +53,10 @@ enum pmemctl_media_flags {
 	PMEMCTL_MEDIA_EXCL = 1 << 1,
 	/* pmemctl_media_map_file(): the mapping is persistent memory */
 	PMEMCTL_MEDIA_PERSISTENT_MAPPING = 1 << 2,
+	/* pmemctl_btt_open(), pmemctl_ns_io_open_media(): each LBA moves
+	 * the whole external block, as libpmemblk does (pool files), not
+	 * the kernel's 512- or 4096-byte sector */
+	PMEMCTL_MEDIA_WHOLE_BLOCK = 1 << 3,
 };
 
 /*
@@ -614,7 +618,10 @@ int pmemctl_btt_open(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
 		     const uint8_t *parent_uuid, unsigned flags,
 		     struct pmemctl_btt **btt);
 void pmemctl_btt_close(struct pmemctl_btt *btt);
-/* Bytes per LBA that reads and writes move: 512 or 4096. */
+/*
+ * Bytes per LBA that reads and writes move: 512 or 4096, or with
+ * PMEMCTL_MEDIA_WHOLE_BLOCK the external_lbasize.
+ */
 uint32_t pmemctl_btt_get_sector_size(struct pmemctl_btt *btt);
 /* The on-media external_lbasize (512, 520, ..., 4224). */
 uint32_t pmemctl_btt_get_lbasize(struct pmemctl_btt *btt);
