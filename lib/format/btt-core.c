@@ -185,6 +185,14 @@ unsigned btt_sb_check_fields(const struct btt_sb *sb)
 	return bad;
 }
 
+unsigned btt_media_check_fields(const struct pmemctl_media *m,
+				const struct btt_sb *sb)
+{
+	unsigned bad = btt_sb_check_fields(sb);
+
+	return media_is_pmemblk(m) ? bad & ~BTT_FIELD_LBASIZE_UNSUPPORTED : bad;
+}
+
 static bool sum_ok(uint64_t a, uint64_t b, uint64_t *sum)
 {
 	return !__builtin_add_overflow(a, b, sum);

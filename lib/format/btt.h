@@ -214,6 +214,12 @@ enum btt_sb_field_problem {
 	BTT_FIELD_NLBA = 1 << 3,		/* internal != external + 256, > 2^30 */
 };
 unsigned btt_sb_check_fields(const struct btt_sb *sb);
+/*
+ * The same for an info block on @m: a libpmemblk pool's BTT may have any
+ * non-zero block size (PMDK's rule), so no BTT_FIELD_LBASIZE_UNSUPPORTED.
+ */
+unsigned btt_media_check_fields(const struct pmemctl_media *m,
+				const struct btt_sb *sb);
 
 /* The first thing wrong with the arena's offsets (formats.md C.3). */
 enum btt_sb_layout_status {

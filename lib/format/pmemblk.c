@@ -118,14 +118,7 @@ static int pool_validate(struct pmemctl_ctx *ctx, const char *name,
 					      "block size 0 in its descriptor");
 		return -EUCLEAN;
 	}
-	if (!btt_lbasize_supported(get_le32(&d->bsize))) {
-		char list[80];
-
-		err(ctx, "%s: libpmemblk pool block size %u: not supported (BTT sector sizes: %s)",
-		    name, get_le32(&d->bsize),
-		    btt_lbasize_list(list, sizeof(list), " or "));
-		return -EOPNOTSUPP;
-	}
+	/* any other block size: libpmemblk allows every one */
 	return 0;
 }
 
@@ -216,6 +209,8 @@ PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 	}
 	rc = rc ?: pmemctl_media_new_slice(file, PMEMBLK_VIEW_OFF,
 					   size - PMEMBLK_VIEW_OFF, btt);
+	if (!rc)
+		media_set_pmemblk(*btt);
 	if (rc == -ENOMEM)
 		err(ctx, "%s: out of memory", name);
 	free(first);

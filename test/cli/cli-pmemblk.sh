@@ -23,8 +23,10 @@ lib_agrees() {
 }
 
 # 520 and 4224: libpmemblk moves all of a block, protection-information
-# bytes of the kernel's sector included; so does pmemctl for a pool.
-for bs in 512 520 4096 4224; do
+# bytes of the kernel's sector included; so does pmemctl for a pool.  1,
+# 511, 1000, 4000: no BTT sector size of the kernel's, but libpmemblk
+# allows any (internal block size roundup(max(bsize, 512), 256)).
+for bs in 512 520 4096 4224 1 511 1000 4000; do
 	head -c $((bs * 300)) /dev/urandom >data
 	nblk=$("$PMEMBLK_TOOL" create pool$bs $bs $((32 << 20)) <data)
 	"$PMEMBLK_TOOL" read pool$bs >want
@@ -162,11 +164,6 @@ for bs in 512 4096; do
 	pass "a fresh pool of $bs-byte blocks reads as zeroes; the first write lays out libpmemblk's BTT"
 done
 
-# A block size that is no BTT sector size of the kernel's.
-printf 'x%.0s' $(seq 1000) | "$PMEMBLK_TOOL" create odd 1000 $((32 << 20)) >/dev/null
-refused odd 1 'libpmemblk pool block size 1000: not supported'
-pass "a pool whose block size is no BTT sector size is refused unchanged"
-
 # A pool set file (a text file naming a pool's parts) is no image to
 # write over.
 printf 'PMEMPOOLSET\n32M %s/part0\n' "$PWD" >set
@@ -175,4 +172,11 @@ pass "a pool set file is refused unchanged"
 
 # An explicit window is taken as given: the raw-image path.
 expect_exit 0 pm check-btt pool512 --offset 4096
+# so the kernel's rules apply: a 1000-byte BTT is no kernel BTT
+before=$(sum pool1000)
+expect_exit 4 pm check-btt pool1000 --offset 4096
+printf '%s\n' "$OUT" | grep -q 'info_bad_lbasize: external lbasize 1000 is not a BTT sector size' ||
+	fail "pool1000 as an image: $OUT"
+expect_exit 5 pm read-namespace pool1000 --image-offset 4096 -q -o out
+[ "$(sum pool1000)" = "$before" ] || fail "pool1000 changed"
 pass "--offset bypasses pool detection"
