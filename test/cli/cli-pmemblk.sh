@@ -118,7 +118,7 @@ pass "a pool with a damaged signature is refused unchanged"
 # A pool libpmemblk has not written yet has no BTT: it reads as zeroes,
 # and the first write lays the BTT out as libpmemblk's first write does.
 # check-btt and read-infoblock have nothing to look at.
-for bs in 512 4096; do
+for bs in 512 4096 520 1 1000 4000; do
 	pmempool create blk $bs fresh$bs
 	cp fresh$bs lib$bs
 	before=$(sum fresh$bs)

@@ -115,7 +115,7 @@ int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 /*
  * A pool libpmemblk has not written to has no BTT yet (its first write
  * lays one out; until then every block reads as zeroes).  1 when @file is
- * such a pool with 512- or 4096-byte blocks, with its block size and the
+ * such a pool (any block size), with its block size and the
  * block count its BTT will have; 0 when not (no message); a negative
  * errno for an I/O error.
  */
