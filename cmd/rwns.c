@@ -236,8 +236,9 @@ static int read_full(int fd, uint8_t *p, size_t len, uint64_t off)
 static int copy(struct cmd_ctx *cc, struct rw_params *p, struct rw_target *t,
 		int fd, uint64_t off, uint64_t len, bool to_ns)
 {
-	/* whole blocks: a pool's may be 520 bytes, say */
-	size_t chunk = CHUNK / target_block(t) * target_block(t);
+	/* whole blocks: a pool's may be 520 bytes, or over 1 MiB */
+	size_t bs = target_block(t);
+	size_t chunk = bs > CHUNK ? bs : CHUNK / bs * bs;
 	uint8_t *buf = malloc(chunk);
 	struct progress pg;
 	int rc = buf ? 0 : -ENOMEM;

@@ -86,6 +86,12 @@ bool btt_layout_arena_ilb(uint64_t rawsize, uint32_t ilbasize, unsigned i,
 
 	if (!ilbasize || off >= rawsize)
 		return false;
+	/* a block size (a hostile pool's) so large that the smallest arena
+	 * has no block beyond the free ones: no layout at all, so that no
+	 * arena's nextoff leads to an arena that cannot be */
+	layout_arena(0, BTT_ARENA_MIN_SIZE, ilbasize, a);
+	if (a->internal_nlba <= BTT_NFREE)
+		return false;
 	size = rawsize - off < BTT_ARENA_MAX_SIZE ? rawsize - off
 						  : BTT_ARENA_MAX_SIZE;
 	if (size < BTT_ARENA_MIN_SIZE)

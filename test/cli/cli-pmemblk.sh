@@ -164,6 +164,19 @@ for bs in 512 4096 520 1 1000 4000; do
 	pass "a fresh pool of $bs-byte blocks reads as zeroes; the first write lays out libpmemblk's BTT"
 done
 
+# A hostile fresh pool whose block size leaves no block beyond the free
+# ones: nothing to read, a write refused unchanged (no broken layout).
+pmempool create blk 1000 huge
+printf '\x00\x00\x10\x00' | dd of=huge bs=1 seek=4096 conv=notrunc status=none	# 1 MiB
+before=$(sum huge)
+expect_exit 0 pm read-namespace huge -q -o out
+[ ! -s out ] || fail "huge: read-namespace read something"
+head -c 512 /dev/urandom >blk
+expect_exit 6 pm write-namespace huge -q -i blk
+expect_err_line "huge: 512 bytes at offset 0 do not fit the namespace's 0 bytes"
+[ "$(sum huge)" = "$before" ] || fail "huge changed"
+pass "a fresh pool whose block size leaves no blocks is refused unchanged"
+
 # A pool set file (a text file naming a pool's parts) is no image to
 # write over.
 printf 'PMEMPOOLSET\n32M %s/part0\n' "$PWD" >set
