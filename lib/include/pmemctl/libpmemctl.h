@@ -623,7 +623,7 @@ void pmemctl_btt_close(struct pmemctl_btt *btt);
  * PMEMCTL_MEDIA_WHOLE_BLOCK the external_lbasize.
  */
 uint32_t pmemctl_btt_get_sector_size(struct pmemctl_btt *btt);
-/* The on-media external_lbasize (512, 520, ..., 4224). */
+/* The on-media external_lbasize (512, 520, ..., 4224; in a pool any). */
 uint32_t pmemctl_btt_get_lbasize(struct pmemctl_btt *btt);
 uint64_t pmemctl_btt_get_nlba(struct pmemctl_btt *btt);
 /* One sector; zero-flagged ones read as zeroes, error-flagged as -EIO. */
