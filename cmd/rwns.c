@@ -22,7 +22,7 @@
 #include "cmd.h"
 #include "util/progress.h"
 
-#define CHUNK (1u << 20)	/* a multiple of every sector size */
+#define CHUNK (1u << 20)	/* rounded down to whole blocks */
 
 struct rw_params {
 	const char *in, *out;
@@ -40,6 +40,8 @@ struct rw_target {
 	struct pmemctl_ns_io *io;
 	/* a libpmemblk pool with no BTT yet (io NULL): reads see zeroes */
 	bool fresh;
+	/* a libpmemblk pool: its I/O moves whole blocks, as libpmemblk's */
+	bool pool;
 	uint32_t fresh_block;
 	uint64_t fresh_size;
 };
@@ -77,25 +79,6 @@ static int open_namespace(struct cmd_ctx *cc, struct rw_params *p,
 	return pmemctl_namespace_open_io(ns, flags, &t->io);
 }
 
-/*
- * libpmemblk moves whole blocks of the pool's block size; the BTT engine
- * moves the kernel's sector, 512 or 4096 bytes of a 520..4224-byte block
- * (the rest: protection information).  Pool I/O only where they agree.
- */
-static int pool_blocks_ok(struct cmd_ctx *cc, struct rw_target *t)
-{
-	struct pmemctl_btt_info bi;
-	int rc;
-
-	/* the pool's view holds its BTT where a v1.1 BTT starts: 4 KiB */
-	rc = pmemctl_media_get_btt_info(t->media, 4096, &bi);
-	if (rc || bi.external_lbasize == 512 || bi.external_lbasize == 4096)
-		return rc;
-	cmd_error(cc, "%s: libpmemblk pool block size %u: not supported for I/O (pool blocks of 512 or 4096 bytes only)",
-		  t->name, bi.external_lbasize);
-	return -EOPNOTSUPP;
-}
-
 static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 		     struct rw_target *t, const struct stat *st,
 		     unsigned flags)
@@ -128,7 +111,8 @@ static int open_path(struct cmd_ctx *cc, struct rw_params *p,
 			return rc < 0 ? rc : 0;
 		rc = cmd_open_pool(&t->media);
 		/* a pool's view replaced the file (and holds it open) */
-		return rc || t->media == file ? rc : pool_blocks_ok(cc, t);
+		t->pool = t->media != file;
+		return rc;
 	}
 	if (!S_ISBLK(st->st_mode)) {
 		cmd_error(cc, "%s: not a namespace, image file or block device",
@@ -158,6 +142,8 @@ static int open_target(struct cmd_ctx *cc, struct rw_params *p,
 		rc = open_path(cc, p, t, &st, flags);
 		if (rc || t->fresh)
 			return rc;
+		if (t->pool)
+			flags |= PMEMCTL_MEDIA_WHOLE_BLOCK;
 		return pmemctl_ns_io_open_media(cc->ctx, t->media,
 						      PMEMCTL_NS_MODE_UNKNOWN,
 						      NULL, flags, &t->io);
@@ -179,7 +165,8 @@ static int lay_out_pool(struct cmd_ctx *cc, struct rw_target *t)
 	rc = rc ?: cmd_open_pool(&t->media);
 	rc = rc ?: pmemctl_ns_io_open_media(cc->ctx, t->media,
 					    PMEMCTL_NS_MODE_SECTOR, NULL,
-					    PMEMCTL_MEDIA_WRITE, &t->io);
+					    PMEMCTL_MEDIA_WRITE |
+					    PMEMCTL_MEDIA_WHOLE_BLOCK, &t->io);
 	t->fresh = rc != 0;
 	return rc;
 }
@@ -187,6 +174,11 @@ static int lay_out_pool(struct cmd_ctx *cc, struct rw_target *t)
 static uint64_t target_size(struct rw_target *t)
 {
 	return t->fresh ? t->fresh_size : pmemctl_ns_io_get_size(t->io);
+}
+
+static uint32_t target_block(struct rw_target *t)
+{
+	return t->fresh ? t->fresh_block : pmemctl_ns_io_get_block_size(t->io);
 }
 
 static void close_target(struct rw_target *t)
@@ -203,8 +195,7 @@ static int check_range(struct cmd_ctx *cc, struct rw_target *t,
 		       uint64_t off, uint64_t len)
 {
 	uint64_t size = target_size(t);
-	uint32_t bs = t->fresh ? t->fresh_block :
-		      pmemctl_ns_io_get_block_size(t->io);
+	uint32_t bs = target_block(t);
 
 	if (off > size || len > size - off) {
 		cmd_error(cc, "%s: %llu bytes at offset %llu do not fit the namespace's %llu bytes",
@@ -245,13 +236,16 @@ static int read_full(int fd, uint8_t *p, size_t len, uint64_t off)
 static int copy(struct cmd_ctx *cc, struct rw_params *p, struct rw_target *t,
 		int fd, uint64_t off, uint64_t len, bool to_ns)
 {
-	uint8_t *buf = malloc(CHUNK);
+	/* whole blocks: a pool's may be 520 bytes, or over 1 MiB */
+	size_t bs = target_block(t);
+	size_t chunk = bs > CHUNK ? bs : CHUNK / bs * bs;
+	uint8_t *buf = malloc(chunk);
 	struct progress pg;
 	int rc = buf ? 0 : -ENOMEM;
 
 	progress_init(&pg, stderr, to_ns ? "writing" : "reading", !p->quiet);
 	for (uint64_t done = 0; done < len && !rc;) {
-		size_t n = len - done < CHUNK ? (size_t)(len - done) : CHUNK;
+		size_t n = len - done < chunk ? (size_t)(len - done) : chunk;
 
 		if (to_ns) {
 			rc = read_full(fd, buf, n, done);

@@ -268,7 +268,7 @@ static bool sum_ok(uint64_t a, uint64_t b, uint64_t *sum)
 static void check_fields(struct btt_chk *c, struct chk_arena *a)
 {
 	const struct btt_sb *sb = &a->sb;
-	unsigned bad = btt_sb_check_fields(sb);
+	unsigned bad = btt_media_check_fields(c->m, sb);
 	uint32_t elb = get_le32(&sb->external_lbasize);
 	uint32_t ilb = get_le32(&sb->internal_lbasize);
 	struct pmemctl_btt_finding *f = NULL;

@@ -41,7 +41,7 @@ const char *btt_lbasize_list(char *buf, size_t len, const char *last)
 /* ---- layout math -------------------------------------------------------- */
 
 /* alloc_arena(): carve one arena of @size bytes. */
-static void layout_arena(uint64_t offset, uint64_t size, uint32_t lbasize,
+static void layout_arena(uint64_t offset, uint64_t size, uint32_t ilbasize,
 			 struct btt_arena_layout *a)
 {
 	uint64_t avail = ALIGN_DOWN(size, BTT_PG_SIZE);
@@ -50,7 +50,7 @@ static void layout_arena(uint64_t offset, uint64_t size, uint32_t lbasize,
 	memset(a, 0, sizeof(*a));
 	a->offset = offset;
 	a->size = size;
-	a->internal_lbasize = btt_internal_lbasize(lbasize);
+	a->internal_lbasize = ilbasize;
 	/* the primary and the backup info block */
 	avail -= 2 * BTT_PG_SIZE;
 	avail -= BTT_LOG_SIZE;
@@ -74,15 +74,29 @@ static void layout_arena(uint64_t offset, uint64_t size, uint32_t lbasize,
 bool btt_layout_arena(uint64_t rawsize, uint32_t lbasize, unsigned i,
 		      struct btt_arena_layout *a)
 {
+	return btt_lbasize_supported(lbasize) &&
+	       btt_layout_arena_ilb(rawsize, btt_internal_lbasize(lbasize),
+				    i, a);
+}
+
+bool btt_layout_arena_ilb(uint64_t rawsize, uint32_t ilbasize, unsigned i,
+			  struct btt_arena_layout *a)
+{
 	uint64_t off = (uint64_t)i * BTT_ARENA_MAX_SIZE, size;
 
-	if (!btt_lbasize_supported(lbasize) || off >= rawsize)
+	if (!ilbasize || off >= rawsize)
+		return false;
+	/* a block size (a hostile pool's) so large that the smallest arena
+	 * has no block beyond the free ones: no layout at all, so that no
+	 * arena's nextoff leads to an arena that cannot be */
+	layout_arena(0, BTT_ARENA_MIN_SIZE, ilbasize, a);
+	if (a->internal_nlba <= BTT_NFREE)
 		return false;
 	size = rawsize - off < BTT_ARENA_MAX_SIZE ? rawsize - off
 						  : BTT_ARENA_MAX_SIZE;
 	if (size < BTT_ARENA_MIN_SIZE)
 		return false;
-	layout_arena(off, size, lbasize, a);
+	layout_arena(off, size, ilbasize, a);
 	a->nextoff = rawsize - off - size >= BTT_ARENA_MIN_SIZE ? size : 0;
 	return true;
 }
@@ -183,6 +197,14 @@ unsigned btt_sb_check_fields(const struct btt_sb *sb)
 	    inl > BTT_MAX_INTERNAL_NLBA)
 		bad |= BTT_FIELD_NLBA;
 	return bad;
+}
+
+unsigned btt_media_check_fields(const struct pmemctl_media *m,
+				const struct btt_sb *sb)
+{
+	unsigned bad = btt_sb_check_fields(sb);
+
+	return media_is_pmemblk(m) ? bad & ~BTT_FIELD_LBASIZE_UNSUPPORTED : bad;
 }
 
 static bool sum_ok(uint64_t a, uint64_t b, uint64_t *sum)

@@ -118,7 +118,7 @@ static int sb_usable(struct pmemctl_btt *b, const struct btt_sb *sb,
 		    sb_status_name(st));
 		return -EIO;
 	}
-	if (btt_sb_check_fields(sb) || btt_sb_check_layout(sb)) {
+	if (btt_media_check_fields(b->m, sb) || btt_sb_check_layout(sb)) {
 		err(b->ctx, "%s: BTT info block at %#llx: bad geometry; run check-btt",
 		    pmemctl_media_name(b->m), (unsigned long long)off);
 		return -EIO;
@@ -363,7 +363,10 @@ PMEMCTL_EXPORT int pmemctl_btt_open(struct pmemctl_ctx *ctx,
 		free(b);
 		return rc;
 	}
-	b->sector = btt_sector_size(b->lbasize);
+	/* a libpmemblk pool's block is all data; the kernel's is a sector
+	 * and protection information */
+	b->sector = flags & PMEMCTL_MEDIA_WHOLE_BLOCK ?
+		    b->lbasize : btt_sector_size(b->lbasize);
 	rtt_init(b);
 	*out = b;
 	return 0;

@@ -63,6 +63,20 @@ int btt_write_layout(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 				      parent_uuid, 0);
 }
 
+/*
+ * Arena @i for @lbasize on @ns: the kernel's geometry, or on a libpmemblk
+ * pool's view libpmemblk's (any block size, its internal rounding).
+ */
+static bool arena_on(struct pmemctl_media *ns, uint64_t rawsize,
+		     uint32_t lbasize, unsigned i, struct btt_arena_layout *a)
+{
+	if (media_is_pmemblk(ns))
+		return btt_layout_arena_ilb(rawsize,
+					    btt_pmemblk_internal_lbasize(lbasize),
+					    i, a);
+	return btt_layout_arena(rawsize, lbasize, i, a);
+}
+
 int btt_write_layout_flags(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 			   unsigned major, uint32_t lbasize,
 			   const uint8_t uuid[16],
@@ -78,18 +92,18 @@ int btt_write_layout_flags(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 		return -EINVAL;
 	}
 	base = btt_start_offset(major);
-	if (!btt_lbasize_supported(lbasize)) {
+	if (!media_is_pmemblk(ns) ? !btt_lbasize_supported(lbasize) : !lbasize) {
 		err(ctx, "%s: BTT sector size %u is not supported",
 		    pmemctl_media_name(ns), lbasize);
 		return -EINVAL;
 	}
-	if (size <= base || !btt_layout_arena(size - base, lbasize, 0, &a)) {
+	if (size <= base || !arena_on(ns, size - base, lbasize, 0, &a)) {
 		err(ctx, "%s: %llu bytes is too small for a BTT (16 MiB raw minimum)",
 		    pmemctl_media_name(ns), (unsigned long long)size);
 		return -EINVAL;
 	}
 	for (unsigned i = 0;
-	     !rc && btt_layout_arena(size - base, lbasize, i, &a); i++) {
+	     !rc && arena_on(ns, size - base, lbasize, i, &a); i++) {
 		struct btt_sb sb;
 
 		btt_layout_fill_sb(&a, major, lbasize, uuid, parent_uuid, &sb);

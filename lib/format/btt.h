@@ -154,6 +154,19 @@ int btt_compute_layout(uint64_t rawsize, uint32_t lbasize,
 bool btt_layout_arena(uint64_t rawsize, uint32_t lbasize, unsigned i,
 		      struct btt_arena_layout *a);
 
+/*
+ * The same for any internal block size @ilbasize, with no sector-size
+ * table: libpmemblk's geometry (btt_pmemblk_internal_lbasize()).
+ */
+bool btt_layout_arena_ilb(uint64_t rawsize, uint32_t ilbasize, unsigned i,
+			  struct btt_arena_layout *a);
+
+/* libpmemblk's internal block size: roundup(max(bsize, 512), 256). */
+static inline uint32_t btt_pmemblk_internal_lbasize(uint32_t bsize)
+{
+	return (uint32_t)ALIGN_UP((uint64_t)(bsize < 512 ? 512 : bsize), 256);
+}
+
 /* Bytes the BTT exports: sum of external_nlba * sector size; 0 if none. */
 uint64_t btt_usable_size(uint64_t rawsize, uint32_t lbasize);
 
@@ -178,7 +191,11 @@ void btt_layout_fill_sb(const struct btt_arena_layout *a, unsigned major,
 int btt_write_layout(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 		     unsigned major, uint32_t lbasize, const uint8_t uuid[16],
 		     const uint8_t parent_uuid[16]);
-/* The same with @log_flags in the initial log entries' old and new map. */
+/*
+ * The same with @log_flags in the initial log entries' old and new map;
+ * on a libpmemblk pool's view (media_set_pmemblk()) with libpmemblk's
+ * geometry, for any non-zero @lbasize.
+ */
 int btt_write_layout_flags(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 			   unsigned major, uint32_t lbasize,
 			   const uint8_t uuid[16],
@@ -214,6 +231,12 @@ enum btt_sb_field_problem {
 	BTT_FIELD_NLBA = 1 << 3,		/* internal != external + 256, > 2^30 */
 };
 unsigned btt_sb_check_fields(const struct btt_sb *sb);
+/*
+ * The same for an info block on @m: a libpmemblk pool's BTT may have any
+ * non-zero block size (PMDK's rule), so no BTT_FIELD_LBASIZE_UNSUPPORTED.
+ */
+unsigned btt_media_check_fields(const struct pmemctl_media *m,
+				const struct btt_sb *sb);
 
 /* The first thing wrong with the arena's offsets (formats.md C.3). */
 enum btt_sb_layout_status {

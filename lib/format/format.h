@@ -123,6 +123,13 @@ void media_on_release(struct pmemctl_media *media, int (*fn)(void *arg),
 		      void *arg);
 
 /*
+ * Mark @media as a libpmemblk pool's view (pmemblk.c); true for it and
+ * any media made on it.  Its BTT may have any non-zero block size.
+ */
+void media_set_pmemblk(struct pmemctl_media *media);
+bool media_is_pmemblk(const struct pmemctl_media *media);
+
+/*
  * ns-io.c: namespace I/O over @media that already is the namespace's data
  * as the OS offers it (the live kernel's block device or devdax mapping):
  * no info block to skip, no BTT engine; offsets and lengths in units of

@@ -39,6 +39,7 @@ struct pmemctl_media {
 	char *name;
 	uint64_t size;
 	bool writable;
+	bool pmemblk;			/* media_set_pmemblk() */
 	unsigned refs;
 	int fd;				/* file, block device, mapping */
 	int dfd;			/* read-only block device: O_DIRECT */

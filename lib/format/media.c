@@ -540,6 +540,19 @@ void media_on_release(struct pmemctl_media *media, int (*fn)(void *arg),
 	media->on_release_arg = arg;
 }
 
+void media_set_pmemblk(struct pmemctl_media *media)
+{
+	media->pmemblk = true;
+}
+
+bool media_is_pmemblk(const struct pmemctl_media *media)
+{
+	for (; media; media = media->parent)
+		if (media->pmemblk)
+			return true;
+	return false;
+}
+
 uint64_t media_data_from(struct pmemctl_media *media, uint64_t off,
 			 uint64_t end)
 {

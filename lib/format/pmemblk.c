@@ -118,14 +118,7 @@ static int pool_validate(struct pmemctl_ctx *ctx, const char *name,
 					      "block size 0 in its descriptor");
 		return -EUCLEAN;
 	}
-	if (!btt_lbasize_supported(get_le32(&d->bsize))) {
-		char list[80];
-
-		err(ctx, "%s: libpmemblk pool block size %u: not supported (BTT sector sizes: %s)",
-		    name, get_le32(&d->bsize),
-		    btt_lbasize_list(list, sizeof(list), " or "));
-		return -EOPNOTSUPP;
-	}
+	/* any other block size: libpmemblk allows every one */
 	return 0;
 }
 
@@ -216,6 +209,8 @@ PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 	}
 	rc = rc ?: pmemctl_media_new_slice(file, PMEMBLK_VIEW_OFF,
 					   size - PMEMBLK_VIEW_OFF, btt);
+	if (!rc)
+		media_set_pmemblk(*btt);
 	if (rc == -ENOMEM)
 		err(ctx, "%s: out of memory", name);
 	free(first);
@@ -226,10 +221,11 @@ PMEMCTL_EXPORT int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 /* ---- pools libpmemblk has not written yet -------------------------------- */
 
 /*
- * 1 (and @h, @d) if @file is a sound pool of 512- or 4096-byte blocks
- * with nothing at its BTT's place yet; else 0, quietly.  For those block
- * sizes libpmemblk's internal block size, arena geometry and offsets are
- * the kernel's (live-kernel.md 5), so the BTT core lays it out.
+ * 1 (and @h, @d) if @file is a sound pool (any non-zero block size) with
+ * nothing at its BTT's place yet; else 0, quietly.  libpmemblk's arena
+ * geometry and offsets are the kernel's (live-kernel.md 5) but for its
+ * internal block size, roundup(max(bsize, 512), 256): the BTT core lays
+ * it out on the pool's view.
  */
 static int probe_fresh(struct pmemctl_media *file, struct pool_hdr *h,
 		       struct pmemblk_desc *d, uint8_t *first)
@@ -248,7 +244,7 @@ static int probe_fresh(struct pmemctl_media *file, struct pool_hdr *h,
 	if (memcmp(h->signature, POOL_SIG, POOL_SIG_LEN) || !pool_csum_ok(h) ||
 	    get_le32(&h->major) != POOL_MAJOR_BLK ||
 	    memcmp(h->next_part_uuid, h->uuid, sizeof(h->uuid)) ||
-	    (bs != 512 && bs != 4096))
+	    !bs)
 		return 0;
 	rc = pmemctl_media_read(file, PMEMBLK_DATA_OFF, first, BTT_INFO_SIZE);
 	return rc ?: all_zero(first, BTT_INFO_SIZE);
@@ -272,6 +268,7 @@ static int with_fresh(struct pmemctl_media *file, struct pool_hdr **h,
 PMEMCTL_EXPORT int pmemctl_pmemblk_fresh(struct pmemctl_media *file,
 					 uint32_t *bsize, uint64_t *nblock)
 {
+	struct btt_arena_layout a;
 	struct pmemblk_desc d;
 	struct pool_hdr *h;
 	uint64_t raw = pmemctl_media_size(file) - PMEMBLK_DATA_OFF;
@@ -281,7 +278,10 @@ PMEMCTL_EXPORT int pmemctl_pmemblk_fresh(struct pmemctl_media *file,
 	if (rc != 1)
 		return rc;
 	*bsize = get_le32(&d.bsize);
-	*nblock = btt_usable_size(raw, *bsize) / *bsize;
+	*nblock = 0;
+	for (unsigned i = 0; btt_layout_arena_ilb(raw,
+			btt_pmemblk_internal_lbasize(*bsize), i, &a); i++)
+		*nblock += a.external_nlba;
 	return 1;
 }
 
@@ -303,6 +303,8 @@ PMEMCTL_EXPORT int pmemctl_pmemblk_layout(struct pmemctl_media *file)
 		rc = pmemctl_media_new_slice(file, PMEMBLK_VIEW_OFF,
 					     pmemctl_media_size(file) -
 					     PMEMBLK_VIEW_OFF, &view);
+	if (view)
+		media_set_pmemblk(view);
 	/* a v1.1 BTT 4 KiB into the view: at the data area's start */
 	uuid_generate(uuid);
 	rc = rc ?: btt_write_layout_flags(ctx, view, 1, get_le32(&d.bsize),

@@ -22,7 +22,11 @@ lib_agrees() {
 	expect_exit 0 pm check-btt "$1"
 }
 
-for bs in 512 4096; do
+# 520 and 4224: libpmemblk moves all of a block, protection-information
+# bytes of the kernel's sector included; so does pmemctl for a pool.  1,
+# 511, 1000, 4000: no BTT sector size of the kernel's, but libpmemblk
+# allows any (internal block size roundup(max(bsize, 512), 256)).
+for bs in 512 520 4096 4224 1 511 1000 4000; do
 	head -c $((bs * 300)) /dev/urandom >data
 	nblk=$("$PMEMBLK_TOOL" create pool$bs $bs $((32 << 20)) <data)
 	"$PMEMBLK_TOOL" read pool$bs >want
@@ -114,7 +118,7 @@ pass "a pool with a damaged signature is refused unchanged"
 # A pool libpmemblk has not written yet has no BTT: it reads as zeroes,
 # and the first write lays the BTT out as libpmemblk's first write does.
 # check-btt and read-infoblock have nothing to look at.
-for bs in 512 4096; do
+for bs in 512 4096 520 1 1000 4000; do
 	pmempool create blk $bs fresh$bs
 	cp fresh$bs lib$bs
 	before=$(sum fresh$bs)
@@ -160,24 +164,18 @@ for bs in 512 4096; do
 	pass "a fresh pool of $bs-byte blocks reads as zeroes; the first write lays out libpmemblk's BTT"
 done
 
-# A block size that is no BTT sector size of the kernel's.
-printf 'x%.0s' $(seq 1000) | "$PMEMBLK_TOOL" create odd 1000 $((32 << 20)) >/dev/null
-refused odd 1 'libpmemblk pool block size 1000: not supported'
-pass "a pool whose block size is no BTT sector size is refused unchanged"
-
-# 520-byte pool blocks: libpmemblk moves all 520 bytes, the engine would
-# move the kernel's 512-byte sector.  The BTT checks clean; I/O is
-# refused unchanged, never a short block.
-head -c $((520 * 20)) /dev/urandom | "$PMEMBLK_TOOL" create p520 520 $((32 << 20)) >/dev/null
-expect_exit 0 pm check-btt p520
-before=$(sum p520)
-expect_exit 1 pm read-namespace p520 -q -f -o out
-expect_err_line 'p520: libpmemblk pool block size 520: not supported for I/O .pool blocks of 512 or 4096 bytes only.$'
-[ ! -e out ] || fail "read-namespace of a 520-byte pool wrote output"
-expect_exit 1 pm write-namespace p520 -q -i new
-expect_err_line 'p520: libpmemblk pool block size 520: not supported for I/O .pool blocks of 512 or 4096 bytes only.$'
-[ "$(sum p520)" = "$before" ] || fail "p520 changed"
-pass "a pool of 520-byte blocks checks clean; its I/O is refused unchanged"
+# A hostile fresh pool whose block size leaves no block beyond the free
+# ones: nothing to read, a write refused unchanged (no broken layout).
+pmempool create blk 1000 huge
+printf '\x00\x00\x10\x00' | dd of=huge bs=1 seek=4096 conv=notrunc status=none	# 1 MiB
+before=$(sum huge)
+expect_exit 0 pm read-namespace huge -q -o out
+[ ! -s out ] || fail "huge: read-namespace read something"
+head -c 512 /dev/urandom >blk
+expect_exit 6 pm write-namespace huge -q -i blk
+expect_err_line "huge: 512 bytes at offset 0 do not fit the namespace's 0 bytes"
+[ "$(sum huge)" = "$before" ] || fail "huge changed"
+pass "a fresh pool whose block size leaves no blocks is refused unchanged"
 
 # A pool set file (a text file naming a pool's parts) is no image to
 # write over.
@@ -187,4 +185,11 @@ pass "a pool set file is refused unchanged"
 
 # An explicit window is taken as given: the raw-image path.
 expect_exit 0 pm check-btt pool512 --offset 4096
+# so the kernel's rules apply: a 1000-byte BTT is no kernel BTT
+before=$(sum pool1000)
+expect_exit 4 pm check-btt pool1000 --offset 4096
+printf '%s\n' "$OUT" | grep -q 'info_bad_lbasize: external lbasize 1000 is not a BTT sector size' ||
+	fail "pool1000 as an image: $OUT"
+expect_exit 5 pm read-namespace pool1000 --image-offset 4096 -q -o out
+[ "$(sum pool1000)" = "$before" ] || fail "pool1000 changed"
 pass "--offset bypasses pool detection"

@@ -55,6 +55,39 @@ static int probe(struct pmemctl_ctx *ctx, uint8_t *img, uint64_t size,
 	return rc;
 }
 
+/*
+ * Any block size libpmemblk allows: the pool opens, and on its view (and
+ * only there) a 1000-byte BTT is no unsupported sector size.
+ */
+static void test_any_bsize(struct tap *t, struct pmemctl_ctx *ctx,
+			   uint8_t *img)
+{
+	struct pmemctl_media *m = NULL, *btt = NULL;
+	struct btt_sb sb = { 0 };
+
+	put_le32(&sb.external_lbasize, 1000);
+	put_le32(&sb.internal_lbasize, btt_pmemblk_internal_lbasize(1000));
+	put_le32(&sb.nfree, BTT_NFREE);
+	put_le32(&sb.external_nlba, 1);
+	put_le32(&sb.internal_nlba, 1 + BTT_NFREE);
+	make_pool(img, CKSUM_2K, 1000);
+	tap_eq_u64(t, pmemctl_media_new_memory(ctx, img, POOL_SIZE, true, &m),
+		   0, "memory media");
+	tap_eq_u64(t, m ? pmemctl_media_open_pmemblk(m, &btt) : -1, 0,
+		   "a pool of 1000-byte blocks opens");
+	tap_eq_u64(t, m ? btt_media_check_fields(m, &sb) : 0,
+		   BTT_FIELD_LBASIZE_UNSUPPORTED,
+		   "a 1000-byte BTT on other media: the kernel's table holds");
+	tap_eq_u64(t, btt ? btt_media_check_fields(btt, &sb) : 1, 0,
+		   "... on a pool's view: any block size");
+	tap_eq_u64(t, btt_pmemblk_internal_lbasize(1), 512,
+		   "libpmemblk's internal block size: at least 512");
+	tap_eq_u64(t, btt_pmemblk_internal_lbasize(520), 768,
+		   "... rounded up to 256");
+	pmemctl_media_close(btt);
+	pmemctl_media_close(m);
+}
+
 static void test_valid(struct tap *t, struct pmemctl_ctx *ctx, uint8_t *img)
 {
 	struct pmemctl_media *btt = NULL;
@@ -125,9 +158,6 @@ static void test_refused(struct tap *t, struct pmemctl_ctx *ctx, uint8_t *img)
 	make_pool(img, CKSUM_2K, 0);
 	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EUCLEAN,
 		   "block size 0");
-	make_pool(img, CKSUM_2K, 1000);
-	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -EOPNOTSUPP,
-		   "a block size the kernel's BTT has no sector for");
 	make_pool(img, CKSUM_2K, 512);
 	memset(img + 8192, 0, 4096);
 	tap_eq_u64(t, probe(ctx, img, POOL_SIZE, &btt), -ENODATA,
@@ -149,6 +179,7 @@ int main(void)
 	if (!img || pmemctl_new(&ctx))
 		return EXIT_FAILURE;
 	test_valid(&t, ctx, img);
+	test_any_bsize(&t, ctx, img);
 	test_refused(&t, ctx, img);
 	pmemctl_free(ctx);
 	free(img);

@@ -53,6 +53,10 @@ enum pmemctl_media_flags {
 	PMEMCTL_MEDIA_EXCL = 1 << 1,
 	/* pmemctl_media_map_file(): the mapping is persistent memory */
 	PMEMCTL_MEDIA_PERSISTENT_MAPPING = 1 << 2,
+	/* pmemctl_btt_open(), pmemctl_ns_io_open_media(): each LBA moves
+	 * the whole external block, as libpmemblk does (pool files), not
+	 * the kernel's 512- or 4096-byte sector */
+	PMEMCTL_MEDIA_WHOLE_BLOCK = 1 << 3,
 };
 
 /*
@@ -111,7 +115,7 @@ int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
 /*
  * A pool libpmemblk has not written to has no BTT yet (its first write
  * lays one out; until then every block reads as zeroes).  1 when @file is
- * such a pool with 512- or 4096-byte blocks, with its block size and the
+ * such a pool (any block size), with its block size and the
  * block count its BTT will have; 0 when not (no message); a negative
  * errno for an I/O error.
  */
@@ -614,9 +618,12 @@ int pmemctl_btt_open(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
 		     const uint8_t *parent_uuid, unsigned flags,
 		     struct pmemctl_btt **btt);
 void pmemctl_btt_close(struct pmemctl_btt *btt);
-/* Bytes per LBA that reads and writes move: 512 or 4096. */
+/*
+ * Bytes per LBA that reads and writes move: 512 or 4096, or with
+ * PMEMCTL_MEDIA_WHOLE_BLOCK the external_lbasize.
+ */
 uint32_t pmemctl_btt_get_sector_size(struct pmemctl_btt *btt);
-/* The on-media external_lbasize (512, 520, ..., 4224). */
+/* The on-media external_lbasize (512, 520, ..., 4224; in a pool any). */
 uint32_t pmemctl_btt_get_lbasize(struct pmemctl_btt *btt);
 uint64_t pmemctl_btt_get_nlba(struct pmemctl_btt *btt);
 /* One sector; zero-flagged ones read as zeroes, error-flagged as -EIO. */
