@@ -3,8 +3,8 @@
 # reconfigure-device --mode=system-ram: the kmem driver, memory blocks
 # onlined) is in use, as ndctl decides: pmemctl disable-namespace and
 # disable-region refuse it (exit 4, one line, nothing changed, as `ndctl
-# disable-namespace` refuses), and so do read-namespace and
-# write-namespace. Once daxctl offline-memory has offlined its blocks (kmem
+# disable-namespace` refuses), and so do read-namespace, write-namespace,
+# destroy-namespace -f and create-namespace -e -f. Once daxctl offline-memory has offlined its blocks (kmem
 # still bound) it is no longer in use and disable-namespace works.
 #
 # Host: `pmemctl platform create` one blank 1 GiB DIMM (the devdax device
@@ -40,6 +40,8 @@ run dis pmemctl disable-namespace $dax
 run dis-region pmemctl disable-region $r
 run rd pmemctl read-namespace $dax --length 2M -o /tmp/out -q
 run wr pmemctl write-namespace $dax -i /tmp/in -q
+run destroy pmemctl destroy-namespace -f $dax
+run edit pmemctl create-namespace -f -e $dax -m fsdax
 snap after
 # kmem with its memory offline is not in use (ndctl's rule): disable works
 run offline sh -c "daxctl offline-memory $chr >/dev/null"
@@ -69,6 +71,12 @@ for c in dis dis-region rd wr; do
         "$(errs $c | grep -c "$dax: $chr is online as system RAM (kmem)")"
     check vm_assert_eq "$c: nothing else said" 1 "$(errs $c | wc -l)"
 done
+# destroy -f and create -e -f disable first, through the same check
+for c in destroy edit; do
+    check vm_assert_eq "$c: refused even with --force (exit 4)" rc=4 "$(rc $c)"
+    check vm_assert_eq "$c: says online as system RAM" 1 \
+        "$(errs $c | grep -c "$dax: $chr is online as system RAM (kmem)")"
+done
 check vm_json_compare "nothing changed (ndctl list -RNi)" \
     "$(vm_section "$out" snap-before | vm_ndctl_list)" \
     "$(vm_section "$out" snap-after | vm_ndctl_list)"
@@ -78,4 +86,4 @@ check vm_assert_eq "memory offline: ndctl says disabled" disabled \
     "$(vm_section "$out" st-offline | vm_ndctl_list | jq -r '.[0].state // "enabled"')"
 
 vm_checks_done
-vm_log "ok: a devdax namespace online as system RAM is refused by disable and read/write-namespace"
+vm_log "ok: a devdax namespace online as system RAM is refused by disable, destroy, reconfigure and read/write-namespace"
