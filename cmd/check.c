@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * pmemctl check-btt (alias check-namespace): offline BTT fsck of a
+ * pmemctl check-btt (alias check-namespace): BTT fsck of a
  * namespace, every sector namespace of the platform ("all"), an image file
  * or a block device.  Exit codes follow fsck(8) and are OR'ed (also over
  * the namespaces of "all"): 1 corrected, 4 left uncorrected, 8 operational

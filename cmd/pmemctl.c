@@ -44,7 +44,7 @@ static const struct cmd_struct commands[] = {
 	{ "write-labels", cmd_write_labels, "write the label storage area" },
 	{ "zero-labels", cmd_zero_labels, "zero the label storage area" },
 	{ "check-labels", cmd_check_labels, "validate label index blocks" },
-	{ "check-btt", cmd_check_btt, "check and repair a BTT offline" },
+	{ "check-btt", cmd_check_btt, "check and repair a BTT (fsck)" },
 	{ "check-namespace", cmd_check_btt, "alias of check-btt" },
 };
 

@@ -202,13 +202,15 @@ static int label_write_begin(struct pmemctl_dimm *dimm,
 	return rc || !ops->label_write_begin ? rc : ops->label_write_begin(dimm);
 }
 
-/* The area changed: let the platform re-read it, then rescan. */
+/* The area changed: let the platform re-read it; rescan in any case. */
 static int label_write_end(struct pmemctl_dimm *dimm)
 {
 	const struct platform_ops *ops = dimm->bus->ops;
 	int rc = ops->label_write_end ? ops->label_write_end(dimm) : 0;
+	/* the labels changed even if the platform could not re-read them */
+	int rescan = dimm_rescan(dimm);
 
-	return rc ? rc : dimm_rescan(dimm);
+	return rc ? rc : rescan;
 }
 
 PMEMCTL_EXPORT int pmemctl_dimm_label_area_size(struct pmemctl_dimm *dimm,

@@ -630,7 +630,7 @@ static int map_commit(struct pmemctl_btt *b, struct engine_arena *ea,
 	rc = map_unlike_free(b, ea, lane, premap, old);
 	if (!rc && ml->pending)
 		rc = media_flush_range(b->m, ml->pending, sizeof(le32));
-	if (!rc && l->pending)
+	if (!rc && l->pending && ml->pending != l->map_off)
 		rc = media_flush_range(b->m, l->map_off, sizeof(le32));
 	if (rc)
 		return rc;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "infoblock.h"
 #include "kernel.h"
 
 #define NS_MIN_CLAIM_SIZE SZ_16M	/* the kernel's claim minimum */
@@ -340,7 +341,11 @@ static int setup_claim(struct ns_job *j)
 	} else if (!rc) {
 		rc = put(j, j->cpath, j->cname, "mode",
 			 p->map == PMEMCTL_MAP_MEM ? "ram\n" : "pmem\n");
-		if (!rc && !access(j->cpath, F_OK))
+		char align[PATH_MAX];
+
+		/* a kernel without the attribute takes its default */
+		if (!rc && !sysfs_join(align, j->cpath, "align") &&
+		    !access(align, F_OK))
 			rc = put_u64(j, j->cpath, j->cname, "align", p->align);
 	}
 	j->claimed = !rc;
@@ -369,9 +374,11 @@ static int run_job(struct ns_job *j)
 /* ---- wiping the info blocks ---------------------------------------------- */
 
 /*
- * The first 8 KiB of the disabled namespace, read through its raw block
- * device (kernel-raw.c: force_raw, bind, O_EXCL; undone on close) and
- * zeroed unless already zero (ndctl's zero_info_block).
+ * Through the disabled namespace's raw block device (kernel-raw.c:
+ * force_raw, bind, O_EXCL; undone on close): the BTT backup info blocks
+ * first, as the image backend does (check-btt must never find a backup
+ * beside a wiped primary), then the first 8 KiB, zeroed unless already
+ * zero (ndctl's zero_info_block).
  */
 static int wipe_info(struct ns_job *j, struct pmemctl_namespace *ns)
 {
@@ -381,7 +388,8 @@ static int wipe_info(struct ns_job *j, struct pmemctl_namespace *ns)
 
 	if (rc)
 		return rc;
-	rc = pmemctl_media_read(m, 0, head, sizeof(head));
+	rc = btt_wipe_backups(m);
+	rc = rc ?: pmemctl_media_read(m, 0, head, sizeof(head));
 	if (!rc && !mem_is_zero(head, sizeof(head))) {
 		memset(head, 0, sizeof(head));
 		rc = pmemctl_media_write(m, 0, head, sizeof(head));

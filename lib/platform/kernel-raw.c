@@ -179,8 +179,6 @@ int kernel_ns_open_raw(struct pmemctl_namespace *ns, unsigned flags,
 		free(kr);
 		return rc;
 	}
-	if (flags & KERNEL_RAW_STAY_DISABLED)
-		kr->was_enabled = false;
 	media_on_release(*m, raw_release, kr);
 	return 0;
 }

@@ -76,12 +76,8 @@ int kernel_bind(struct kernel_bus *kb, const char *dir, const char *name,
 int kernel_unbind(struct kernel_bus *kb, const char *dir, const char *name);
 int kernel_ns_detach(struct pmemctl_namespace *ns);
 
-/*
- * kernel-raw.c: the namespace's raw block device as media
- * (pmemctl_namespace_open_raw()).  KERNEL_RAW_STAY_DISABLED: on close,
- * leave a namespace that was enabled disabled (destroy, reconfigure).
- */
-#define KERNEL_RAW_STAY_DISABLED (1u << 16)
+/* kernel-raw.c: the namespace's raw block device as media
+ * (pmemctl_namespace_open_raw()) */
 int kernel_ns_open_raw(struct pmemctl_namespace *ns, unsigned flags,
 		       struct pmemctl_media **m);
 

@@ -111,7 +111,7 @@ static void test_forced(struct tap *t, struct pmemctl_ctx *ctx,
 		     0 : -EIO;
 	}
 	tap_ok(t, !rc && m->flush == want && !memcmp(buf, back, sizeof(buf)),
-	       "%s=%s: a persistent mapping flushed with %s, the file holds what was written",
+	       "%s=%s: a persistent mapping picks %s, and writes and persists through it without fault (the file holds what was written)",
 	       PMEM_FLUSH_ENV, name, m ? pmem_flush_name(m->flush) : "?");
 out:
 	unsetenv(PMEM_FLUSH_ENV);

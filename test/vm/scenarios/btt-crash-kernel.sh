@@ -90,6 +90,9 @@ for k in $KEYS; do
     dev=$(vm_section "$VM_WORKDIR/b1" "dev-$ns")
     case $dev in pmem*s) ;; *) vm_die "$ns: the guest has no BTT block device (got '$dev')" ;; esac
     kernel=$(vm_section "$VM_WORKDIR/b1" "read-$ns")
+    # both sides hashing nothing would agree: the guest read bytes
+    check vm_assert_eq "$ns ($k): the guest read the namespace" no \
+        "$([ "$kernel" = "$(printf '' | sha256sum | cut -d' ' -f1)" ] && echo empty || echo no)"
     check vm_assert_eq "$ns ($k, $dev): the kernel's recovery and the engine's give the same bytes" \
         "$kernel" \
         "$(PMEMCTL_PLATFORM=$copy "$PMEMCTL" read-namespace -q "$ns" | sha256sum | cut -d' ' -f1)"
