@@ -51,6 +51,7 @@ struct meta {
 	struct override over[BTT_NFREE];
 	struct btt_refmap ref;	/* blocks referenced, and twice */
 	struct dup_pass dp;
+	struct chk_stream *st;	/* the map pass under way */
 };
 
 /* ---- flog --------------------------------------------------------------- */
@@ -235,46 +236,50 @@ static int check_pending(struct meta *m)
 #define RUN 64		/* then as runs of one bitmap word */
 
 /*
- * Map entries [lba0, lba0 + n) into the window with pending flog updates
- * applied (patched into the window, which is ours).  Returns 1 without
- * filling the window when the range is a hole of a sparse image (all
- * zeroes: identity entries) and @skip_hole and no update is pending
- * there, 0 when the window holds the entries, or a negative errno.
+ * The next window of the map, entries [lba0, lba0 + n), at *@out with
+ * pending flog updates applied (patched into the window, which is ours).
+ * Returns 1 without filling the window when the range is a hole of a
+ * sparse image (all zeroes: identity entries) and @skip_hole and no
+ * update is pending there, 0 when the window holds the entries, or a
+ * negative errno.
  */
-/* A map window's tail rounded up to 4 KiB when the media goes on (a block
- * device then reads it with O_DIRECT); the window holds it. */
-static size_t read_len(struct meta *m, uint64_t off, size_t bytes)
-{
-	size_t up = ALIGN_UP(bytes, 4096);
-
-	return up <= CHK_MAP_WINDOW && off + up <= m->c->size ? up : bytes;
-}
-
 static int map_window(struct meta *m, uint32_t lba0, uint32_t n,
-		      unsigned *ov, bool skip_hole)
+		      unsigned *ov, bool skip_hole, const le32 **out)
 {
-	size_t bytes = (size_t)n * BTT_MAP_ENTRY_SIZE;
-	uint64_t off = btt_map_off(m->ba, lba0);
-	le32 *ent = (le32 *)m->c->buf;
+	uint8_t *win;
+	size_t bytes;
+	le32 *ent;
 	unsigned i;
-	int rc;
+	int rc = chk_stream_next(m->st, &win, &bytes);
 
+	if (rc < 0)
+		return rc;
+	ent = (le32 *)win;
 	while (*ov < m->nover && m->over[*ov].lba < lba0)
 		(*ov)++;
-	if (media_data_from(m->c->m, off, off + bytes) >= off + bytes) {
+	if (rc == 1) {
 		if (skip_hole && (*ov == m->nover ||
 				  m->over[*ov].lba >= lba0 + n))
 			return 1;
 		memset(ent, 0, bytes);
-	} else {
-		rc = pmemctl_media_read(m->c->m, off, ent,
-					read_len(m, off, bytes));
-		if (rc)
-			return rc;
 	}
 	for (i = *ov; i < m->nover && m->over[i].lba < lba0 + n; i++)
 		put_le32(&ent[m->over[i].lba - lba0], m->over[i].raw);
+	*out = ent;
 	return 0;
+}
+
+/* A pass over the map: its windows in order, read ahead where possible. */
+static int map_open(struct meta *m)
+{
+	return chk_stream_open(m->c, btt_map_off(m->ba, 0),
+			       (uint64_t)m->enl * BTT_MAP_ENTRY_SIZE, &m->st);
+}
+
+static void map_close(struct meta *m)
+{
+	chk_stream_close(m->st);
+	m->st = NULL;
 }
 
 static uint32_t postmap(uint32_t raw, uint32_t lba)
@@ -425,25 +430,23 @@ static int account_map(struct meta *m)
 {
 	const uint32_t per = CHK_MAP_WINDOW / BTT_MAP_ENTRY_SIZE;
 	unsigned ov = 0;
-	int rc = 0;
+	int rc = map_open(m);
 
 	for (uint32_t lba0 = 0; lba0 < m->enl && !rc; lba0 += per) {
 		uint32_t n = m->enl - lba0 < per ? m->enl - lba0 : per;
+		const le32 *ent;
 
-		rc = map_window(m, lba0, n, &ov, true);
+		rc = map_window(m, lba0, n, &ov, true, &ent);
 		if (rc == 1)
 			rc = refmap_set(&m->ref, lba0, n);
 		else if (!rc)
-			rc = account_window(m, (const le32 *)m->c->buf, lba0,
-					    n, CHUNK);
+			rc = account_window(m, ent, lba0, n, CHUNK);
 		if (!rc)
 			chk_progress(m->c, (uint64_t)n * BTT_MAP_ENTRY_SIZE);
-		if (!rc && m->c->o.stop && m->c->o.stop(m->c->o.stop_arg)) {
-			err(m->c->ctx, "%s: check stopped part way; nothing repaired",
-			    m->c->name);
-			rc = -EINTR;
-		}
+		if (!rc)
+			rc = chk_poll_stop(m->c);
 	}
+	map_close(m);
 	return rc;
 }
 
@@ -531,14 +534,14 @@ static void add_ref(struct dup_block *d, uint32_t who, bool lane)
 static int dup_map_refs(struct meta *m)
 {
 	const uint32_t per = CHK_MAP_WINDOW / BTT_MAP_ENTRY_SIZE;
-	const le32 *ent = (const le32 *)m->c->buf;
 	unsigned ov = 0;
-	int rc = 0;
+	int rc = map_open(m);
 
 	for (uint32_t lba0 = 0; lba0 < m->enl && !rc; lba0 += per) {
 		uint32_t n = m->enl - lba0 < per ? m->enl - lba0 : per;
+		const le32 *ent;
 
-		rc = map_window(m, lba0, n, &ov, false);
+		rc = map_window(m, lba0, n, &ov, false, &ent);
 		for (uint32_t i = 0; i < n && !rc; i++) {
 			uint32_t post = postmap(get_le32(&ent[i]), lba0 + i);
 			struct dup_block *d;
@@ -547,7 +550,10 @@ static int dup_map_refs(struct meta *m)
 			    (d = find_dup(&m->dp, post)))
 				add_ref(d, lba0 + i, false);
 		}
+		if (!rc)
+			rc = chk_poll_stop(m->c);
 	}
+	map_close(m);
 	return rc;
 }
 
