@@ -107,6 +107,8 @@ int chk_stream_open(struct btt_chk *c, uint64_t off, uint64_t len,
 		    struct chk_stream **s);
 int chk_stream_next(struct chk_stream *s, uint8_t **win, size_t *bytes);
 void chk_stream_close(struct chk_stream *s);
+/* Does a reader thread read ahead (else the caller's thread reads)? */
+bool chk_stream_reads_ahead(const struct chk_stream *s);
 /* Polled between windows: -EINTR (logged) once the caller asked to stop. */
 int chk_poll_stop(struct btt_chk *c);
 /*

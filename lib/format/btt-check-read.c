@@ -228,6 +228,11 @@ int chk_stream_next(struct chk_stream *s, uint8_t **win, size_t *bytes)
 	return st >= 0 ? st : fill(s, k, s->c->buf, false);
 }
 
+bool chk_stream_reads_ahead(const struct chk_stream *s)
+{
+	return s->ring != NULL;
+}
+
 void chk_stream_close(struct chk_stream *s)
 {
 	if (!s)
