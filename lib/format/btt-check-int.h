@@ -12,7 +12,7 @@
 #include "btt.h"
 
 #define CHK_MAP_WINDOW (1u << 16)	/* bytes of map read at a time */
-#define CHK_RING 8			/* windows the map reader reads ahead */
+#define CHK_RING 16			/* windows the map reader reads ahead */
 #define CHK_DEFAULT_LISTED 1000
 
 struct meta;			/* btt-check-meta.c */

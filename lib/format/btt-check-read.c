@@ -22,6 +22,14 @@
 
 enum { WIN_DATA, WIN_HOLE, WIN_FAILED };
 
+/*
+ * Windows a waiting side waits for: the checker, when it caught up, for
+ * this many filled; the reader, when the ring is full, for this many
+ * free.  Fewer wake-ups (each costs two context switches) against a
+ * later start after each.
+ */
+#define CHK_BATCH (CHK_RING * 3 / 4)
+
 struct chk_stream {
 	struct btt_chk *c;
 	uint64_t off, end;	/* the map's bytes on the media */
@@ -190,13 +198,12 @@ int chk_stream_open(struct btt_chk *c, uint64_t off, uint64_t len,
  */
 static int wait_more(struct chk_stream *s, uint64_t k)
 {
-	uint64_t want = k + CHK_RING / 2 < s->nwin ? k + CHK_RING / 2 :
-						      s->nwin;
+	uint64_t want = k + CHK_BATCH < s->nwin ? k + CHK_BATCH : s->nwin;
 	int st = -1;
 
 	pthread_mutex_lock(&s->lock);
 	s->used = k;
-	if (s->want_room && s->made - s->used <= CHK_RING / 2) {
+	if (s->want_room && s->made - s->used <= CHK_RING - CHK_BATCH) {
 		s->want_room = false;
 		pthread_cond_signal(&s->room);
 	}
