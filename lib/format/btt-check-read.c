@@ -16,6 +16,7 @@
  * into the checker's own window: the same bytes, only slower.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "btt-check-int.h"
@@ -143,6 +144,19 @@ static void free_ring(struct chk_stream *s)
 	s->ring = NULL;
 }
 
+/* The reader takes no signals: they stay for the caller's threads. */
+static int spawn(struct chk_stream *s)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&s->thread, NULL, reader, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 static void start_reader(struct chk_stream *s)
 {
 	if (!media_read_quiet_ok(s->c->m) || s->nwin == 0)
@@ -166,7 +180,7 @@ static void start_reader(struct chk_stream *s)
 		free_ring(s);
 		return;
 	}
-	if (pthread_create(&s->thread, NULL, reader, s)) {
+	if (spawn(s)) {
 		pthread_cond_destroy(&s->room);
 		pthread_cond_destroy(&s->more);
 		pthread_mutex_destroy(&s->lock);
