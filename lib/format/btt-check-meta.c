@@ -3,10 +3,11 @@
  * BTT checker, per-arena metadata: the flog (slot layout, sequence
  * numbers, bounds), pending map updates, the map, and the accounting of
  * internal blocks (every block referenced exactly once by the map or as
- * a lane's free block).  The map is streamed through a 64 KiB window and
- * accounted by runs of consecutive postmaps; the only large allocation is
- * the block bitmap (btt-refmap.c: at most one bit per internal block, two
- * when a block is referenced twice).  The data area is never read.
+ * a lane's free block).  The map is streamed in 64 KiB windows (read
+ * ahead by btt-check-read.c) and accounted by runs of consecutive
+ * postmaps; the only large allocation is the block bitmap (btt-refmap.c:
+ * at most one bit per internal block, two when a block is referenced
+ * twice).  The data area is never read.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,15 +7,17 @@
  * two CPUs a pass takes about the longer of the read and the scan rather
  * than their sum.  The ring is all the memory it takes, whatever the map.
  *
- * The thread only reads: it logs nothing and decides nothing.  A window
- * it could not read (an error, or media it may not read) is read again
- * by the checking thread with pmemctl_media_read(), which logs and
- * returns the error in order, as without the thread; from there on the
- * checking thread reads every window itself.  When the ring or the
+ * The thread only reads (media_read_quiet()): it logs nothing and
+ * decides nothing.  A window it could not read is read again by the
+ * checking thread with pmemctl_media_read(), which logs and returns the
+ * error in order, as without the thread; from there on the checking
+ * thread reads every window itself.  The thread takes no signals and
+ * stops when the pass is closed (a stop, an error, the end).  When the ring or the
  * thread cannot be had, the checking thread reads every window itself,
  * into the checker's own window: the same bytes, only slower.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -73,8 +75,10 @@ static size_t read_len(const struct chk_stream *s, uint64_t off,
 	return up <= CHK_MAP_WINDOW && off + up <= s->c->size ? up : bytes;
 }
 
-/* Window @k into @buf: WIN_HOLE (a hole of a sparse file, not read),
- * WIN_DATA, or a negative errno. */
+/*
+ * Window @k into @buf: WIN_HOLE (a hole of a sparse file, not read),
+ * WIN_DATA, or a negative errno (logged unless @quiet).
+ */
 static int fill(struct chk_stream *s, uint64_t k, uint8_t *buf, bool quiet)
 {
 	uint64_t off = win_off(s, k);
@@ -109,17 +113,22 @@ static bool wait_room(struct chk_stream *s, uint64_t k)
 	return go;
 }
 
+/* Window @k is filled.  (Each side signals after unlocking: the thread
+ * woken need not wait for the lock.) */
 static void publish(struct chk_stream *s, uint64_t k, int st)
 {
+	bool wake;
+
 	pthread_mutex_lock(&s->lock);
 	s->state[k % CHK_RING] = st < 0 ? WIN_FAILED : (uint8_t)st;
 	s->made = k + 1;
 	s->done = st < 0 || s->made == s->nwin;
-	if (s->want_more && (s->done || s->made >= s->more_at)) {
+	wake = s->want_more && (s->done || s->made >= s->more_at);
+	if (wake)
 		s->want_more = false;
-		pthread_cond_signal(&s->more);
-	}
 	pthread_mutex_unlock(&s->lock);
+	if (wake)
+		pthread_cond_signal(&s->more);
 }
 
 static void *reader(void *arg)
@@ -138,10 +147,28 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-static void free_ring(struct chk_stream *s)
+/* The lock and conditions: 0, or non-zero with none of them. */
+static int sync_init(struct chk_stream *s)
 {
-	free(s->ring);
-	s->ring = NULL;
+	if (pthread_mutex_init(&s->lock, NULL))
+		return -1;
+	if (pthread_cond_init(&s->more, NULL))
+		goto lock;
+	if (pthread_cond_init(&s->room, NULL))
+		goto more;
+	return 0;
+more:
+	pthread_cond_destroy(&s->more);
+lock:
+	pthread_mutex_destroy(&s->lock);
+	return -1;
+}
+
+static void sync_destroy(struct chk_stream *s)
+{
+	pthread_cond_destroy(&s->room);
+	pthread_cond_destroy(&s->more);
+	pthread_mutex_destroy(&s->lock);
 }
 
 /* The reader takes no signals: they stay for the caller's threads. */
@@ -157,35 +184,32 @@ static int spawn(struct chk_stream *s)
 	return rc;
 }
 
+/* Can this thread run on more than one CPU (else the reader only costs)? */
+static bool cpus_to_share(void)
+{
+	cpu_set_t set;
+
+	return sched_getaffinity(0, sizeof(set), &set) != 0 ||
+	       CPU_COUNT(&set) > 1;
+}
+
+/*
+ * A reader thread and its ring where it can pay for itself (media it may
+ * read, two windows or more, a second CPU), else neither.
+ */
 static void start_reader(struct chk_stream *s)
 {
-	if (!media_read_quiet_ok(s->c->m) || s->nwin == 0)
+	if (!media_read_quiet_ok(s->c->m) || s->nwin < 2 || !cpus_to_share())
 		return;
 	/* page-aligned windows: a block device may read with O_DIRECT */
 	s->ring = aligned_alloc(4096, (size_t)CHK_RING * CHK_MAP_WINDOW);
-	if (!s->ring)
-		return;
-	if (pthread_mutex_init(&s->lock, NULL)) {
-		free_ring(s);
-		return;
+	if (s->ring && sync_init(s) == 0) {
+		if (spawn(s) == 0)
+			return;
+		sync_destroy(s);
 	}
-	if (pthread_cond_init(&s->more, NULL)) {
-		pthread_mutex_destroy(&s->lock);
-		free_ring(s);
-		return;
-	}
-	if (pthread_cond_init(&s->room, NULL)) {
-		pthread_cond_destroy(&s->more);
-		pthread_mutex_destroy(&s->lock);
-		free_ring(s);
-		return;
-	}
-	if (spawn(s)) {
-		pthread_cond_destroy(&s->room);
-		pthread_cond_destroy(&s->more);
-		pthread_mutex_destroy(&s->lock);
-		free_ring(s);
-	}
+	free(s->ring);
+	s->ring = NULL;
 }
 
 int chk_stream_open(struct btt_chk *c, uint64_t off, uint64_t len,
@@ -204,24 +228,34 @@ int chk_stream_open(struct btt_chk *c, uint64_t off, uint64_t len,
 	return 0;
 }
 
+/* The checker lets the windows before @k go. */
+static void release(struct chk_stream *s, uint64_t k)
+{
+	bool wake;
+
+	pthread_mutex_lock(&s->lock);
+	s->used = k;
+	wake = s->want_room && s->made - s->used <= CHK_RING - CHK_BATCH;
+	if (wake)
+		s->want_room = false;
+	pthread_mutex_unlock(&s->lock);
+	if (wake)
+		pthread_cond_signal(&s->room);
+}
+
 /*
  * The checker: window @k's state in the ring, or -1 when the reader
- * stopped before it (or could not read it).  Lets the windows before @k
- * go; waits for the reader to be a few windows ahead, not one, so that
- * neither side wakes the other for every window.
+ * stopped before it (or could not read it).  When behind, waits for
+ * several windows, not one, so that neither side wakes the other for
+ * every window.
  */
 static int wait_more(struct chk_stream *s, uint64_t k)
 {
 	uint64_t want = k + CHK_BATCH < s->nwin ? k + CHK_BATCH : s->nwin;
 	int st = -1;
 
+	release(s, k);
 	pthread_mutex_lock(&s->lock);
-	s->used = k;
-	if (s->want_room && s->made - s->used <= CHK_RING - CHK_BATCH) {
-		s->want_room = false;
-		pthread_cond_signal(&s->room);
-	}
-	/* behind: wait for several windows (or the end), not just @k */
 	if (s->made <= k) {
 		while (!s->done && s->made < want) {
 			s->want_more = true;
@@ -264,10 +298,8 @@ void chk_stream_close(struct chk_stream *s)
 		pthread_cond_signal(&s->room);
 		pthread_mutex_unlock(&s->lock);
 		pthread_join(s->thread, NULL);
-		pthread_cond_destroy(&s->room);
-		pthread_cond_destroy(&s->more);
-		pthread_mutex_destroy(&s->lock);
-		free_ring(s);
+		sync_destroy(s);
+		free(s->ring);
 	}
 	free(s);
 }

@@ -5,10 +5,12 @@
  * holes of a sparse file; a read that fails is logged once, by the
  * checking thread, and returned as pmemctl_media_read() would; a close
  * part way stops the thread; media the thread may not read are read by
- * the caller alone, the same bytes.  Also in the 'tsan' suite.
+ * the caller alone, the same bytes, as are maps of one window and any
+ * map when the caller may run on one CPU only.  Also in the 'tsan' suite.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -123,6 +125,37 @@ static unsigned stream_all(struct btt_chk *c, const uint8_t *img, bool holes)
 	return bad;
 }
 
+static int cpus(void)
+{
+	cpu_set_t set;
+
+	return sched_getaffinity(0, sizeof(set), &set) ? 0 : CPU_COUNT(&set);
+}
+
+/* Does a stream read ahead when this thread may run on one CPU only? */
+static bool ahead_on_one_cpu(struct btt_chk *c)
+{
+	cpu_set_t old, one;
+	struct chk_stream *s;
+	bool ahead;
+
+	if (sched_getaffinity(0, sizeof(old), &old))
+		abort();
+	CPU_ZERO(&one);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &old)) {
+			CPU_SET(i, &one);
+			break;
+		}
+	if (sched_setaffinity(0, sizeof(one), &one))
+		abort();
+	chk_stream_open(c, BASE, LEN, &s);
+	ahead = chk_stream_reads_ahead(s);
+	chk_stream_close(s);
+	sched_setaffinity(0, sizeof(old), &old);
+	return ahead;
+}
+
 static void test_file(struct tap *t, struct pmemctl_ctx *ctx)
 {
 	char path[] = "/tmp/pmemctl-chkread.XXXXXX";
@@ -135,7 +168,12 @@ static void test_file(struct tap *t, struct pmemctl_ctx *ctx)
 		abort();
 	c = new_chk(ctx, m);
 	chk_stream_open(c, BASE, LEN, &s);
-	tap_ok(t, chk_stream_reads_ahead(s), "a file is read ahead by a thread");
+	tap_ok(t, chk_stream_reads_ahead(s) == (cpus() > 1),
+	       "a file is read ahead by a thread (given %d CPUs)", cpus());
+	chk_stream_close(s);
+	tap_ok(t, !ahead_on_one_cpu(c), "not with one CPU to run on");
+	chk_stream_open(c, BASE, WIN, &s);
+	tap_ok(t, !chk_stream_reads_ahead(s), "nor for one window");
 	chk_stream_close(s);
 	for (int i = 0; i < 20; i++) {
 		unsigned bad = stream_all(c, img, true);
