@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "btt-check-int.h"
+#include "logbook.h"
 #include "tap.h"
 
 #define WIN CHK_MAP_WINDOW
@@ -32,24 +33,6 @@ static bool is_hole(unsigned k)
 static uint8_t pattern(uint64_t off)
 {
 	return (uint8_t)((off * 2654435761ULL >> 13) | 1);
-}
-
-struct logbook {
-	unsigned n;
-	char last[256];
-};
-
-static void capture(struct pmemctl_ctx *ctx, int priority, const char *file,
-		    int line, const char *fn, const char *format, va_list args)
-{
-	struct logbook *lb = pmemctl_get_userdata(ctx);
-
-	(void)priority;
-	(void)file;
-	(void)line;
-	(void)fn;
-	vsnprintf(lb->last, sizeof(lb->last), format, args);
-	lb->n++;
 }
 
 static void put(int fd, const uint8_t *img, uint64_t off, uint64_t len)
@@ -212,7 +195,7 @@ static void test_read_error(struct tap *t, struct pmemctl_ctx *ctx)
 	    truncate(path, (off_t)(BASE + 30ULL * WIN + 8192)))
 		abort();
 	pmemctl_set_userdata(ctx, &lb);
-	pmemctl_set_log_fn(ctx, capture);
+	pmemctl_set_log_fn(ctx, logbook_capture);
 	c = new_chk(ctx, m);
 	chk_stream_open(c, BASE, LEN, &s);
 	for (k = 0; k < NWIN && rc >= 0; k++) {
