@@ -2,19 +2,26 @@
 /*
  * BTT checker, the map's reader: an arena's map in CHK_MAP_WINDOW pieces,
  * in order.  Where the media can be read from another thread
- * (media_read_quiet_ok()), a reader thread fills a ring of CHK_RING
- * windows ahead while the checking thread scans the current one, so with
- * two CPUs a pass takes about the longer of the read and the scan rather
- * than their sum.  The ring is all the memory it takes, whatever the map.
+ * (media_read_quiet_ok()) and there is a second CPU, a reader thread
+ * reads windows ahead into a ring of CHK_RING while the checking thread
+ * scans, so the copy out of the page cache and the scan overlap.  The
+ * checking thread never waits for the reader: a window nobody has
+ * claimed yet it reads itself; when it catches up with the window the
+ * reader is reading, it reads the one after into its own buffer
+ * meanwhile (both threads copying), and if the reader has still not
+ * finished (it lost its CPU) it reads the window itself too.  So a
+ * machine with no CPU to spare costs little more than without the
+ * thread.  The ring and the checker's buffer are all the memory it
+ * takes, whatever the map.
  *
  * The thread only reads (media_read_quiet()): it logs nothing and
- * decides nothing.  A window it could not read is read again by the
- * checking thread with pmemctl_media_read(), which logs and returns the
- * error in order, as without the thread; from there on the checking
- * thread reads every window itself.  The thread takes no signals and
- * stops when the pass is closed (a stop, an error, the end).  When the ring or the
- * thread cannot be had, the checking thread reads every window itself,
- * into the checker's own window: the same bytes, only slower.
+ * decides nothing, and neither do the checking thread's reads ahead.  A
+ * window so read that failed is read again when the check gets to it,
+ * with pmemctl_media_read(), which logs and returns the error in order,
+ * as without the thread.  The thread stops at a failed read, at the end
+ * and when the pass is closed (a stop, an error); it takes no signals.
+ * When the ring or the thread cannot be had, the checking thread reads
+ * every window itself: the same bytes, only slower.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -23,32 +30,31 @@
 
 #include "btt-check-int.h"
 
-enum { WIN_DATA, WIN_HOLE, WIN_FAILED };
+enum { WIN_DATA, WIN_HOLE };
 
-/*
- * Windows a waiting side waits for: the checker, when it caught up, for
- * this many filled; the reader, when the ring is full, for this many
- * free.  Fewer wake-ups (each costs two context switches) against a
- * later start after each.
- */
+#define NONE UINT64_MAX
+
+/* A reader that found the ring full is woken when this many are free. */
 #define CHK_BATCH (CHK_RING * 3 / 4)
 
 struct chk_stream {
 	struct btt_chk *c;
 	uint64_t off, end;	/* the map's bytes on the media */
 	uint64_t nwin, next;	/* windows; the one next() gives next */
-	uint8_t *ring;		/* CHK_RING windows, or NULL: no thread */
-	uint8_t state[CHK_RING];
+	uint8_t *ring;		/* CHK_RING windows and one more (the
+				 * checker's own), or NULL: no thread */
+	uint64_t ahead;		/* the window in the checker's own, or NONE */
+	int ahead_st;		/* and what reading it gave */
 	pthread_t thread;
 	pthread_mutex_t lock;	/* guards what follows */
-	pthread_cond_t more;	/* the reader made windows, or stopped */
 	pthread_cond_t room;	/* the checker let windows go, or quit */
-	uint64_t made;		/* windows the reader has filled */
+	uint64_t claim;		/* the next window nobody reads yet */
 	uint64_t used;		/* windows the checker has let go */
-	bool done;		/* the reader stopped */
-	bool quit;		/* the checker asks it to stop */
-	bool want_more, want_room;
-	uint64_t more_at;	/* wake the checker once made reaches it */
+	uint64_t reading;	/* the window the reader reads, or NONE */
+	uint64_t ready[CHK_RING];	/* the window each slot holds, or NONE */
+	uint8_t state[CHK_RING];	/* and its WIN_DATA or WIN_HOLE */
+	bool quit;		/* the checker asks the reader to stop */
+	bool want_room;
 };
 
 static uint64_t win_off(const struct chk_stream *s, uint64_t k)
@@ -98,68 +104,57 @@ static uint8_t *slot(struct chk_stream *s, uint64_t k)
 	return s->ring + (k % CHK_RING) * CHK_MAP_WINDOW;
 }
 
-/* Reader: wait until window @k has a free slot; false: stop. */
-static bool wait_room(struct chk_stream *s, uint64_t k)
+/* The checker's own window, after the ring. */
+static uint8_t *own(struct chk_stream *s)
 {
-	bool go;
-
-	pthread_mutex_lock(&s->lock);
-	while (!s->quit && k - s->used >= CHK_RING) {
-		s->want_room = true;
-		pthread_cond_wait(&s->room, &s->lock);
-	}
-	go = !s->quit;
-	pthread_mutex_unlock(&s->lock);
-	return go;
+	return s->ring + (size_t)CHK_RING * CHK_MAP_WINDOW;
 }
 
-/* Window @k is filled.  (Each side signals after unlocking: the thread
- * woken need not wait for the lock.) */
-static void publish(struct chk_stream *s, uint64_t k, int st)
-{
-	bool wake;
-
-	pthread_mutex_lock(&s->lock);
-	s->state[k % CHK_RING] = st < 0 ? WIN_FAILED : (uint8_t)st;
-	s->made = k + 1;
-	s->done = st < 0 || s->made == s->nwin;
-	wake = s->want_more && (s->done || s->made >= s->more_at);
-	if (wake)
-		s->want_more = false;
-	pthread_mutex_unlock(&s->lock);
-	if (wake)
-		pthread_cond_signal(&s->more);
-}
-
+/*
+ * The reader: claims the next window when its slot is free (the checker
+ * has let the window CHK_RING before it go), reads it, marks it ready;
+ * stops at the end, at a failed read (the checker will read that window
+ * itself) or when the checker quits.
+ */
 static void *reader(void *arg)
 {
 	struct chk_stream *s = arg;
 	int st = WIN_DATA;
 
-	for (uint64_t k = 0; k < s->nwin && st >= 0 && wait_room(s, k); k++) {
-		st = fill(s, k, slot(s, k), true);
-		publish(s, k, st);
-	}
 	pthread_mutex_lock(&s->lock);
-	s->done = true;
-	pthread_cond_signal(&s->more);
+	while (st >= 0) {
+		uint64_t k = s->claim;
+
+		if (!s->quit && k < s->nwin && k - s->used >= CHK_RING) {
+			s->want_room = true;
+			pthread_cond_wait(&s->room, &s->lock);
+			continue;
+		}
+		if (s->quit || k >= s->nwin)
+			break;
+		s->claim++;
+		s->reading = k;
+		s->ready[k % CHK_RING] = NONE;
+		pthread_mutex_unlock(&s->lock);
+		st = fill(s, k, slot(s, k), true);
+		pthread_mutex_lock(&s->lock);
+		s->reading = NONE;
+		if (st >= 0) {
+			s->ready[k % CHK_RING] = k;
+			s->state[k % CHK_RING] = (uint8_t)st;
+		}
+	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
 
-/* The lock and conditions: 0, or non-zero with none of them. */
+/* The lock and condition: 0, or non-zero with neither. */
 static int sync_init(struct chk_stream *s)
 {
 	if (pthread_mutex_init(&s->lock, NULL))
 		return -1;
-	if (pthread_cond_init(&s->more, NULL))
-		goto lock;
-	if (pthread_cond_init(&s->room, NULL))
-		goto more;
-	return 0;
-more:
-	pthread_cond_destroy(&s->more);
-lock:
+	if (pthread_cond_init(&s->room, NULL) == 0)
+		return 0;
 	pthread_mutex_destroy(&s->lock);
 	return -1;
 }
@@ -167,7 +162,6 @@ lock:
 static void sync_destroy(struct chk_stream *s)
 {
 	pthread_cond_destroy(&s->room);
-	pthread_cond_destroy(&s->more);
 	pthread_mutex_destroy(&s->lock);
 }
 
@@ -202,7 +196,11 @@ static void start_reader(struct chk_stream *s)
 	if (!media_read_quiet_ok(s->c->m) || s->nwin < 2 || !cpus_to_share())
 		return;
 	/* page-aligned windows: a block device may read with O_DIRECT */
-	s->ring = aligned_alloc(4096, (size_t)CHK_RING * CHK_MAP_WINDOW);
+	s->ring = aligned_alloc(4096, (size_t)(CHK_RING + 1) * CHK_MAP_WINDOW);
+	s->ahead = NONE;
+	s->reading = NONE;
+	for (unsigned i = 0; i < CHK_RING; i++)
+		s->ready[i] = NONE;
 	if (s->ring && sync_init(s) == 0) {
 		if (spawn(s) == 0)
 			return;
@@ -228,59 +226,70 @@ int chk_stream_open(struct btt_chk *c, uint64_t off, uint64_t len,
 	return 0;
 }
 
-/* The checker lets the windows before @k go. */
-static void release(struct chk_stream *s, uint64_t k)
+/*
+ * The checker at window @k, having let the windows before it go: the
+ * reader's slot when it holds @k (its state), else -1 and who reads @k
+ * next is the checker.  Wakes a reader waiting for room once a batch is
+ * free.  Never waits for the reader: a window nobody has claimed is
+ * claimed by the checker; while the reader is still reading @k, the
+ * checker reads the window after it into its own buffer (in parallel,
+ * quietly: an error there is the checker's to report when it gets
+ * there), then takes @k if the reader has finished it by then.
+ */
+static int take(struct chk_stream *s, uint64_t k)
 {
 	bool wake;
+	int st = -1;
 
 	pthread_mutex_lock(&s->lock);
 	s->used = k;
-	wake = s->want_room && s->made - s->used <= CHK_RING - CHK_BATCH;
+	wake = s->want_room && s->claim - s->used <= CHK_RING - CHK_BATCH;
 	if (wake)
 		s->want_room = false;
+	if (s->ready[k % CHK_RING] == k) {
+		st = s->state[k % CHK_RING];
+	} else if (s->claim <= k) {
+		s->claim = k + 1;
+	} else if (s->reading == k && s->ahead == NONE && s->claim < s->nwin) {
+		uint64_t j = s->claim++;
+
+		pthread_mutex_unlock(&s->lock);
+		if (wake)
+			pthread_cond_signal(&s->room);
+		wake = false;
+		s->ahead_st = fill(s, j, own(s), true);
+		s->ahead = j;
+		pthread_mutex_lock(&s->lock);
+		if (s->ready[k % CHK_RING] == k)
+			st = s->state[k % CHK_RING];
+	}
 	pthread_mutex_unlock(&s->lock);
 	if (wake)
 		pthread_cond_signal(&s->room);
-}
-
-/*
- * The checker: window @k's state in the ring, or -1 when the reader
- * stopped before it (or could not read it).  When behind, waits for
- * several windows, not one, so that neither side wakes the other for
- * every window.
- */
-static int wait_more(struct chk_stream *s, uint64_t k)
-{
-	uint64_t want = k + CHK_BATCH < s->nwin ? k + CHK_BATCH : s->nwin;
-	int st = -1;
-
-	release(s, k);
-	pthread_mutex_lock(&s->lock);
-	if (s->made <= k) {
-		while (!s->done && s->made < want) {
-			s->want_more = true;
-			s->more_at = want;
-			pthread_cond_wait(&s->more, &s->lock);
-		}
-	}
-	if (s->made > k && s->state[k % CHK_RING] != WIN_FAILED)
-		st = s->state[k % CHK_RING];
-	pthread_mutex_unlock(&s->lock);
 	return st;
 }
 
 int chk_stream_next(struct chk_stream *s, uint8_t **win, size_t *bytes)
 {
 	uint64_t k = s->next;
-	int st;
+	int st = -1;
 
 	if (k >= s->nwin)
 		return -EINVAL;
-	st = s->ring ? wait_more(s, k) : -1;
 	s->next++;
 	*bytes = win_bytes(s, k);
-	*win = st >= 0 ? slot(s, k) : s->c->buf;
-	return st >= 0 ? st : fill(s, k, s->c->buf, false);
+	*win = s->c->buf;
+	if (s->ring && s->ahead == k) {
+		/* read already, by this thread: again, loudly, if it failed */
+		s->ahead = NONE;
+		*win = own(s);
+		st = s->ahead_st;
+	} else if (s->ring) {
+		st = take(s, k);
+		if (st >= 0)
+			*win = slot(s, k);
+	}
+	return st >= 0 ? st : fill(s, k, *win, false);
 }
 
 bool chk_stream_reads_ahead(const struct chk_stream *s)
