@@ -5,9 +5,8 @@
 #   1. every suite (unit, cli, vm) on the normal build, then
 #   2. the unit, cli and fuzz-replay suites again under AddressSanitizer and UBSan,
 #      where hostile-image tests prove no out-of-bounds access, then
-#   3. the 'tsan' suite (the BTT engine's concurrency tests, the checker
-#      and its map reader thread) under ThreadSanitizer: only its tests are
-#      built (about a minute).
+#   3. the 'tsan' suite (the BTT engine's concurrency tests) under
+#      ThreadSanitizer: only its tests are built (well under a minute).
 # Extra arguments go to the first two `meson test` runs (e.g. --suite unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +31,7 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 
 [ -d build-tsan ] || meson setup build-tsan -Db_sanitize=thread \
 	-Db_lundef=false -Dvm-tests=disabled >/dev/null
-ninja -C build-tsan test/test-btt-threads test/test-btt-check \
-	test/test-btt-check-read
+ninja -C build-tsan test/test-btt-threads
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	meson test -C build-tsan --no-rebuild --print-errorlogs --suite tsan \
 	2>&1 | tee -a "$log" || status=1

@@ -12,11 +12,9 @@
 #include "btt.h"
 
 #define CHK_MAP_WINDOW (1u << 16)	/* bytes of map read at a time */
-#define CHK_RING 16			/* windows the map reader reads ahead */
 #define CHK_DEFAULT_LISTED 1000
 
 struct meta;			/* btt-check-meta.c */
-struct chk_stream;		/* btt-check-read.c */
 
 struct chk_mapfix {
 	uint32_t lane;			/* whose log entry completes it */
@@ -94,23 +92,6 @@ int chk_detect_btt(struct btt_chk *c);
 int chk_walk_arenas(struct btt_chk *c);
 /* btt-check-meta.c: flog, map and bitmap checks of one arena. */
 int chk_arena_meta(struct btt_chk *c, struct chk_arena *a);
-/*
- * btt-check-read.c: the @len bytes of map at @off, window by window in
- * order (a reader thread reads ahead where it can, see there).  open:
- * 0 or -ENOMEM.  next: the next window at *@win (its *@bytes are the
- * caller's to change until the next call), 1 when it is a hole of a
- * sparse file (not read: what *@win holds is undefined), 0 when read, or
- * the read's negative errno, logged.  close: stops the reader; NULL is
- * fine.
- */
-int chk_stream_open(struct btt_chk *c, uint64_t off, uint64_t len,
-		    struct chk_stream **s);
-int chk_stream_next(struct chk_stream *s, uint8_t **win, size_t *bytes);
-void chk_stream_close(struct chk_stream *s);
-/* Does a reader thread read ahead (else the caller's thread reads)? */
-bool chk_stream_reads_ahead(const struct chk_stream *s);
-/* Polled between windows: -EINTR (logged) once the caller asked to stop. */
-int chk_poll_stop(struct btt_chk *c);
 /*
  * btt-check-meta.c: convert a 0/2 flog to 0/1 (crash-safe per lane).
  * Repairs take their memory before the first write: call

@@ -3,11 +3,10 @@
  * BTT checker, per-arena metadata: the flog (slot layout, sequence
  * numbers, bounds), pending map updates, the map, and the accounting of
  * internal blocks (every block referenced exactly once by the map or as
- * a lane's free block).  The map is streamed in 64 KiB windows (read
- * ahead by btt-check-read.c) and accounted by runs of consecutive
- * postmaps; the only large allocation is the block bitmap (btt-refmap.c:
- * at most one bit per internal block, two when a block is referenced
- * twice).  The data area is never read.
+ * a lane's free block).  The map is streamed through a 64 KiB window and
+ * accounted by runs of consecutive postmaps; the only large allocation is
+ * the block bitmap (btt-refmap.c: at most one bit per internal block, two
+ * when a block is referenced twice).  The data area is never read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +51,6 @@ struct meta {
 	struct override over[BTT_NFREE];
 	struct btt_refmap ref;	/* blocks referenced, and twice */
 	struct dup_pass dp;
-	struct chk_stream *st;	/* the map pass under way */
 };
 
 /* ---- flog --------------------------------------------------------------- */
@@ -237,50 +235,46 @@ static int check_pending(struct meta *m)
 #define RUN 64		/* then as runs of one bitmap word */
 
 /*
- * The next window of the map, entries [lba0, lba0 + n), at *@out with
- * pending flog updates applied (patched into the window, which is ours).
- * Returns 1 without filling the window when the range is a hole of a
- * sparse image (all zeroes: identity entries) and @skip_hole and no
- * update is pending there, 0 when the window holds the entries, or a
- * negative errno.
+ * Map entries [lba0, lba0 + n) into the window with pending flog updates
+ * applied (patched into the window, which is ours).  Returns 1 without
+ * filling the window when the range is a hole of a sparse image (all
+ * zeroes: identity entries) and @skip_hole and no update is pending
+ * there, 0 when the window holds the entries, or a negative errno.
  */
-static int map_window(struct meta *m, uint32_t lba0, uint32_t n,
-		      unsigned *ov, bool skip_hole, const le32 **out)
+/* A map window's tail rounded up to 4 KiB when the media goes on (a block
+ * device then reads it with O_DIRECT); the window holds it. */
+static size_t read_len(struct meta *m, uint64_t off, size_t bytes)
 {
-	uint8_t *win;
-	size_t bytes;
-	le32 *ent;
-	unsigned i;
-	int rc = chk_stream_next(m->st, &win, &bytes);
+	size_t up = ALIGN_UP(bytes, 4096);
 
-	if (rc < 0)
-		return rc;
-	ent = (le32 *)win;
+	return up <= CHK_MAP_WINDOW && off + up <= m->c->size ? up : bytes;
+}
+
+static int map_window(struct meta *m, uint32_t lba0, uint32_t n,
+		      unsigned *ov, bool skip_hole)
+{
+	size_t bytes = (size_t)n * BTT_MAP_ENTRY_SIZE;
+	uint64_t off = btt_map_off(m->ba, lba0);
+	le32 *ent = (le32 *)m->c->buf;
+	unsigned i;
+	int rc;
+
 	while (*ov < m->nover && m->over[*ov].lba < lba0)
 		(*ov)++;
-	if (rc == 1) {
+	if (media_data_from(m->c->m, off, off + bytes) >= off + bytes) {
 		if (skip_hole && (*ov == m->nover ||
 				  m->over[*ov].lba >= lba0 + n))
 			return 1;
 		memset(ent, 0, bytes);
+	} else {
+		rc = pmemctl_media_read(m->c->m, off, ent,
+					read_len(m, off, bytes));
+		if (rc)
+			return rc;
 	}
 	for (i = *ov; i < m->nover && m->over[i].lba < lba0 + n; i++)
 		put_le32(&ent[m->over[i].lba - lba0], m->over[i].raw);
-	*out = ent;
 	return 0;
-}
-
-/* A pass over the map: its windows in order, read ahead where possible. */
-static int map_open(struct meta *m)
-{
-	return chk_stream_open(m->c, btt_map_off(m->ba, 0),
-			       (uint64_t)m->enl * BTT_MAP_ENTRY_SIZE, &m->st);
-}
-
-static void map_close(struct meta *m)
-{
-	chk_stream_close(m->st);
-	m->st = NULL;
 }
 
 static uint32_t postmap(uint32_t raw, uint32_t lba)
@@ -426,28 +420,40 @@ static int account_window(struct meta *m, const le32 *ent, uint32_t lba0,
 	return rc;
 }
 
+/*
+ * Polled once a window by both passes over the map: -EINTR, logged, once
+ * the caller asked to stop.
+ */
+static int poll_stop(struct meta *m)
+{
+	if (!m->c->o.stop || !m->c->o.stop(m->c->o.stop_arg))
+		return 0;
+	err(m->c->ctx, "%s: check stopped part way; nothing repaired",
+	    m->c->name);
+	return -EINTR;
+}
+
 /* Every map entry's block, in map order, with pending updates applied. */
 static int account_map(struct meta *m)
 {
 	const uint32_t per = CHK_MAP_WINDOW / BTT_MAP_ENTRY_SIZE;
 	unsigned ov = 0;
-	int rc = map_open(m);
+	int rc = 0;
 
 	for (uint32_t lba0 = 0; lba0 < m->enl && !rc; lba0 += per) {
 		uint32_t n = m->enl - lba0 < per ? m->enl - lba0 : per;
-		const le32 *ent;
 
-		rc = map_window(m, lba0, n, &ov, true, &ent);
+		rc = map_window(m, lba0, n, &ov, true);
 		if (rc == 1)
 			rc = refmap_set(&m->ref, lba0, n);
 		else if (!rc)
-			rc = account_window(m, ent, lba0, n, CHUNK);
+			rc = account_window(m, (const le32 *)m->c->buf, lba0,
+					    n, CHUNK);
 		if (!rc)
 			chk_progress(m->c, (uint64_t)n * BTT_MAP_ENTRY_SIZE);
 		if (!rc)
-			rc = chk_poll_stop(m->c);
+			rc = poll_stop(m);
 	}
-	map_close(m);
 	return rc;
 }
 
@@ -535,14 +541,14 @@ static void add_ref(struct dup_block *d, uint32_t who, bool lane)
 static int dup_map_refs(struct meta *m)
 {
 	const uint32_t per = CHK_MAP_WINDOW / BTT_MAP_ENTRY_SIZE;
+	const le32 *ent = (const le32 *)m->c->buf;
 	unsigned ov = 0;
-	int rc = map_open(m);
+	int rc = 0;
 
 	for (uint32_t lba0 = 0; lba0 < m->enl && !rc; lba0 += per) {
 		uint32_t n = m->enl - lba0 < per ? m->enl - lba0 : per;
-		const le32 *ent;
 
-		rc = map_window(m, lba0, n, &ov, false, &ent);
+		rc = map_window(m, lba0, n, &ov, false);
 		for (uint32_t i = 0; i < n && !rc; i++) {
 			uint32_t post = postmap(get_le32(&ent[i]), lba0 + i);
 			struct dup_block *d;
@@ -552,9 +558,8 @@ static int dup_map_refs(struct meta *m)
 				add_ref(d, lba0 + i, false);
 		}
 		if (!rc)
-			rc = chk_poll_stop(m->c);
+			rc = poll_stop(m);
 	}
-	map_close(m);
 	return rc;
 }
 

@@ -144,17 +144,6 @@ int ns_io_open_device(struct pmemctl_ctx *ctx, struct pmemctl_media *media,
 void ns_io_own_media(struct pmemctl_ns_io *io);
 
 /*
- * pmemctl_media_read() for a helper thread: the same bytes, but nothing
- * logged (0 or a negative errno; the caller repeats a failed read with
- * pmemctl_media_read() where its message belongs).  Only where
- * media_read_quiet_ok(): files, block devices, memory, mappings and
- * slices of them, whose reads may run on several threads at once while
- * nothing writes; elsewhere -ENOTSUP.
- */
-bool media_read_quiet_ok(const struct pmemctl_media *media);
-int media_read_quiet(struct pmemctl_media *media, uint64_t offset, void *buf,
-		     size_t len);
-/*
  * The first offset at or after @off (below @end) that may hold data: on a
  * sparse file everything before it is a hole and reads as zeroes.  Media
  * that cannot tell (memory, block devices) answer @off.  Never an error:

@@ -65,44 +65,34 @@ static int read_fd(struct pmemctl_media *m, uint64_t off, const void *buf,
 	return m->dfd;
 }
 
-/* pread(2) all of [*@off, *@off + @len): 0, -errno or -ENODATA (end of
- * file); *@off is where it stopped. */
-static int fd_pread_all(struct pmemctl_media *m, uint64_t *off, void *buf,
-			size_t len)
-{
-	int fd = read_fd(m, *off, buf, len);
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)(m->base + *off));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENODATA;
-		p += n;
-		*off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int fd_read(struct pmemctl_media *m, uint64_t off, void *buf,
 		   size_t len)
 {
-	int rc = fd_pread_all(m, &off, buf, len);
+	int fd = read_fd(m, off, buf, len);
+	uint8_t *p = buf;
 
-	if (rc == -ENODATA) {
-		err(m->ctx, "%s: unexpected end of file at %#llx (truncated image?)",
-		    m->name, (unsigned long long)off);
-		return -EIO;
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)(m->base + off));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = -errno;
+
+			err(m->ctx, "%s: read at %#llx failed: %s", m->name,
+			    (unsigned long long)off, strerror(errno));
+			return rc;
+		}
+		if (n == 0) {
+			err(m->ctx, "%s: unexpected end of file at %#llx (truncated image?)",
+			    m->name, (unsigned long long)off);
+			return -EIO;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
 	}
-	if (rc)
-		err(m->ctx, "%s: read at %#llx failed: %s", m->name,
-		    (unsigned long long)off, strerror(-rc));
-	return rc;
+	return 0;
 }
 
 static int fd_write(struct pmemctl_media *m, uint64_t off, const void *buf,
@@ -622,32 +612,6 @@ PMEMCTL_EXPORT int pmemctl_media_read(struct pmemctl_media *media,
 	int rc = check_range(media, offset, len, "read");
 
 	return rc ? rc : media->ops->read(media, offset, buf, len);
-}
-
-bool media_read_quiet_ok(const struct pmemctl_media *media)
-{
-	const struct media_ops *o = media->ops;
-
-	if (o->read == slice_read)
-		return media_read_quiet_ok(media->parent);
-	return o->read == fd_read || o->read == media_mem_read;
-}
-
-int media_read_quiet(struct pmemctl_media *media, uint64_t offset, void *buf,
-		     size_t len)
-{
-	const struct media_ops *o = media->ops;
-
-	if (offset > media->size || len > media->size - offset)
-		return -ERANGE;
-	if (o->read == slice_read)
-		return media_read_quiet(media->parent, media->base + offset,
-					buf, len);
-	if (o->read == fd_read)
-		return fd_pread_all(media, &offset, buf, len);
-	if (o->read == media_mem_read)
-		return media_mem_read(media, offset, buf, len);
-	return -ENOTSUP;
 }
 
 PMEMCTL_EXPORT int pmemctl_media_write(struct pmemctl_media *media,
