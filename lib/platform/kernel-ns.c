@@ -17,6 +17,9 @@
  *          --force), detach the claim, holder_class "", wipe the first
  *          8 KiB through the raw block device (kernel-raw.c: force_raw,
  *          O_EXCL), then set up again (-e) or size 0 (destroy).
+ * label-less: create on its one namespace is -e's prep with --force;
+ *          without, refused while active, or while disabled but claimed
+ *          or holding an info block, a BTT backup or data (read raw).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,7 +441,61 @@ bool kernel_ns_active(struct pmemctl_namespace *ns)
 	return !ns->disabled;
 }
 
-/* Label-less: its namespaceR.0, disabled first only with --force. */
+/*
+ * What a disabled label-less namespace still holds, read through its raw
+ * device (nothing written; the raw open is undone on close), said in
+ * @desc, or "" if nothing.  As the image backend: an info block where
+ * the kernel probes, a BTT backup, data in the first 8 KiB.
+ */
+static int io_contents(struct pmemctl_namespace *ns, char *desc, size_t len)
+{
+	uint8_t head[INFO_RESERVE];
+	struct pmemctl_media *m;
+	const char *what = "a BTT backup";
+	uint64_t at;
+	int rc = kernel_ns_open_raw(ns, 0, &m);
+
+	desc[0] = '\0';
+	if (rc)
+		return rc;
+	rc = infoblock_find_foreign(m, 0, &what, &at);
+	rc = rc ?: btt_find_backups(m, false, &at);
+	if (rc > 0)
+		snprintf(desc, len, "%s info block at %#llx", what,
+			 (unsigned long long)at);
+	rc = rc ?: pmemctl_media_read(m, 0, head, sizeof(head));
+	if (!rc && !mem_is_zero(head, sizeof(head)))
+		snprintf(desc, len, "data in its first 8 KiB");
+	pmemctl_media_close(m);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Disabled and label-less: set up without --force only if nothing is
+ * there to lose: no claim device still attached, nothing in its head.
+ */
+static int io_refuse_held(struct ns_job *j, struct pmemctl_namespace *ns)
+{
+	char buf[SYSFS_ATTR_MAX];
+	int rc;
+
+	if (!sysfs_read(j->path, "holder", buf, sizeof(buf)) && buf[0]) {
+		err(job_ctx(j), "%s is disabled but still claimed by %s (%s); use --force to replace it; nothing changed",
+		    ns->devname, buf, pmemctl_ns_mode_name(ns->mode));
+		return -EBUSY;
+	}
+	rc = io_contents(ns, buf, sizeof(buf));
+	if (rc || !buf[0])
+		return rc;
+	err(job_ctx(j), "%s is disabled but holds %s; use --force to replace it; nothing changed",
+	    ns->devname, buf);
+	return -EBUSY;
+}
+
+/*
+ * Label-less: its namespaceR.0.  Active, or disabled but holding
+ * something, it is prepared as for -e, and only with --force.
+ */
 static int io_namespace(struct ns_job *j)
 {
 	struct pmemctl_namespace *ns = j->r->nnamespaces ?
@@ -451,14 +508,13 @@ static int io_namespace(struct ns_job *j)
 	}
 	rc = set_ns(j, ns->devname);
 	rc = rc ?: check_io(j, ns);
-	if (rc || ns->disabled)
-		return rc;
-	if (!j->p->force) {
-		err(job_ctx(j), "%s is active; reconfigure it (create-namespace -e %s) or use --force",
-		    ns->devname, ns->devname);
-		return -EBUSY;
-	}
-	return prep_reconfig(j, ns);
+	if (rc || j->p->force)
+		return rc ?: prep_reconfig(j, ns);
+	if (ns->disabled)
+		return io_refuse_held(j, ns);
+	err(job_ctx(j), "%s is active; reconfigure it (create-namespace -e %s) or use --force",
+	    ns->devname, ns->devname);
+	return -EBUSY;
 }
 
 int kernel_ns_apply(const struct ns_plan *p)
