@@ -10,9 +10,9 @@
  *          the region's btt_seed/pfn_seed/dax_seed: uuid, sector_size or
  *          mode and align, namespace; bind it (raw: bind the namespace).
  * rollback: a failure part way detaches the claim device ("\n" to its
- *          namespace), clears holder_class, puts sector_size and alt_name
- *          back and writes size 0, so the region is as before; unlike
- *          ndctl, a failed btt bind too.
+ *          namespace), clears holder_class, puts sector_size, alt_name
+ *          and (-e) uuid back and writes size 0 (not -e), so the region
+ *          is as before; unlike ndctl, a failed btt bind too.
  * -e and destroy: disable (a held block device is refused, even with
  *          --force), detach the claim, holder_class "", wipe the first
  *          8 KiB through the raw block device (kernel-raw.c: force_raw,
@@ -44,8 +44,9 @@ struct ns_job {
 	char cpath[PATH_MAX];
 	/* what the namespace had, put back by a rollback */
 	char old_name[SYSFS_ATTR_MAX];
+	char old_uuid[SYSFS_ATTR_MAX];	/* "" if it had none */
 	uint32_t old_lbasize;
-	bool named, sized, claimed;
+	bool uuid_written, named, sized, claimed;
 };
 
 static struct pmemctl_ctx *job_ctx(struct ns_job *j)
@@ -257,6 +258,9 @@ static void rollback(struct ns_job *j)
 	if (j->named)
 		(void)sysfs_write(j->path, "alt_name",
 				  j->old_name[0] ? j->old_name : "\n");
+	/* -e: the uuid it had (a new namespace's is let go with its size) */
+	if (j->uuid_written && j->old_uuid[0])
+		(void)sysfs_write(j->path, "uuid", j->old_uuid);
 	if (j->sized)
 		(void)sysfs_write(j->path, "size", "0\n");
 	err(job_ctx(j), "%s: undone: %s", j->name,
@@ -295,6 +299,16 @@ static int check_start(struct ns_job *j)
 	return -EINVAL;
 }
 
+/* -e: the namespace's uuid, put back if the new setup fails. */
+static void save_uuid(struct ns_job *j)
+{
+	uint8_t uu[16];
+
+	if (sysfs_read(j->path, "uuid", j->old_uuid, sizeof(j->old_uuid)) ||
+	    uuid_parse(j->old_uuid, uu) || uuid_is_null(uu))
+		j->old_uuid[0] = '\0';
+}
+
 static int setup_namespace(struct ns_job *j)
 {
 	const struct ns_plan *p = j->p;
@@ -302,7 +316,10 @@ static int setup_namespace(struct ns_job *j)
 	int rc = 0;
 
 	if (!j->io) {
+		if (p->target)
+			save_uuid(j);
 		rc = put_uuid(j, j->path, j->name, p->uuid);
+		j->uuid_written = !rc;
 		if (sysfs_read(j->path, "alt_name", j->old_name,
 			       sizeof(j->old_name)))
 			j->old_name[0] = '\0';

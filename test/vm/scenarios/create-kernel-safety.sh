@@ -6,7 +6,9 @@
 #   ndctl disable-namespace (claim detached, the BTT still on the media),
 #   create-namespace without -f is refused (exit 4, one line naming it and
 #   what it holds); the raw bytes (force_raw) and ndctl's view are
-#   unchanged and the data reads back; with -f it becomes fsdax.
+#   unchanged and the data reads back; with -f it becomes fsdax;
+# - a failed reconfigure (-e -f to devdax with dax_pmem blacklisted) puts
+#   the namespace's uuid and name back.
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -60,6 +62,18 @@ ndctl disable-namespace $io >&2
 run sf-disabled-again true
 run sf-force pmemctl create-namespace -f -r $rio -m fsdax
 
+# --- a failed -e puts the uuid and name back -----------------------------------
+run e-new pmemctl create-namespace -r $r12 -m raw -s 32M -n keepme
+ns=$(last)
+section e-ns; echo "$ns"
+rmmod dax_pmem >&2 || true
+mkdir -p /etc/modprobe.d
+echo "blacklist dax_pmem" >/etc/modprobe.d/pmemctl-test.conf
+for m in $(find /lib/modules -name 'dax_pmem.ko*'); do mv "$m" "$m.off"; done
+section e-mod; [ -d /sys/module/dax_pmem ] && echo loaded || echo absent
+run e-fail pmemctl create-namespace -f -e $ns -m devdax
+for m in $(find /lib/modules -name 'dax_pmem.ko*.off'); do mv "$m" "${m%.off}"; done
+rm /etc/modprobe.d/pmemctl-test.conf
 GUEST
 )" "create-namespace leaves what it must not touch"
 # with its btt unbound but still attached, ndctl list -i leaves the
@@ -88,5 +102,14 @@ check eq "sf-force: exit 0" rc=0 "$(rc sf-force)"
 check eq "sf-force: ndctl says fsdax" fsdax \
     "$(view nd-sf-force | jq -r --arg r "$rio" '.[] | select(.dev == $r) | .namespaces[0].mode')"
 
+# the failed -e
+ns=$(vm_section "$out" e-ns)
+check eq "dax_pmem is not loaded" absent "$(vm_section "$out" e-mod)"
+check eq "e-fail: no driver took it (exit 3)" rc=3 "$(rc e-fail)"
+check eq "e-fail: undone" 1 "$(says e-fail "$ns: undone: left disabled in raw mode")"
+check eq "e-fail: the uuid and name it had" \
+    "$(field e-new '"\(.uuid) keepme"')" \
+    "$(view nd-e-fail | jq -r --arg ns "$ns" '.[].namespaces[] | select(.dev == $ns) | "\(.uuid) \(.name)"')"
+
 vm_checks_done
-vm_log "ok: create-namespace on the live kernel: a disabled label-less namespace holding a BTT is refused without -f (raw bytes, data and kernel state unchanged) and replaced with -f"
+vm_log "ok: create-namespace on the live kernel: a disabled label-less namespace holding a BTT is refused without -f (raw bytes, data and kernel state unchanged) and replaced with -f; a failed -e keeps the uuid and name"
