@@ -12,6 +12,11 @@
 # (default 3).  BENCH_BASE=OTHER_BUILD_DIR also runs that build's pmemctl
 # (say, main's) in the same guest, as "base", in the same rotation: the
 # three tools take turns going first, and the ratios compare each pair.
+# BENCH_ICOUNT=SHIFT boots QEMU with -icount shift=SHIFT: the guest's clock
+# then counts executed instructions (2^SHIFT ns each), not host time, so
+# the other load on the host no longer stretches the runs (deterministic,
+# but a model: every instruction costs the same, a byte-wise copy from
+# pmem as much as a page walk).
 # Needs scripts/vm-deps.sh once (kernel cache); builds the VM initramfs
 # (with this build's pmemctl) itself.
 set -euo pipefail
@@ -83,12 +88,21 @@ while [ \$i -lt $repeat ]; do
 done
 section end
 GUEST
-vm_boot_sections "$plat" "$VM_WORKDIR/guest.sh" "$VM_WORKDIR/out" "bench"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+qemu_args=$("$PMEMCTL" platform qemu-args "$plat")
+icount=()
+[ -z "${BENCH_ICOUNT:-}" ] || icount=(-icount "shift=$BENCH_ICOUNT")
+vm_boot "$qemu_args" "${icount[@]}" "$VM_WORKDIR/guest.sh" ||
+	vm_die "guest script (bench) failed"
+vm_sections "$VM_WORKDIR/out"
+vm_section "$VM_WORKDIR/out" end >/dev/null
 runs=$(vm_section "$VM_WORKDIR/out" runs)
 read -r ns nsbytes <<<"$(vm_section "$VM_WORKDIR/out" info | head -n1)"
 echo "namespace $ns: $size requested, $nsbytes bytes usable, $sector-byte sectors;" \
 	"guest kernel $(vm_section "$VM_WORKDIR/out" info | sed -n 2p)," \
-	"ndctl $(vm_section "$VM_WORKDIR/out" info | sed -n 3p); QEMU TCG, 1 vCPU"
+	"ndctl $(vm_section "$VM_WORKDIR/out" info | sed -n 3p); QEMU TCG, 1 vCPU" \
+	"${BENCH_ICOUNT:+(-icount shift=$BENCH_ICOUNT)}"
+echo "host load average (1, 5, 15 min): $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo "$runs"
 bad=$(awk '$3 != 0 || $4 != "enabled"' <<<"$runs")
 [ -z "$bad" ] || vm_die "a run failed or left the namespace disabled: $bad"
