@@ -9,14 +9,23 @@
 #   bench/bench-check-kernel.sh [BUILD_DIR]      (default: build)
 #
 # BENCH_NS_SIZE (default 4G), BENCH_SECTOR (default 4096), BENCH_REPEAT
-# (default 3).  Needs scripts/vm-deps.sh once (kernel cache); builds the
-# VM initramfs (with this build's pmemctl) itself.
+# (default 3).  BENCH_BASE=OTHER_BUILD_DIR also runs that build's pmemctl
+# (say, main's) in the same guest, as "base", in the same rotation: the
+# three tools take turns going first, and the ratios compare each pair.
+# BENCH_ICOUNT=SHIFT boots QEMU with -icount shift=SHIFT: the guest's clock
+# then counts executed instructions (2^SHIFT ns each), not host time, so
+# the other load on the host no longer stretches the runs (deterministic,
+# but a model: every instruction costs the same, a byte-wise copy from
+# pmem as much as a page walk).
+# Needs scripts/vm-deps.sh once (kernel cache); builds the VM initramfs
+# (with this build's pmemctl) itself.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
 size=${BENCH_NS_SIZE:-4G}
 sector=${BENCH_SECTOR:-4096}
 repeat=${BENCH_REPEAT:-3}
+base=${BENCH_BASE:+$(cd "$BENCH_BASE" && pwd)}
 
 ninja -C "$build" cmd/pmemctl test/vm/vm-initramfs.cpio.gz >&2
 export PMEMCTL=$build/cmd/pmemctl
@@ -28,6 +37,14 @@ VM_NAME=bench-check-kernel
 # shellcheck source=../test/vm/lib.sh
 . "$src/test/vm/lib.sh"
 vm_require
+tools="pmemctl ndctl"
+if [ -n "$base" ]; then
+	ninja -C "$base" cmd/pmemctl >&2
+	# its RUNPATH ($ORIGIN/../lib) finds its own libpmemctl
+	VM_FILES=("$base/cmd/pmemctl=opt/base/cmd/pmemctl"
+		  "$base/lib/libpmemctl.so.1=opt/base/lib/libpmemctl.so.1")
+	tools="pmemctl base ndctl"
+fi
 
 # the DIMM: the namespace plus room for the labels and alignment
 gib=$(numfmt --from=iec "$size")
@@ -53,26 +70,39 @@ time_one() {
     [ \$_rc = 0 ] || cat /tmp/err >&2
 }
 section info; echo "\$ns \$(ndctl list -N -n \$ns | sed -n 's/.*"size":\([0-9]*\).*/\1/p')"; uname -r; ndctl --version
+run_tool() {
+    case \$1 in
+    pmemctl) time_one pmemctl pmemctl check-btt -f -q \$ns ;;
+    base) time_one base /opt/base/cmd/pmemctl check-btt -f -q \$ns ;;
+    ndctl) time_one ndctl ndctl check-namespace -f \$ns ;;
+    esac
+}
 section runs
 i=0
 while [ \$i -lt $repeat ]; do
-    if [ \$((i % 2)) = 0 ]; then
-        time_one pmemctl pmemctl check-btt -f -q \$ns
-        time_one ndctl ndctl check-namespace -f \$ns
-    else
-        time_one ndctl ndctl check-namespace -f \$ns
-        time_one pmemctl pmemctl check-btt -f -q \$ns
-    fi
+    # each tool goes first in turn (after one, the kernel and udev may
+    # still be busy on its behalf)
+    set -- $tools $tools; shift \$((i % $(wc -w <<<"$tools")))
+    for t in $tools; do run_tool \$1; shift; done
     i=\$((i + 1))
 done
 section end
 GUEST
-vm_boot_sections "$plat" "$VM_WORKDIR/guest.sh" "$VM_WORKDIR/out" "bench"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+qemu_args=$("$PMEMCTL" platform qemu-args "$plat")
+icount=()
+[ -z "${BENCH_ICOUNT:-}" ] || icount=(-icount "shift=$BENCH_ICOUNT")
+vm_boot "$qemu_args" "${icount[@]}" "$VM_WORKDIR/guest.sh" ||
+	vm_die "guest script (bench) failed"
+vm_sections "$VM_WORKDIR/out"
+vm_section "$VM_WORKDIR/out" end >/dev/null
 runs=$(vm_section "$VM_WORKDIR/out" runs)
 read -r ns nsbytes <<<"$(vm_section "$VM_WORKDIR/out" info | head -n1)"
 echo "namespace $ns: $size requested, $nsbytes bytes usable, $sector-byte sectors;" \
 	"guest kernel $(vm_section "$VM_WORKDIR/out" info | sed -n 2p)," \
-	"ndctl $(vm_section "$VM_WORKDIR/out" info | sed -n 3p); QEMU TCG, 1 vCPU"
+	"ndctl $(vm_section "$VM_WORKDIR/out" info | sed -n 3p); QEMU TCG, 1 vCPU" \
+	"${BENCH_ICOUNT:+(-icount shift=$BENCH_ICOUNT)}"
+echo "host load average (1, 5, 15 min): $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo "$runs"
 bad=$(awk '$3 != 0 || $4 != "enabled"' <<<"$runs")
 [ -z "$bad" ] || vm_die "a run failed or left the namespace disabled: $bad"
@@ -80,9 +110,20 @@ stats() { # stats TOOL: best median
 	awk -v t="$1" '$1 == t { print $2 }' <<<"$runs" | sort -n |
 		awk '{ v[NR] = $1 } END { printf "%.2f %.2f", v[1], v[int((NR + 1) / 2)] }'
 }
-read -r pbest pmed <<<"$(stats pmemctl)"
-read -r nbest nmed <<<"$(stats ndctl)"
 printf '%-8s %8s %8s\n' tool best median
-printf '%-8s %7ss %7ss\n' pmemctl "$pbest" "$pmed" ndctl "$nbest" "$nmed"
-awk -v p="$pmed" -v n="$nmed" -v pb="$pbest" -v nb="$nbest" 'BEGIN {
-	printf "ratio ndctl/pmemctl: %.2fx (median), %.2fx (best)\n", n / p, nb / pb }'
+for t in $tools; do
+	read -r best med <<<"$(stats "$t")"
+	printf '%-8s %7ss %7ss\n' "$t" "$best" "$med"
+	eval "best_$t=$best med_$t=$med"
+done
+ratio() { # ratio SLOW FAST
+	awk -v s="$(eval echo "\$med_$1")" -v f="$(eval echo "\$med_$2")" \
+	    -v sb="$(eval echo "\$best_$1")" -v fb="$(eval echo "\$best_$2")" \
+	    -v n="$1/$2" 'BEGIN {
+		printf "ratio %s: %.2fx (median), %.2fx (best)\n", n, s / f, sb / fb }'
+}
+ratio ndctl pmemctl
+if [ -n "$base" ]; then
+	ratio ndctl base
+	ratio base pmemctl
+fi

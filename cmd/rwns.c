@@ -160,9 +160,13 @@ static int open_target(struct cmd_ctx *cc, struct rw_params *p,
  */
 static int lay_out_pool(struct cmd_ctx *cc, struct rw_target *t)
 {
-	int rc = pmemctl_pmemblk_layout(t->media);
+	struct pmemctl_media *btt;
+	int rc = pmemctl_pmemblk_layout(t->media, &btt);
 
-	rc = rc ?: cmd_open_pool(&t->media);
+	if (!rc) {	/* the pool's view replaces the file (and holds it) */
+		pmemctl_media_close(t->media);
+		t->media = btt;
+	}
 	rc = rc ?: pmemctl_ns_io_open_media(cc->ctx, t->media,
 					    PMEMCTL_NS_MODE_SECTOR, NULL,
 					    PMEMCTL_MEDIA_WRITE |

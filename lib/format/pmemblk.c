@@ -285,7 +285,7 @@ PMEMCTL_EXPORT int pmemctl_pmemblk_fresh(struct pmemctl_media *file,
 	return 1;
 }
 
-PMEMCTL_EXPORT int pmemctl_pmemblk_layout(struct pmemctl_media *file)
+static int write_fresh_layout(struct pmemctl_media *file)
 {
 	struct pmemctl_ctx *ctx = pmemctl_media_get_ctx(file);
 	struct pmemctl_media *view = NULL;
@@ -313,4 +313,33 @@ PMEMCTL_EXPORT int pmemctl_pmemblk_layout(struct pmemctl_media *file)
 	pmemctl_media_close(view);
 	free(h);
 	return rc;
+}
+
+/*
+ * Open the pool whose BTT was just written.  A pool that does not open
+ * now (no pool any more, no BTT, a bad header) is media that did not
+ * keep what it was given: -EIO, never "not a pool" (> 0), which would
+ * let the caller take the file for a raw image.  What was written stays.
+ */
+static int open_laid_out(struct pmemctl_media *file,
+			 struct pmemctl_media **btt)
+{
+	int rc = pmemctl_media_open_pmemblk(file, btt);
+
+	if (rc == 0 || rc == -ENOMEM)
+		return rc;
+	err(pmemctl_media_get_ctx(file),
+	    "%s: the BTT just laid out does not read back (%s); the pool keeps what reached the media: check-btt tells what that is",
+	    pmemctl_media_name(file),
+	    rc > 0 ? "no pool signature" : strerror(-rc));
+	return -EIO;
+}
+
+PMEMCTL_EXPORT int pmemctl_pmemblk_layout(struct pmemctl_media *file,
+					  struct pmemctl_media **btt)
+{
+	int rc = write_fresh_layout(file);
+
+	*btt = NULL;
+	return rc ?: open_laid_out(file, btt);
 }

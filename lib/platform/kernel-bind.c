@@ -2,9 +2,11 @@
 /*
  * Enable and disable on the live kernel (namespaces, regions, DIMMs): bind
  * and unbind nd drivers as ndctl does (live-kernel.md sections 1-2).
- * Bind: load the module the device's modalias names (libkmod; nothing to
- * do when built in or loaded), then offer the device to each
- * /sys/bus/nd/drivers/X/bind until one accepts.  Unbind:
+ * Bind: offer the device to each /sys/bus/nd/drivers/X/bind until one
+ * accepts; when none did and the device is not up, load the modules its
+ * modalias names (libkmod, opened only then: a loaded driver needs
+ * nothing, and process start does not pay for libkmod and its libraries)
+ * and, if that loaded one, offer it again.  Unbind:
  * <dev>/driver/unbind.  Then wait for probing to settle: the bus's
  * wait_probe, udev's queue (libudev) and the driver link, each polled
  * with a bounded timeout.
@@ -16,6 +18,7 @@
  * A DIMM is refused while an enabled region maps it.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <libkmod.h>
 #include <libudev.h>
@@ -71,39 +74,98 @@ static bool live_root(struct kernel_bus *kb)
 
 /* ---- modules and settling ----------------------------------------------- */
 
-/*
- * Insert the modules @dir's modalias resolves to.  Failing here is not
- * fatal: the driver may be built in; the bind then says what happened.
- * Skipped under the test hook's sysfs tree, which has no real modules.
- */
-static void load_modules(struct kernel_bus *kb, const char *dir)
+/* The libkmod calls used, resolved from a dlopen()ed libkmod. */
+struct kmod_api {
+	void *dl;
+	__typeof__(kmod_new) *new_ctx;
+	__typeof__(kmod_unref) *unref;
+	__typeof__(kmod_module_new_from_lookup) *lookup;
+	__typeof__(kmod_list_next) *list_next;
+	__typeof__(kmod_module_get_module) *get_module;
+	__typeof__(kmod_module_probe_insert_module) *insert;
+	__typeof__(kmod_module_get_name) *name;
+	__typeof__(kmod_module_unref) *mod_unref;
+	__typeof__(kmod_module_unref_list) *unref_list;
+};
+
+static bool kmod_open(struct kmod_api *k)
 {
-	struct kmod_list *list = NULL, *it;
+	k->dl = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!k->dl)
+		return false;
+	k->new_ctx = dlsym(k->dl, "kmod_new");
+	k->unref = dlsym(k->dl, "kmod_unref");
+	k->lookup = dlsym(k->dl, "kmod_module_new_from_lookup");
+	k->list_next = dlsym(k->dl, "kmod_list_next");
+	k->get_module = dlsym(k->dl, "kmod_module_get_module");
+	k->insert = dlsym(k->dl, "kmod_module_probe_insert_module");
+	k->name = dlsym(k->dl, "kmod_module_get_name");
+	k->mod_unref = dlsym(k->dl, "kmod_module_unref");
+	k->unref_list = dlsym(k->dl, "kmod_module_unref_list");
+	if (k->new_ctx && k->unref && k->lookup && k->list_next &&
+	    k->get_module && k->insert && k->name && k->mod_unref &&
+	    k->unref_list)
+		return true;
+	dlclose(k->dl);
+	k->dl = NULL;
+	return false;
+}
+
+/* Insert @list's modules that are not loaded yet; how many were. */
+static unsigned insert_modules(struct kernel_bus *kb, struct kmod_api *k,
+			       const char *alias, struct kmod_list *list)
+{
+	struct kmod_list *it;
+	unsigned n = 0;
+
+	for (it = list; it; it = k->list_next(list, it)) {
+		struct kmod_module *mod = k->get_module(it);
+		int rc = k->insert(mod, KMOD_PROBE_APPLY_BLACKLIST |
+				   KMOD_PROBE_FAIL_ON_LOADED, NULL, NULL, NULL,
+				   NULL);
+
+		if (rc == 0)
+			n++;
+		else if (rc < 0 && rc != -EEXIST)
+			info(kb->bus.ctx, "%s: loading %s: %s", alias,
+			     k->name(mod), strerror(-rc));
+		k->mod_unref(mod);
+	}
+	return n;
+}
+
+/*
+ * Insert the modules @dir's modalias resolves to; how many were not
+ * loaded before.  Failing here is not fatal: the driver may be built in;
+ * the bind then says what happened.  Skipped under the test hook's sysfs
+ * tree, which has no real modules.
+ */
+static unsigned load_modules(struct kernel_bus *kb, const char *dir)
+{
+	struct kmod_list *list = NULL;
 	char alias[SYSFS_ATTR_MAX];
-	struct kmod_ctx *kctx;
+	struct kmod_ctx *kctx = NULL;
+	struct kmod_api k;
+	unsigned n;
 
 	if (!live_root(kb) || sysfs_read(dir, "modalias", alias, sizeof(alias)))
-		return;
-	kctx = kmod_new(NULL, NULL);
+		return 0;
+	if (kmod_open(&k)) {
+		kctx = k.new_ctx(NULL, NULL);
+		if (!kctx)
+			dlclose(k.dl);
+	}
 	if (!kctx) {
 		info(kb->bus.ctx, "libkmod unavailable: not loading %s", alias);
-		return;
+		return 0;
 	}
-	if (kmod_module_new_from_lookup(kctx, alias, &list) < 0)
+	if (k.lookup(kctx, alias, &list) < 0)
 		list = NULL;
-	kmod_list_foreach(it, list) {
-		struct kmod_module *mod = kmod_module_get_module(it);
-		int rc = kmod_module_probe_insert_module(mod,
-				KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL,
-				NULL);
-
-		if (rc < 0)
-			info(kb->bus.ctx, "%s: loading %s: %s", alias,
-			     kmod_module_get_name(mod), strerror(-rc));
-		kmod_module_unref(mod);
-	}
-	kmod_module_unref_list(list);
-	kmod_unref(kctx);
+	n = insert_modules(kb, &k, alias, list);
+	k.unref_list(list);
+	k.unref(kctx);
+	dlclose(k.dl);
+	return n;
 }
 
 static long now_ms(void)
@@ -223,10 +285,13 @@ static int enable_dev(struct kernel_bus *kb, const char *dir, const char *name,
 	rc = check_writable(kb, name);
 	if (rc)
 		return rc;
-	load_modules(kb, dir);
 	/* a namespace's own probe fails (ENXIO) once a claim takes it over */
 	rc = bind_any(kb, name);
 	settle(kb);
+	if (!up(dir, region) && load_modules(kb, dir)) {
+		rc = bind_any(kb, name);
+		settle(kb);
+	}
 	if (wait_for(up, dir, region, true))
 		return 0;
 	err(kb->bus.ctx, "%s: no driver took it (%s)", name,

@@ -10,13 +10,16 @@
  *          the region's btt_seed/pfn_seed/dax_seed: uuid, sector_size or
  *          mode and align, namespace; bind it (raw: bind the namespace).
  * rollback: a failure part way detaches the claim device ("\n" to its
- *          namespace), clears holder_class, puts sector_size and alt_name
- *          back and writes size 0, so the region is as before; unlike
- *          ndctl, a failed btt bind too.
+ *          namespace), clears holder_class, puts sector_size, alt_name
+ *          and (-e) uuid back and writes size 0 (not -e), so the region
+ *          is as before; unlike ndctl, a failed btt bind too.
  * -e and destroy: disable (a held block device is refused, even with
  *          --force), detach the claim, holder_class "", wipe the first
  *          8 KiB through the raw block device (kernel-raw.c: force_raw,
  *          O_EXCL), then set up again (-e) or size 0 (destroy).
+ * label-less: create on its one namespace is -e's prep with --force;
+ *          without, refused while active, or while disabled but claimed
+ *          or holding an info block, a BTT backup or data (read raw).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +44,9 @@ struct ns_job {
 	char cpath[PATH_MAX];
 	/* what the namespace had, put back by a rollback */
 	char old_name[SYSFS_ATTR_MAX];
+	char old_uuid[SYSFS_ATTR_MAX];	/* "" if it had none */
 	uint32_t old_lbasize;
-	bool named, sized, claimed;
+	bool uuid_written, named, sized, claimed;
 };
 
 static struct pmemctl_ctx *job_ctx(struct ns_job *j)
@@ -254,6 +258,9 @@ static void rollback(struct ns_job *j)
 	if (j->named)
 		(void)sysfs_write(j->path, "alt_name",
 				  j->old_name[0] ? j->old_name : "\n");
+	/* -e: the uuid it had (a new namespace's is let go with its size) */
+	if (j->uuid_written && j->old_uuid[0])
+		(void)sysfs_write(j->path, "uuid", j->old_uuid);
 	if (j->sized)
 		(void)sysfs_write(j->path, "size", "0\n");
 	err(job_ctx(j), "%s: undone: %s", j->name,
@@ -292,6 +299,16 @@ static int check_start(struct ns_job *j)
 	return -EINVAL;
 }
 
+/* -e: the namespace's uuid, put back if the new setup fails. */
+static void save_uuid(struct ns_job *j)
+{
+	uint8_t uu[16];
+
+	if (sysfs_read(j->path, "uuid", j->old_uuid, sizeof(j->old_uuid)) ||
+	    uuid_parse(j->old_uuid, uu) || uuid_is_null(uu))
+		j->old_uuid[0] = '\0';
+}
+
 static int setup_namespace(struct ns_job *j)
 {
 	const struct ns_plan *p = j->p;
@@ -299,7 +316,10 @@ static int setup_namespace(struct ns_job *j)
 	int rc = 0;
 
 	if (!j->io) {
+		if (p->target)
+			save_uuid(j);
 		rc = put_uuid(j, j->path, j->name, p->uuid);
+		j->uuid_written = !rc;
 		if (sysfs_read(j->path, "alt_name", j->old_name,
 			       sizeof(j->old_name)))
 			j->old_name[0] = '\0';
@@ -438,7 +458,61 @@ bool kernel_ns_active(struct pmemctl_namespace *ns)
 	return !ns->disabled;
 }
 
-/* Label-less: its namespaceR.0, disabled first only with --force. */
+/*
+ * What a disabled label-less namespace still holds, read through its raw
+ * device (nothing written; the raw open is undone on close), said in
+ * @desc, or "" if nothing.  As the image backend: an info block where
+ * the kernel probes, a BTT backup, data in the first 8 KiB.
+ */
+static int io_contents(struct pmemctl_namespace *ns, char *desc, size_t len)
+{
+	uint8_t head[INFO_RESERVE];
+	struct pmemctl_media *m;
+	const char *what = "a BTT backup";
+	uint64_t at;
+	int rc = kernel_ns_open_raw(ns, 0, &m);
+
+	desc[0] = '\0';
+	if (rc)
+		return rc;
+	rc = infoblock_find_foreign(m, 0, &what, &at);
+	rc = rc ?: btt_find_backups(m, false, &at);
+	if (rc > 0)
+		snprintf(desc, len, "%s info block at %#llx", what,
+			 (unsigned long long)at);
+	rc = rc ?: pmemctl_media_read(m, 0, head, sizeof(head));
+	if (!rc && !mem_is_zero(head, sizeof(head)))
+		snprintf(desc, len, "data in its first 8 KiB");
+	pmemctl_media_close(m);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Disabled and label-less: set up without --force only if nothing is
+ * there to lose: no claim device still attached, nothing in its head.
+ */
+static int io_refuse_held(struct ns_job *j, struct pmemctl_namespace *ns)
+{
+	char buf[SYSFS_ATTR_MAX];
+	int rc;
+
+	if (!sysfs_read(j->path, "holder", buf, sizeof(buf)) && buf[0]) {
+		err(job_ctx(j), "%s is disabled but still claimed by %s (%s); use --force to replace it; nothing changed",
+		    ns->devname, buf, pmemctl_ns_mode_name(ns->mode));
+		return -EBUSY;
+	}
+	rc = io_contents(ns, buf, sizeof(buf));
+	if (rc || !buf[0])
+		return rc;
+	err(job_ctx(j), "%s is disabled but holds %s; use --force to replace it; nothing changed",
+	    ns->devname, buf);
+	return -EBUSY;
+}
+
+/*
+ * Label-less: its namespaceR.0.  Active, or disabled but holding
+ * something, it is prepared as for -e, and only with --force.
+ */
 static int io_namespace(struct ns_job *j)
 {
 	struct pmemctl_namespace *ns = j->r->nnamespaces ?
@@ -451,14 +525,13 @@ static int io_namespace(struct ns_job *j)
 	}
 	rc = set_ns(j, ns->devname);
 	rc = rc ?: check_io(j, ns);
-	if (rc || ns->disabled)
-		return rc;
-	if (!j->p->force) {
-		err(job_ctx(j), "%s is active; reconfigure it (create-namespace -e %s) or use --force",
-		    ns->devname, ns->devname);
-		return -EBUSY;
-	}
-	return prep_reconfig(j, ns);
+	if (rc || j->p->force)
+		return rc ?: prep_reconfig(j, ns);
+	if (ns->disabled)
+		return io_refuse_held(j, ns);
+	err(job_ctx(j), "%s is active; reconfigure it (create-namespace -e %s) or use --force",
+	    ns->devname, ns->devname);
+	return -EBUSY;
 }
 
 int kernel_ns_apply(const struct ns_plan *p)

@@ -106,3 +106,18 @@ kill -TERM $pid
 rc=0; wait $pid || rc=$?
 [ "$rc" = 32 ] || fail "SIGTERM after an ignored SIGINT: exit $rc"
 pass "SIGTERM stops a check (exit 32); an ignored SIGINT stays ignored"
+
+# libkmod is opened only when a bind finds no driver: starting pmemctl on
+# the live kernel loads neither it nor what it links (libcrypto, libzstd,
+# liblzma)
+LD_DEBUG=libs expect_exit 8 kpm check-btt namespace3.0
+libs=$(printf '%s\n' "$ERR" | sed -n 's/.*calling init: //p')
+case $libs in
+*libpmemctl*) ;;
+*) fail "LD_DEBUG=libs did not name pmemctl's libraries: $ERR" ;;
+esac
+case $libs in
+*libkmod* | *libcrypto* | *libzstd* | *liblzma*)
+	fail "process start loaded libkmod or its libraries: $libs" ;;
+esac
+pass "process start loads no libkmod"

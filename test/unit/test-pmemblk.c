@@ -3,8 +3,8 @@
  * libpmemblk pool headers (pmemblk.c) on hand-built pools in memory:
  * which checksum rule applies (full 4 KiB, or the first 2 KiB with the
  * CKSUM_2K feature), what is refused and with which error, and the view
- * of the BTT a valid pool yields.  Real pools libpmemblk wrote are in
- * cli-pmemblk.
+ * of the BTT a valid pool yields; a fresh pool's layout on media that
+ * does not keep it.  Real pools libpmemblk wrote are in cli-pmemblk.
  */
 #include "btt.h"
 #include "tap.h"
@@ -170,6 +170,74 @@ static void test_refused(struct tap *t, struct pmemctl_ctx *ctx, uint8_t *img)
 	tap_ok(t, btt == NULL, "no view after a refusal");
 }
 
+/* Media that reads back as zeroes once written to: what it was given is
+ * lost (the writes land in @img, so a test sees what reached it). */
+struct forgetful {
+	uint8_t *img;
+	bool written;
+};
+
+static int forget_read(void *arg, uint64_t off, void *buf, size_t len)
+{
+	struct forgetful *f = arg;
+
+	if (f->written)
+		memset(buf, 0, len);
+	else
+		memcpy(buf, f->img + off, len);
+	return 0;
+}
+
+static int forget_write(void *arg, uint64_t off, const void *buf, size_t len)
+{
+	struct forgetful *f = arg;
+
+	f->written = true;
+	memcpy(f->img + off, buf, len);
+	return 0;
+}
+
+/*
+ * A fresh pool's first write lays its BTT out and opens the pool: on
+ * sound media the view, on media that does not keep the layout -EIO
+ * (never "not a pool", which would make a raw image of it), the layout
+ * left where it was written.
+ */
+static void test_layout(struct tap *t, struct pmemctl_ctx *ctx, uint8_t *img)
+{
+	static const struct media_callbacks cb = {
+		.read = forget_read, .write = forget_write,
+	};
+	struct forgetful f = { .img = img };
+	struct pmemctl_media *m = NULL, *btt = NULL;
+	char sig[BTT_SIG_LEN] = "";
+
+	make_pool(img, CKSUM_2K, 512);
+	memset(img + 8192, 0, 4096);
+	if (pmemctl_media_new_memory(ctx, img, POOL_SIZE, true, &m))
+		return;
+	tap_eq_u64(t, pmemctl_pmemblk_layout(m, &btt), 0,
+		   "a fresh pool: laid out and opened");
+	tap_ok(t, btt && !pmemctl_media_read(btt, 4096, sig, sizeof(sig)) &&
+	       !memcmp(sig, BTT_SIG, BTT_SIG_LEN),
+	       "... its view holds the new BTT 4 KiB in");
+	pmemctl_media_close(btt);
+	pmemctl_media_close(m);
+
+	make_pool(img, CKSUM_2K, 512);
+	memset(img + 8192, 0, 4096);
+	if (media_new_callbacks(ctx, "forgetful", POOL_SIZE, true, &cb, &f, &m))
+		return;
+	btt = m;	/* a sentinel: must come back NULL */
+	tap_eq_u64(t, pmemctl_pmemblk_layout(m, &btt), -EIO,
+		   "the layout does not read back: -EIO, not \"not a pool\"");
+	tap_ok(t, btt == NULL, "... no view");
+	tap_ok(t, !memcmp(img + 8192, BTT_SIG, BTT_SIG_LEN) &&
+	       !memcmp(img, "PMEMBLK", 7),
+	       "... what was written stays: the BTT at 8 KiB, the header");
+	pmemctl_media_close(m);
+}
+
 int main(void)
 {
 	struct tap t = { 0 };
@@ -181,6 +249,7 @@ int main(void)
 	test_valid(&t, ctx, img);
 	test_any_bsize(&t, ctx, img);
 	test_refused(&t, ctx, img);
+	test_layout(&t, ctx, img);
 	pmemctl_free(ctx);
 	free(img);
 	return tap_done(&t);

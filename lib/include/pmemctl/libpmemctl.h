@@ -121,8 +121,16 @@ int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
  */
 int pmemctl_pmemblk_fresh(struct pmemctl_media *file, uint32_t *bsize,
 			  uint64_t *nblock);
-/* Lay out such a pool's BTT as libpmemblk's first write would. */
-int pmemctl_pmemblk_layout(struct pmemctl_media *file);
+/*
+ * Lay out such a pool's BTT as libpmemblk's first write would, then open
+ * the pool: 0 with *@btt as pmemctl_media_open_pmemblk() gives it, or a
+ * negative errno, never > 0.  When the layout was written but the pool
+ * then does not open (the media did not keep it): -EIO, and the pool
+ * keeps what reached the media (a complete layout reads as before: every
+ * block zeroes).
+ */
+int pmemctl_pmemblk_layout(struct pmemctl_media *file,
+			   struct pmemctl_media **btt);
 
 int pmemctl_media_read(struct pmemctl_media *media, uint64_t offset,
 		       void *buf, size_t len);

@@ -140,11 +140,17 @@ after d2-enabled $sec
 
 # --- interrupted: SIGINT while the 1 GiB namespace is switched to raw ----------------
 # pmemctl in the foreground (a shell's background job would ignore SIGINT,
-# which pmemctl leaves ignored); a helper stops it once force_raw is 1
+# which pmemctl leaves ignored); a helper stops it once force_raw is 1.
+# The helper polls and finds pmemctl with shell builtins only (no fork per
+# poll): the switch to raw and the check take a few tens of ms under TCG,
+# and a SIGINT that comes after the check ends is (rightly) not a stop.
 (
-    i=0
-    while [ "$(cat $(sys $big)/force_raw)" != 1 ] && [ $i -lt 100000 ]; do i=$((i + 1)); done
-    pid=$(pidof pmemctl)
+    f=$(sys $big)/force_raw; v=0; i=0
+    while [ "$v" != 1 ] && [ $i -lt 1000000 ]; do read -r v <"$f"; i=$((i + 1)); done
+    pid=
+    for p in /proc/[0-9]*; do
+        read -r c 2>/dev/null <"$p/comm" && [ "$c" = pmemctl ] && pid=${p#/proc/}
+    done
     kill -STOP $pid; kill -INT $pid
     section int-sigign; sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$pid/status
     kill -CONT $pid

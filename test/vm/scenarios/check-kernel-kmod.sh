@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# check-btt -f and libkmod: a bind needs libkmod only when no driver takes
+# the device, so with the nd drivers loaded `check-btt -f` (disable, bind
+# raw, check, unbind, enable) never loads libkmod (nor, through it,
+# libcrypto, libzstd and liblzma); without them (rmmod nd_pmem nd_btt) a
+# check of the disabled sector namespace loads nd_pmem through libkmod,
+# checks it clean and leaves it disabled, and enable-namespace brings it
+# back with its data.
+#
+# Host: `pmemctl platform create` one blank 320 MiB DIMM.
+set -euo pipefail
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+vm_require
+vm_require_pmemctl
+
+plat=$VM_WORKDIR/platform
+vm_pmemctl platform create "$plat" --dimms 1 --dimm-size 320M
+
+vm_guest_script "$VM_WORKDIR/guest.sh" <<'GUEST'
+r=$(vm_label_nmem0)
+ndctl create-namespace -r $r -s 256M -m sector -l 4096 >&2
+ns=$(ndctl list -N -m sector | sed -n 's/.*"dev":"\([^"]*\)".*/\1/p' | head -n1)
+blk=$(ndctl list -N -n $ns | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p')
+dd if=/dev/urandom of=/tmp/pat bs=4096 count=64 2>/dev/null
+dd if=/tmp/pat of=/dev/$blk bs=4096 oflag=direct 2>/dev/null
+section want; sha256sum </tmp/pat | cut -d' ' -f1
+st() { ndctl list -N -i -n $ns | grep -q '"state":"disabled"' && echo disabled || echo enabled; }
+mods() { for m in nd_pmem nd_btt; do [ -d /sys/module/$m ] && echo -n "$m:loaded " || echo -n "$m:absent "; done; echo; }
+# run NAME CMD...: "rc=N", then the libraries the loader opened
+run() {
+    _n=$1; shift; _rc=0
+    LD_DEBUG=libs "$@" >/tmp/out 2>/tmp/err || _rc=$?
+    section "$_n"; echo "rc=$_rc"; st
+    section "$_n-libs"; sed -n 's/.*calling init: //p' /tmp/err
+    section "$_n-err"; grep -v '^ *[0-9]*:' /tmp/err || true
+}
+run forced pmemctl check-btt -f -q $ns
+section mods-loaded; mods
+ndctl disable-namespace $ns >&2
+rmmod nd_pmem >&2
+rmmod nd_btt >&2 || true
+section mods-removed; mods
+run nodriver pmemctl check-btt -q $ns
+section mods-after; mods
+ndctl enable-namespace $ns >&2 || pmemctl enable-namespace $ns >&2
+section data; st; dd if=/dev/$blk bs=4096 count=64 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1
+section end
+GUEST
+out=$VM_WORKDIR/out
+vm_boot_sections "$plat" "$VM_WORKDIR/guest.sh" "$out" "check-btt -f and libkmod"
+
+sec() { vm_section "$out" "$1"; }
+check vm_assert_eq "check-btt -f, drivers loaded: clean (exit 0), enabled again" \
+    "rc=0 enabled" "$(sec forced | tr '\n' ' ' | sed 's/ $//')"
+check vm_assert_eq "check-btt -f, drivers loaded: the loader ran pmemctl's libraries" 1 \
+    "$(sec forced-libs | grep -c 'libpmemctl\.so')"
+check vm_assert_eq "check-btt -f, drivers loaded: libkmod never loaded" 0 \
+    "$(sec forced-libs | grep -c -E 'libkmod|libcrypto|libzstd|liblzma' || true)"
+check vm_assert_eq "the drivers were loaded, then removed" \
+    "nd_pmem:loaded nd_btt:loaded |nd_pmem:absent nd_btt:absent " \
+    "$(sec mods-loaded)|$(sec mods-removed)"
+check vm_assert_eq "check-btt without the drivers: clean (exit 0), left disabled" \
+    "rc=0 disabled" "$(sec nodriver | tr '\n' ' ' | sed 's/ $//')"
+check vm_assert_eq "check-btt without the drivers: libkmod loaded them" 1 \
+    "$(sec nodriver-libs | grep -c 'libkmod\.so')"
+check vm_assert_eq "check-btt without the drivers: nd_pmem and nd_btt loaded" \
+    "nd_pmem:loaded nd_btt:loaded " "$(sec mods-after)"
+check vm_assert_eq "enabled again: the data reads back" \
+    "enabled $(sec want)" "$(sec data | tr '\n' ' ' | sed 's/ $//')"
+check vm_assert_eq "no error output" "" "$(sec forced-err)$(sec nodriver-err)"
+vm_checks_done
+vm_log "ok: check-btt -f loads no libkmod with the drivers present; without them libkmod loads nd_pmem and the check passes"
