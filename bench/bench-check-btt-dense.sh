@@ -6,9 +6,7 @@
 # prints metadata MB/s, the ratio and check-btt's peak RSS (/usr/bin/time).
 # With perf(1), also the CPU time of each (task-clock, mean of ROUNDS
 # runs) and its ratio: on a loaded machine the wall clock measures the
-# scheduler more than the work.  check-btt reads the map on a second
-# thread where it can: with a free CPU its wall time is then less than
-# its CPU time.  Timings only; asserts nothing.
+# scheduler more than the work.  Timings only; asserts nothing.
 # `meson test -C BUILD --benchmark`.
 #
 # BENCH_DENSE: space-separated SIZE:LBASIZE:MAJOR (default below; the map
