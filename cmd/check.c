@@ -301,15 +301,15 @@ static void hold_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
+/* @arg: the stop_signals() of this check, built once (it is polled often) */
 static bool signalled(void *arg)
 {
-	sigset_t pending, set;
+	const sigset_t *set = arg;
+	sigset_t pending;
 
-	(void)arg;
-	stop_signals(&set);
 	return sigpending(&pending) == 0 &&
-	       ((sigismember(&set, SIGINT) && sigismember(&pending, SIGINT)) ||
-		(sigismember(&set, SIGTERM) && sigismember(&pending, SIGTERM)));
+	       ((sigismember(set, SIGINT) && sigismember(&pending, SIGINT)) ||
+		(sigismember(set, SIGTERM) && sigismember(&pending, SIGTERM)));
 }
 
 /* Take the held signals (they asked to stop, which is done) and unhold. */
@@ -573,11 +573,14 @@ static int check_target(struct cmd_ctx *cc, struct check_params *p,
 	};
 	struct pmemctl_btt_check_result *r = NULL;
 	struct progress pg;
+	sigset_t stop;
 	int rc, code;
 
 	progress_init(&pg, stderr, "checking BTT", !p->quiet);
 	o.progress_arg = &pg;
+	stop_signals(&stop);
 	o.stop = signalled;
+	o.stop_arg = &stop;
 	rc = pmemctl_btt_check(cc->ctx, t->media, &o, &r);
 	progress_done(&pg);
 	if (rc)

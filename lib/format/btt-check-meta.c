@@ -420,6 +420,19 @@ static int account_window(struct meta *m, const le32 *ent, uint32_t lba0,
 	return rc;
 }
 
+/*
+ * Polled once a window by both passes over the map: -EINTR, logged, once
+ * the caller asked to stop.
+ */
+static int poll_stop(struct meta *m)
+{
+	if (!m->c->o.stop || !m->c->o.stop(m->c->o.stop_arg))
+		return 0;
+	err(m->c->ctx, "%s: check stopped part way; nothing repaired",
+	    m->c->name);
+	return -EINTR;
+}
+
 /* Every map entry's block, in map order, with pending updates applied. */
 static int account_map(struct meta *m)
 {
@@ -438,11 +451,8 @@ static int account_map(struct meta *m)
 					    n, CHUNK);
 		if (!rc)
 			chk_progress(m->c, (uint64_t)n * BTT_MAP_ENTRY_SIZE);
-		if (!rc && m->c->o.stop && m->c->o.stop(m->c->o.stop_arg)) {
-			err(m->c->ctx, "%s: check stopped part way; nothing repaired",
-			    m->c->name);
-			rc = -EINTR;
-		}
+		if (!rc)
+			rc = poll_stop(m);
 	}
 	return rc;
 }
@@ -547,6 +557,8 @@ static int dup_map_refs(struct meta *m)
 			    (d = find_dup(&m->dp, post)))
 				add_ref(d, lba0 + i, false);
 		}
+		if (!rc)
+			rc = poll_stop(m);
 	}
 	return rc;
 }

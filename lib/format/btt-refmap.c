@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "btt-refmap.h"
 
@@ -87,35 +88,71 @@ static int dup_range(struct btt_refmap *r, uint32_t b, uint32_t n)
 	return rc;
 }
 
+/*
+ * Words [i, i + m) of a segment, when none of their bits is set yet: set
+ * them all with one store each (true), else leave them (false).
+ */
+static bool set_clear_words(uint64_t *w, uint32_t i, uint32_t m)
+{
+	uint64_t any = 0;
+
+	for (uint32_t j = 0; j < m; j++)
+		any |= w[i + j];
+	if (any)
+		return false;
+	memset(w + i, 0xff, m * sizeof(*w));
+	return true;
+}
+
+/*
+ * Set the bits of [b, b + n) in @b's word of live segment @s (at most to
+ * the word's end): how many, *@rc an error.
+ */
+static uint32_t set_word(struct btt_refmap *r, uint32_t s, uint32_t b,
+			 uint32_t n, int *rc)
+{
+	uint64_t *w = r->seg[s];
+	uint32_t i = (b & SEG_MASK) / 64, off = b % 64;
+	uint32_t k = n < 64 - off ? n : 64 - off, fresh = k;
+	uint64_t bits = word_mask(off, k);
+
+	if (w[i] & bits) {
+		*rc = mark_dup(r, b / 64, w[i] & bits);
+		fresh = (uint32_t)__builtin_popcountll(bits & ~w[i]);
+	}
+	r->nset[s] += fresh;
+	w[i] |= bits;
+	return k;
+}
+
 /* Set [b, b + n) inside live (or empty, partly set) segment @s. */
 static int seg_set(struct btt_refmap *r, uint32_t s, uint32_t b, uint32_t n)
 {
 	uint32_t len = seg_len(r, s);
-	uint64_t *w = r->seg[s];
+	bool words = true;	/* whole clear words at once, until one is not */
 	int rc = 0;
 
-	if (!w) {
-		w = calloc((len + 63) / 64, sizeof(*w));
-		if (!w)
+	if (!r->seg[s]) {
+		r->seg[s] = calloc((len + 63) / 64, sizeof(uint64_t));
+		if (!r->seg[s])
 			return -ENOMEM;
-		r->seg[s] = w;
 	}
 	while (n && !rc) {
-		uint32_t i = (b & SEG_MASK) / 64, off = b % 64;
-		uint32_t k = n < 64 - off ? n : 64 - off, fresh = k;
-		uint64_t bits = word_mask(off, k);
+		uint32_t k = 0;
 
-		if (w[i] & bits) {
-			rc = mark_dup(r, b / 64, w[i] & bits);
-			fresh = (uint32_t)__builtin_popcountll(bits & ~w[i]);
+		if (words && b % 64 == 0 && n >= 128) {
+			words = set_clear_words(r->seg[s], (b & SEG_MASK) / 64,
+						n / 64);
+			k = words ? n / 64 * 64 : 0;
+			r->nset[s] += k;
 		}
-		r->nset[s] += fresh;
-		w[i] |= bits;
+		if (!k)
+			k = set_word(r, s, b, n, &rc);
 		b += k;
 		n -= k;
 	}
 	if (r->nset[s] == len) {	/* full: keep only the count */
-		free(w);
+		free(r->seg[s]);
 		r->seg[s] = NULL;
 	}
 	return rc;

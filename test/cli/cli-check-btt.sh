@@ -73,6 +73,23 @@ expect_exit 4 pm check-btt -j d.img
 rm -f d.img
 pass "a dense identity map is clean; a duplicate in it is found"
 
+# The stop poll (SIGINT/SIGTERM, once per 64 KiB of map in each pass)
+# asks the kernel only what is pending: the signals it watches are looked
+# up once per check, not with two sigaction(2) calls per poll (64 polls
+# here).
+if command -v strace >/dev/null &&
+   strace -f -qq -o /dev/null true 2>/dev/null; then
+	fmt --dense s.img 4G 4096 2 >/dev/null
+	strace -f -qq -c -e trace=rt_sigaction -o strace.out \
+		"$PMEMCTL" check-btt -q s.img ||
+		fail "check-btt on a dense 4 GiB BTT: exit $?"
+	N=$(awk '$NF == "rt_sigaction" { print $4 }' strace.out)
+	[ "${N:-0}" -lt 32 ] ||
+		fail "$N sigaction calls for 64 stop polls: $(cat strace.out)"
+	rm -f s.img strace.out
+	pass "the stop poll makes no sigaction call ($N in all)"
+fi
+
 fmt img11 64M 520 1
 expect_exit 0 pm check-btt -j img11
 [ "$(jq -r '"\(.version) \(.offset) \(.arenas[0].internal_lbasize)"' <<<"$OUT")" = \

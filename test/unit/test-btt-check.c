@@ -12,6 +12,7 @@
 #include <uuid/uuid.h>
 
 #include "btt-check-img.h"
+#include "btt-check-int.h"
 #include "tap.h"
 #include "fixture.h"
 
@@ -285,6 +286,54 @@ static void test_stop(struct tap *t)
 	img_free(&im);
 }
 
+struct stop_at {
+	unsigned polls, at;	/* polls so far; stop at poll @at */
+};
+
+static bool stop_at(void *arg)
+{
+	struct stop_at *s = arg;
+
+	return ++s->polls >= s->at;
+}
+
+/*
+ * The second pass over the map (who references a block twice) polls as
+ * the first does, once a window: a stop asked for during it ends the
+ * check too.
+ */
+static void test_stop_dup_pass(struct tap *t)
+{
+	struct pmemctl_btt_check_opts o = {
+		.parent_uuid = parent, .stop = stop_at,
+	};
+	struct pmemctl_btt_check_result *r = NULL;
+	struct pmemctl_media *m;
+	struct stop_at s = { 0, 0 };
+	uint64_t size, before;
+	struct img im;
+	unsigned windows;
+	int rc;
+
+	img_init(&im, 520);
+	size = im.size;
+	c_map_dup(&im, &size);
+	before = hash(im.buf, im.size);
+	windows = (unsigned)((4ULL * im.a.external_nlba + CHK_MAP_WINDOW - 1) /
+			     CHK_MAP_WINDOW);
+	s.at = windows + 1;	/* the duplicate pass's first window */
+	o.stop_arg = &s;
+	pmemctl_media_new_memory(im.ctx, im.buf, size, false, &m);
+	rc = pmemctl_btt_check(im.ctx, m, &o, &r);
+	pmemctl_media_close(m);
+	tap_ok(t, windows > 1 && rc == -EINTR && !r && s.polls == windows + 1 &&
+	       hash(im.buf, im.size) == before,
+	       "a stop during the duplicate pass: -EINTR (%d, %u polls, %u windows a pass)",
+	       rc, s.polls, windows);
+	pmemctl_btt_check_free(r);
+	img_free(&im);
+}
+
 /*
  * An old-kernel (0/2) flog: four lanes in the four sequence situations
  * the rewrite has to walk through, with the map consistent.
@@ -474,6 +523,7 @@ int main(void)
 	test_details(&t);
 	test_dry_run(&t);
 	test_stop(&t);
+	test_stop_dup_pass(&t);
 	test_rewrite_log(&t);
 	test_nextoff_loop(&t);
 	test_not_btt(&t);

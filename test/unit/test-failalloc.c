@@ -25,6 +25,7 @@
 #include <uuid/uuid.h>
 
 #include "format.h"
+#include "logbook.h"
 #include "tap.h"
 
 #define MIB (1ULL << 20)
@@ -104,26 +105,6 @@ void __wrap_uuid_generate(uuid_t out)
 	out[0] = ++inj.uuid_next;
 	out[6] = 0x4a;
 	out[8] = 0x9a;
-}
-
-/* ---- log capture ---------------------------------------------------------- */
-
-struct logbook {
-	char last[256];
-	unsigned oom;		/* "out of memory" messages */
-};
-
-static void capture(struct pmemctl_ctx *ctx, int priority, const char *file,
-		    int line, const char *fn, const char *format, va_list args)
-{
-	struct logbook *lb = pmemctl_get_userdata(ctx);
-
-	(void)priority;
-	(void)file;
-	(void)line;
-	(void)fn;
-	vsnprintf(lb->last, sizeof(lb->last), format, args);
-	lb->oom += strstr(lb->last, "out of memory") != NULL;
 }
 
 /* ---- the platforms -------------------------------------------------------- */
@@ -465,7 +446,7 @@ int main(void)
 	if (!before || !after || !now || !mkdtemp(e.base) || pmemctl_new(&e.ctx))
 		return 1;
 	pmemctl_set_userdata(e.ctx, &e.log);
-	pmemctl_set_log_fn(e.ctx, capture);
+	pmemctl_set_log_fn(e.ctx, logbook_capture);
 	pmemctl_set_log_priority(e.ctx, LOG_ERR);
 	snprintf(e.dir, sizeof(e.dir), "%s/run", e.base);
 	snprintf(e.image, sizeof(e.image), "%s/nmem0.img", e.dir);
