@@ -317,6 +317,11 @@ void btt_direct_attach(struct pmemctl_btt *b)
 	b->flush = flush;
 }
 
+bool btt_engine_direct(const struct pmemctl_btt *b)
+{
+	return b->base;
+}
+
 PMEMCTL_EXPORT void pmemctl_btt_close(struct pmemctl_btt *b)
 {
 	if (!b)
