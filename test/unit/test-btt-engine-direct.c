@@ -14,7 +14,7 @@
 #include "btt-engine.h"
 #include "tap.h"
 
-#define NWRITES 3000
+#define NWRITES 1500
 #define NLBAS 200
 
 static uint64_t hash(const uint8_t *p, size_t len)
