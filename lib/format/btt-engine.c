@@ -14,7 +14,11 @@
  * becomes the lane's free block.  So a power cut leaves each sector
  * wholly old or wholly new, and a committed log entry whose map write was
  * lost is rolled forward by the next open.  Durability and ordering are
- * the media shim's (pmemctl_media_persist()).
+ * the media shim's (media_put(), media_flush_range(), media_drain()); on
+ * direct media (memory, a persistent mapping, a slice of one) whose arenas
+ * btt_direct_attach() proved to lie inside it, the same protocol reaches
+ * the bytes through pointers and inline cache flushes instead
+ * (btt-engine-int.h): one code path, small helpers that pick.
  *
  * Thread-safe, as the kernel's driver: a caller takes a lane (BTT_NFREE
  * of them; lane = CPU % BTT_NFREE, each behind its own lock since threads
@@ -23,8 +27,8 @@
  * changed under one of BTT_NFREE map locks per arena, hashed by the map's
  * cache line, from reading the old entry to storing the new one; readers
  * take no map lock: map entries are loaded and stored whole
- * (media_load32()).  Read tracking (rtt): a reader publishes the block it
- * is about to read in its lane's slot and re-reads the map; a writer
+ * (eng_map_load()).  Read tracking (rtt): a reader publishes the block
+ * it is about to read in its lane's slot and re-reads the map; a writer
  * waits until no slot holds its free block before writing into it.  No
  * lock is global.
  */
