@@ -16,16 +16,25 @@
 #include "btt-engine.h"
 
 /*
- * A spin lock on a cache line of its own (lanes and map locks are hot and
- * held for microseconds, as the kernel's): zero is unlocked.  A waiter
- * yields the CPU, as a thread holding it may have been preempted.
+ * What threads on different CPUs write (locks, lanes, read tracking
+ * slots) sits on cache lines of its own: two CPUs take neighbouring lanes
+ * and slots (CPU 0 and 1: lanes 0 and 1), and sharing a line would make
+ * every write and read move it between them.  The engine's state is
+ * allocated aligned to match (alloc_lines()).
+ */
+#define ENGINE_LINE 64
+#define ENGINE_ALIGNED __attribute__((aligned(ENGINE_LINE)))
+
+/*
+ * A spin lock (lanes and map locks are hot and held for microseconds, as
+ * the kernel's): zero is unlocked.  A waiter yields the CPU, as a thread
+ * holding it may have been preempted.
  */
 struct engine_lock {
 	int held;
 	/* map locks: the last map write under it, not yet durable (0: none) */
 	uint64_t pending;
-	char pad[48];
-};
+} ENGINE_ALIGNED;
 
 #define RTT_NONE UINT32_MAX	/* read tracking: no block being read */
 
@@ -37,7 +46,12 @@ struct engine_lane {
 	bool err;		/* the block had the error flag: clear first */
 	bool pending;		/* map entry at map_off written, not ordered */
 	uint64_t map_off;
-};
+} ENGINE_ALIGNED;
+
+/* A read tracking slot: the block being read, or RTT_NONE. */
+struct engine_rtt {
+	uint32_t block;
+} ENGINE_ALIGNED;
 
 /* A map write recovery would complete (read-only opens keep it here). */
 struct engine_fix {
@@ -51,7 +65,7 @@ struct engine_arena {
 	struct engine_fix fix[BTT_NFREE];
 	unsigned nfix;
 	struct engine_lock map_lock[BTT_NFREE];
-	uint32_t rtt[BTT_NFREE];	/* read tracking: blocks being read */
+	struct engine_rtt rtt[BTT_NFREE];	/* read tracking */
 	unsigned rtt_top;		/* slots below it were ever claimed */
 };
 

@@ -101,17 +101,28 @@ static int find_start(struct pmemctl_btt *b)
 	return -ENODEV;
 }
 
+/* @size zeroed bytes on whole cache lines of their own (ENGINE_LINE). */
+static void *alloc_lines(size_t size)
+{
+	void *p = aligned_alloc(ENGINE_LINE, ALIGN_UP(size, ENGINE_LINE));
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
 static int add_arena(struct pmemctl_btt *b, const struct btt_sb *sb,
 		     uint64_t off)
 {
-	struct engine_arena *ea;
+	struct engine_arena *ea = alloc_lines((b->narenas + 1) * sizeof(*ea));
 
-	ea = realloc(b->arenas, (b->narenas + 1) * sizeof(*ea));
 	if (!ea)
 		return -ENOMEM;
+	if (b->narenas)
+		memcpy(ea, b->arenas, b->narenas * sizeof(*ea));
+	free(b->arenas);
 	b->arenas = ea;
 	ea += b->narenas;
-	memset(ea, 0, sizeof(*ea));
 	btt_arena_decode(sb, off, &ea->a);
 	if (ea->a.info2off + BTT_INFO_SIZE > pmemctl_media_size(b->m) ||
 	    (b->narenas && ea->a.external_lbasize != b->lbasize)) {
@@ -255,7 +266,7 @@ static void rtt_init(struct pmemctl_btt *b)
 {
 	for (unsigned i = 0; i < b->narenas; i++)
 		for (unsigned j = 0; j < BTT_NFREE; j++)
-			b->arenas[i].rtt[j] = RTT_NONE;
+			b->arenas[i].rtt[j].block = RTT_NONE;
 }
 
 /* The map writes no later log entry has made durable yet: every one is
@@ -341,7 +352,7 @@ PMEMCTL_EXPORT int pmemctl_btt_open(struct pmemctl_ctx *ctx,
 				    unsigned flags, struct pmemctl_btt **out)
 {
 	struct btt_log_group *log = malloc(BTT_LOG_SIZE);
-	struct pmemctl_btt *b = calloc(1, sizeof(*b));
+	struct pmemctl_btt *b = alloc_lines(sizeof(*b));
 	int rc;
 
 	*out = NULL;
@@ -492,12 +503,12 @@ static unsigned rtt_claim(struct engine_arena *ea, unsigned slot,
 	for (;; slot = (slot + 1) % BTT_NFREE) {
 		uint32_t none = RTT_NONE;
 
-		if (__atomic_load_n(&ea->rtt[slot], __ATOMIC_RELAXED) !=
+		if (__atomic_load_n(&ea->rtt[slot].block, __ATOMIC_RELAXED) !=
 		    RTT_NONE)
 			continue;
 		rtt_raise(ea, slot);
-		if (__atomic_compare_exchange_n(&ea->rtt[slot], &none, block,
-						false, __ATOMIC_SEQ_CST,
+		if (__atomic_compare_exchange_n(&ea->rtt[slot].block, &none,
+						block, false, __ATOMIC_SEQ_CST,
 						__ATOMIC_RELAXED))
 			return slot;
 	}
@@ -505,7 +516,7 @@ static unsigned rtt_claim(struct engine_arena *ea, unsigned slot,
 
 static void rtt_release(struct engine_arena *ea, unsigned slot)
 {
-	__atomic_store_n(&ea->rtt[slot], RTT_NONE, __ATOMIC_RELEASE);
+	__atomic_store_n(&ea->rtt[slot].block, RTT_NONE, __ATOMIC_RELEASE);
 }
 
 /*
@@ -567,7 +578,8 @@ static void rtt_wait(struct engine_arena *ea, uint32_t block)
 	unsigned top = __atomic_load_n(&ea->rtt_top, __ATOMIC_SEQ_CST);
 
 	for (unsigned i = 0; i < top; i++)
-		while (__atomic_load_n(&ea->rtt[i], __ATOMIC_SEQ_CST) == block)
+		while (__atomic_load_n(&ea->rtt[i].block, __ATOMIC_SEQ_CST) ==
+		       block)
 			sched_yield();
 }
 
