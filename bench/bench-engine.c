@@ -9,6 +9,13 @@
  *               same cache flush of the block and one fence (reads: memcpy)
  *   limit-nt    the same with the copy the engine's data write uses
  *               (pmem_copy_flush(): non-temporal stores) and one fence
+ *   floor       what any block translation layer pays.  Writes ("limit-2f"):
+ *               limit-nt, then one 16-byte store into another line (the
+ *               thread's own), its write-back and a second fence: a
+ *               crash-safe protocol's two ordering points (data, then the
+ *               record that commits it).  Reads: the block's map entry
+ *               (4 bytes in the pool's BTT map), then the copy from the
+ *               block it names: the copy depends on a random load
  * 4096- and 512-byte blocks, random LBAs, 1 and 2 threads, writes and
  * reads; each measurement runs for BENCH_SECONDS (default 0.5) and the
  * four alternate BENCH_ROUNDS times (default 3), keeping the best.
@@ -36,9 +43,9 @@
 #define VIEW_OFF 4096		/* the pool's BTT view in the file */
 #define BTT_AT 4096		/* its v1.1 BTT in the view */
 
-enum impl { PMEMBLK, ENGINE, LIMIT, LIMIT_NT, NIMPL };
+enum impl { PMEMBLK, ENGINE, LIMIT, LIMIT_NT, FLOOR, NIMPL };
 static const char *const impl_name[] = {
-	"libpmemblk", "pmemctl", "limit", "limit-nt",
+	"libpmemblk", "pmemctl", "limit", "limit-nt", "floor",
 };
 
 struct bench {
@@ -54,12 +61,14 @@ struct bench {
 	struct pmemctl_btt *btt;
 	uint8_t *map;
 	uint64_t dataoff;	/* LIMIT: file offset of block 0 */
+	uint64_t mapoff;	/* FLOOR: file offset of the BTT map */
 	uint32_t stride;	/* LIMIT: internal lbasize */
 };
 
 struct worker {
 	struct bench *b;
 	enum impl impl;
+	unsigned idx;		/* thread number */
 	bool write;
 	uint64_t seed, ops;
 	double cpu;		/* seconds of CPU the thread used */
@@ -88,22 +97,51 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-static int limit_io(struct bench *b, uint64_t lba, uint8_t *buf, bool write,
-		    bool nt)
+/* FLOOR: the commit record, 16 bytes in the thread's own line (the
+ * last blocks' first lines, which random I/O rarely touches). */
+static void limit_commit(struct bench *b, const struct worker *w,
+			 uint64_t lba)
+{
+	uint64_t *rec = (uint64_t *)(b->map + b->dataoff +
+				     (b->nblock - 1 - w->idx) * b->stride);
+
+	__atomic_store_n(&rec[0], lba, __ATOMIC_RELAXED);
+	__atomic_store_n(&rec[1], w->ops, __ATOMIC_RELAXED);
+	pmem_flush_range(b->flush, rec, 2 * sizeof(*rec));
+	pmem_drain(b->flush);
+}
+
+/* FLOOR: the block @lba's map entry names (BTT map entry: flags in the
+ * top two bits, none: the LBA itself). */
+static uint64_t limit_block(struct bench *b, uint64_t lba)
+{
+	uint32_t raw = __atomic_load_n((uint32_t *)(b->map + b->mapoff) + lba,
+				       __ATOMIC_RELAXED);
+
+	return raw >> 30 ? (raw & 0x3fffffff) % b->nblock : lba;
+}
+
+static int limit_io(struct bench *b, const struct worker *w, uint64_t lba,
+		    uint8_t *buf)
 {
 	uint8_t *p = b->map + b->dataoff + lba * b->stride;
 
-	if (!write) {
+	if (!w->write) {
+		if (w->impl == FLOOR)
+			p = b->map + b->dataoff +
+			    limit_block(b, lba) * b->stride;
 		memcpy(buf, p, b->bsize);
 		return 0;
 	}
-	if (nt) {
+	if (w->impl != LIMIT) {
 		pmem_copy_flush(b->flush, p, buf, b->bsize);
 	} else {
 		memcpy(p, buf, b->bsize);
 		pmem_flush_range(b->flush, p, b->bsize);
 	}
 	pmem_drain(b->flush);
+	if (w->impl == FLOOR)
+		limit_commit(b, w, lba);
 	return 0;
 }
 
@@ -119,7 +157,7 @@ static int one_io(struct worker *w, uint64_t lba, uint8_t *buf)
 		return w->write ? pmemctl_btt_write(b->btt, lba, buf) :
 				  pmemctl_btt_read(b->btt, lba, buf);
 	default:
-		return limit_io(b, lba, buf, w->write, w->impl == LIMIT_NT);
+		return limit_io(b, w, lba, buf);
 	}
 }
 
@@ -163,7 +201,7 @@ static int impl_open(struct bench *b, enum impl impl)
 		b->blk = pmemblk_open(b->path, b->bsize);
 		return b->blk ? 0 : -1;
 	}
-	if (impl == LIMIT || impl == LIMIT_NT)
+	if (impl >= LIMIT)
 		return limit_map(b);
 	rc = pmemctl_media_map_file(b->ctx, b->path, 0, PMEMCTL_MEDIA_WRITE |
 				    PMEMCTL_MEDIA_PERSISTENT_MAPPING, &b->file);
@@ -229,8 +267,8 @@ static double measure(struct bench *b, enum impl impl, unsigned nthreads,
 		return -1;
 	}
 	for (unsigned i = 0; i < nthreads; i++) {
-		w[i] = (struct worker){ .b = b, .impl = impl, .write = write,
-					.seed = 0x9E3779B97F4A7C15ULL * (i + 1) };
+		w[i] = (struct worker){ .b = b, .impl = impl, .idx = i,
+					.write = write, .seed = 0x9E3779B97F4A7C15ULL * (i + 1) };
 		started += !pthread_create(&w[i].tid, NULL, work, &w[i]);
 	}
 	for (unsigned i = 0; i < started; i++) {
@@ -271,6 +309,7 @@ static int pool_create(struct bench *b)
 	pmemctl_media_close(view);
 	pmemctl_media_close(file);
 	b->dataoff = VIEW_OFF + BTT_AT + info.dataoff;
+	b->mapoff = VIEW_OFF + BTT_AT + info.mapoff;
 	b->stride = info.internal_lbasize;
 	return rc;
 }
@@ -314,6 +353,19 @@ static void describe(struct bench *b)
 	       b->seconds, getenv("BENCH_ROUNDS") ? getenv("BENCH_ROUNDS") : "3");
 }
 
+static void print_row(uint32_t bsize, unsigned threads, bool write,
+		      const double *best)
+{
+	printf("%6u %7u %-5s %10.1f %10.1f %10.1f %10.1f %10.1f %10.2fx %9.0f%% %9.0f%% %9.0f%%\n",
+	       bsize, threads, write ? "write" : "read", best[PMEMBLK] / 1e3,
+	       best[ENGINE] / 1e3, best[LIMIT] / 1e3, best[LIMIT_NT] / 1e3,
+	       best[FLOOR] / 1e3, best[ENGINE] / best[PMEMBLK],
+	       100 * best[ENGINE] / best[LIMIT],
+	       100 * best[ENGINE] / best[LIMIT_NT],
+	       100 * best[ENGINE] / best[FLOOR]);
+	fflush(stdout);
+}
+
 static void run_block_size(struct bench *b, unsigned rounds)
 {
 	static const unsigned threads[] = { 1, 2 };
@@ -331,14 +383,7 @@ static void run_block_size(struct bench *b, unsigned rounds)
 
 					best[i] = x > best[i] ? x : best[i];
 				}
-			printf("%6u %7u %-5s %10.1f %10.1f %10.1f %10.1f %10.2fx %9.0f%% %9.0f%%\n",
-			       b->bsize, threads[t], wr ? "read" : "write",
-			       best[PMEMBLK] / 1e3, best[ENGINE] / 1e3,
-			       best[LIMIT] / 1e3, best[LIMIT_NT] / 1e3,
-			       best[ENGINE] / best[PMEMBLK],
-			       100 * best[ENGINE] / best[LIMIT],
-			       100 * best[ENGINE] / best[LIMIT_NT]);
-			fflush(stdout);
+			print_row(b->bsize, threads[t], !wr, best);
 		}
 	unlink(b->path);
 }
@@ -369,9 +414,10 @@ int main(int argc, char **argv)
 		 (int)getpid());
 	b.path = path;
 	describe(&b);
-	printf("%6s %7s %-5s %10s %10s %10s %10s %11s %10s %10s\n", "sector",
-	       "threads", "op", impl_name[0], impl_name[1], impl_name[2],
-	       impl_name[3], "vs pmemblk", "of limit", "of lim-nt");
+	printf("%6s %7s %-5s %10s %10s %10s %10s %10s %11s %10s %10s %9s\n",
+	       "sector", "threads", "op", impl_name[0], impl_name[1],
+	       impl_name[2], impl_name[3], impl_name[4], "vs pmemblk",
+	       "of limit", "of lim-nt", "of floor");
 	for (uint32_t bs = 4096; bs >= 512; bs /= 8) {
 		b.bsize = bs;
 		run_block_size(&b, rounds ? (unsigned)atoi(rounds) : 3);

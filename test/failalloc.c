@@ -2,9 +2,9 @@
 /*
  * Allocation-failure injection for the CLI tests, as an LD_PRELOAD shim:
  *
- *   FAILALLOC_NTH=N       the N-th malloc/calloc/realloc of the process
- *                         (counted from its start, 1-based) fails with
- *                         ENOMEM; every other one succeeds.
+ *   FAILALLOC_NTH=N       the N-th malloc/calloc/realloc/aligned_alloc of
+ *                         the process (counted from its start, 1-based)
+ *                         fails with ENOMEM; every other one succeeds.
  *   FAILALLOC_REPORT=FILE when the failure is injected, FILE is created
  *                         (so a test knows whether N was reached).
  *   FAILALLOC_UUID=SEED   uuid_generate() returns uuids derived from SEED
@@ -28,6 +28,7 @@
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t size);
+extern void *__libc_memalign(size_t align, size_t size);
 
 static unsigned long nth, calls;
 static const char *report;
@@ -80,6 +81,12 @@ void *calloc(size_t n, size_t size)
 void *realloc(void *p, size_t size)
 {
 	return should_fail() ? NULL : __libc_realloc(p, size);
+}
+
+/* The BTT engine's state is allocated on whole cache lines. */
+void *aligned_alloc(size_t align, size_t size)
+{
+	return should_fail() ? NULL : __libc_memalign(align, size);
 }
 
 /* Deterministic stand-in for libuuid's uuid_generate (version 4 bits). */

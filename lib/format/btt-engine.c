@@ -14,7 +14,11 @@
  * becomes the lane's free block.  So a power cut leaves each sector
  * wholly old or wholly new, and a committed log entry whose map write was
  * lost is rolled forward by the next open.  Durability and ordering are
- * the media shim's (pmemctl_media_persist()).
+ * the media shim's (media_put(), media_flush_range(), media_drain()); on
+ * direct media (memory, a persistent mapping, a slice of one) whose arenas
+ * btt_direct_attach() proved to lie inside it, the same protocol reaches
+ * the bytes through pointers and inline cache flushes instead
+ * (btt-engine-int.h): one code path, small helpers that pick.
  *
  * Thread-safe, as the kernel's driver: a caller takes a lane (BTT_NFREE
  * of them; lane = CPU % BTT_NFREE, each behind its own lock since threads
@@ -23,8 +27,8 @@
  * changed under one of BTT_NFREE map locks per arena, hashed by the map's
  * cache line, from reading the old entry to storing the new one; readers
  * take no map lock: map entries are loaded and stored whole
- * (media_load32()).  Read tracking (rtt): a reader publishes the block it
- * is about to read in its lane's slot and re-reads the map; a writer
+ * (eng_map_load()).  Read tracking (rtt): a reader publishes the block
+ * it is about to read in its lane's slot and re-reads the map; a writer
  * waits until no slot holds its free block before writing into it.  No
  * lock is global.
  */
@@ -32,61 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "btt-engine.h"
-
-/*
- * A spin lock on a cache line of its own (lanes and map locks are hot and
- * held for microseconds, as the kernel's): zero is unlocked.  A waiter
- * yields the CPU, as a thread holding it may have been preempted.
- */
-struct engine_lock {
-	int held;
-	/* map locks: the last map write under it, not yet durable (0: none) */
-	uint64_t pending;
-	char pad[48];
-};
-
-#define RTT_NONE UINT32_MAX	/* read tracking: no block being read */
-
-/* Owned by the holder of lane lock i (struct pmemctl_btt). */
-struct engine_lane {
-	uint32_t block;		/* the free block */
-	uint32_t seq;		/* of the next log entry */
-	int sub;		/* log_index[sub]: the slot to write next */
-	bool err;		/* the block had the error flag: clear first */
-	bool pending;		/* map entry at map_off written, not ordered */
-	uint64_t map_off;
-};
-
-/* A map write recovery would complete (read-only opens keep it here). */
-struct engine_fix {
-	uint32_t premap, raw;
-};
-
-struct engine_arena {
-	struct btt_arena a;
-	uint64_t first;		/* first external LBA */
-	struct engine_lane lane[BTT_NFREE];
-	struct engine_fix fix[BTT_NFREE];
-	unsigned nfix;
-	struct engine_lock map_lock[BTT_NFREE];
-	uint32_t rtt[BTT_NFREE];	/* read tracking: blocks being read */
-	unsigned rtt_top;		/* slots below it were ever claimed */
-};
-
-struct pmemctl_btt {
-	struct pmemctl_ctx *ctx;
-	struct pmemctl_media *m;
-	bool writable;
-	unsigned major;
-	uint64_t start, nlba;
-	uint32_t lbasize, sector;
-	unsigned narenas;
-	unsigned next_lane;	/* no CPU number: lanes in turn */
-	struct engine_arena *arenas;
-	int failed;		/* a write failed half-way: reopen to recover */
-	struct engine_lock lane_lock[BTT_NFREE];
-};
+#include "btt-engine-int.h"
 
 /* ---- discovery ---------------------------------------------------------- */
 
@@ -151,17 +101,28 @@ static int find_start(struct pmemctl_btt *b)
 	return -ENODEV;
 }
 
+/* @size zeroed bytes on whole cache lines of their own (ENGINE_LINE). */
+static void *alloc_lines(size_t size)
+{
+	void *p = aligned_alloc(ENGINE_LINE, ALIGN_UP(size, ENGINE_LINE));
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
 static int add_arena(struct pmemctl_btt *b, const struct btt_sb *sb,
 		     uint64_t off)
 {
-	struct engine_arena *ea;
+	struct engine_arena *ea = alloc_lines((b->narenas + 1) * sizeof(*ea));
 
-	ea = realloc(b->arenas, (b->narenas + 1) * sizeof(*ea));
 	if (!ea)
 		return -ENOMEM;
+	if (b->narenas)
+		memcpy(ea, b->arenas, b->narenas * sizeof(*ea));
+	free(b->arenas);
 	b->arenas = ea;
 	ea += b->narenas;
-	memset(ea, 0, sizeof(*ea));
 	btt_arena_decode(sb, off, &ea->a);
 	if (ea->a.info2off + BTT_INFO_SIZE > pmemctl_media_size(b->m) ||
 	    (b->narenas && ea->a.external_lbasize != b->lbasize)) {
@@ -305,7 +266,7 @@ static void rtt_init(struct pmemctl_btt *b)
 {
 	for (unsigned i = 0; i < b->narenas; i++)
 		for (unsigned j = 0; j < BTT_NFREE; j++)
-			b->arenas[i].rtt[j] = RTT_NONE;
+			b->arenas[i].rtt[j].block = RTT_NONE;
 }
 
 /* The map writes no later log entry has made durable yet: every one is
@@ -326,6 +287,56 @@ static void drain_pending(struct pmemctl_btt *b)
 		media_drain(b->m);
 }
 
+static bool span_inside(uint64_t off, uint64_t len, uint64_t size)
+{
+	return off <= size && len <= size - off;
+}
+
+/*
+ * Every map entry, log slot and internal block of @a inside the media of
+ * @size at @base, and the map and log aligned for whole loads and stores.
+ * The info block's own checks are relative to the arena, and an arena's
+ * offset plus a hostile one may wrap: this looks at where they land.
+ */
+static bool arena_direct_ok(const struct pmemctl_btt *b,
+			    const struct btt_arena *a, const uint8_t *base,
+			    uint64_t size)
+{
+	return b->sector <= a->internal_lbasize &&
+	       span_inside(a->mapoff, (uint64_t)a->external_nlba *
+				      BTT_MAP_ENTRY_SIZE, size) &&
+	       span_inside(a->logoff, (uint64_t)BTT_NFREE * BTT_LOG_GROUP_SIZE,
+			   size) &&
+	       span_inside(a->dataoff, (uint64_t)a->internal_nlba *
+				       a->internal_lbasize, size) &&
+	       (uintptr_t)(base + a->mapoff) % sizeof(uint32_t) == 0 &&
+	       (uintptr_t)(base + a->logoff) % sizeof(uint64_t) == 0;
+}
+
+void btt_direct_attach(struct pmemctl_btt *b)
+{
+	uint64_t size = pmemctl_media_size(b->m);
+	enum pmem_flush flush;
+	uint8_t *base;
+
+	if (!media_direct_view(b->m, b->writable, &base, &flush))
+		return;
+	for (unsigned i = 0; i < b->narenas; i++)
+		if (!arena_direct_ok(b, &b->arenas[i].a, base, size)) {
+			dbg(b->ctx, "%s: BTT arena at %#llx is not wholly inside the media: no direct access",
+			    pmemctl_media_name(b->m),
+			    (unsigned long long)b->arenas[i].a.off);
+			return;
+		}
+	b->base = base;
+	b->flush = flush;
+}
+
+bool btt_engine_direct(const struct pmemctl_btt *b)
+{
+	return b->base;
+}
+
 PMEMCTL_EXPORT void pmemctl_btt_close(struct pmemctl_btt *b)
 {
 	if (!b)
@@ -341,7 +352,7 @@ PMEMCTL_EXPORT int pmemctl_btt_open(struct pmemctl_ctx *ctx,
 				    unsigned flags, struct pmemctl_btt **out)
 {
 	struct btt_log_group *log = malloc(BTT_LOG_SIZE);
-	struct pmemctl_btt *b = calloc(1, sizeof(*b));
+	struct pmemctl_btt *b = alloc_lines(sizeof(*b));
 	int rc;
 
 	*out = NULL;
@@ -368,6 +379,7 @@ PMEMCTL_EXPORT int pmemctl_btt_open(struct pmemctl_ctx *ctx,
 	b->sector = flags & PMEMCTL_MEDIA_WHOLE_BLOCK ?
 		    b->lbasize : btt_sector_size(b->lbasize);
 	rtt_init(b);
+	btt_direct_attach(b);
 	*out = b;
 	return 0;
 }
@@ -436,11 +448,6 @@ static struct engine_lock *map_lock(struct engine_arena *ea, uint32_t premap)
 	return &ea->map_lock[(premap / 16) % BTT_NFREE];
 }
 
-static uint64_t block_off(const struct btt_arena *a, uint32_t block)
-{
-	return a->dataoff + (uint64_t)block * a->internal_lbasize;
-}
-
 /* The raw map entry of @premap, with recovery's pending fix applied. */
 static int map_read(struct pmemctl_btt *b, struct engine_arena *ea,
 		    uint32_t premap, uint32_t *raw)
@@ -450,7 +457,7 @@ static int map_read(struct pmemctl_btt *b, struct engine_arena *ea,
 			*raw = ea->fix[i].raw;
 			return 0;
 		}
-	return media_load32(b->m, btt_map_off(&ea->a, premap), raw);
+	return eng_map_load(b, ea, premap, raw);
 }
 
 static int map_decode(struct pmemctl_btt *b, struct engine_arena *ea,
@@ -496,12 +503,12 @@ static unsigned rtt_claim(struct engine_arena *ea, unsigned slot,
 	for (;; slot = (slot + 1) % BTT_NFREE) {
 		uint32_t none = RTT_NONE;
 
-		if (__atomic_load_n(&ea->rtt[slot], __ATOMIC_RELAXED) !=
+		if (__atomic_load_n(&ea->rtt[slot].block, __ATOMIC_RELAXED) !=
 		    RTT_NONE)
 			continue;
 		rtt_raise(ea, slot);
-		if (__atomic_compare_exchange_n(&ea->rtt[slot], &none, block,
-						false, __ATOMIC_SEQ_CST,
+		if (__atomic_compare_exchange_n(&ea->rtt[slot].block, &none,
+						block, false, __ATOMIC_SEQ_CST,
 						__ATOMIC_RELAXED))
 			return slot;
 	}
@@ -509,7 +516,7 @@ static unsigned rtt_claim(struct engine_arena *ea, unsigned slot,
 
 static void rtt_release(struct engine_arena *ea, unsigned slot)
 {
-	__atomic_store_n(&ea->rtt[slot], RTT_NONE, __ATOMIC_RELEASE);
+	__atomic_store_n(&ea->rtt[slot].block, RTT_NONE, __ATOMIC_RELEASE);
 }
 
 /*
@@ -531,6 +538,7 @@ static int read_track(struct pmemctl_btt *b, struct engine_arena *ea,
 		rc = rc ?: map_decode(b, ea, premap, raw, e);
 		if (rc || e->zero || e->error)
 			return rc;
+		eng_prefetch(b, ea, e->postmap);
 		*slot = rtt_claim(ea, lane_pick(b), e->postmap);
 		rc = map_read(b, ea, premap, &again);
 		if (rc || again == raw)
@@ -557,8 +565,7 @@ PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
 	} else if (!rc && e.zero) {
 		memset(buf, 0, b->sector);
 	} else if (!rc) {
-		rc = pmemctl_media_read(b->m, block_off(&ea->a, e.postmap),
-					buf, b->sector);
+		rc = eng_block_read(b, ea, e.postmap, buf);
 	}
 	if (slot < BTT_NFREE)
 		rtt_release(ea, slot);
@@ -571,7 +578,8 @@ static void rtt_wait(struct engine_arena *ea, uint32_t block)
 	unsigned top = __atomic_load_n(&ea->rtt_top, __ATOMIC_SEQ_CST);
 
 	for (unsigned i = 0; i < top; i++)
-		while (__atomic_load_n(&ea->rtt[i], __ATOMIC_SEQ_CST) == block)
+		while (__atomic_load_n(&ea->rtt[i].block, __ATOMIC_SEQ_CST) ==
+		       block)
 			sched_yield();
 }
 
@@ -629,21 +637,20 @@ static int map_commit(struct pmemctl_btt *b, struct engine_arena *ea,
 
 	rc = map_unlike_free(b, ea, lane, premap, old);
 	if (!rc && ml->pending)
-		rc = media_flush_range(b->m, ml->pending, sizeof(le32));
+		rc = eng_flush(b, ml->pending, sizeof(le32));
 	if (!rc && l->pending && ml->pending != l->map_off)
-		rc = media_flush_range(b->m, l->map_off, sizeof(le32));
+		rc = eng_flush(b, l->map_off, sizeof(le32));
 	if (rc)
 		return rc;
 	put_le32(&ent.lba, premap);
 	put_le32(&ent.old_map, old->postmap | (old->error ? BTT_MAP_ERR_FLAG : 0));
 	put_le32(&ent.new_map, l->block);
 	put_le32(&ent.seq, l->seq);
-	rc = btt_log_write(b->m, &ea->a, lane, slot, &ent);
-	rc = rc ?: media_flush_range(b->m,
-				     btt_log_slot_off(&ea->a, lane, slot),
-				     BTT_LOG_ENTRY_SIZE);
-	rc = rc ?: media_drain(b->m);
-	rc = rc ?: media_store32(b->m, moff, btt_map_encode(l->block));
+	rc = eng_log_write(b, ea, lane, slot, &ent);
+	rc = rc ?: eng_flush(b, btt_log_slot_off(&ea->a, lane, slot),
+			     BTT_LOG_ENTRY_SIZE);
+	rc = rc ?: eng_drain(b);
+	rc = rc ?: eng_map_store(b, ea, premap, btt_map_encode(l->block));
 	if (rc)
 		return rc;
 	ml->pending = moff;
@@ -674,8 +681,7 @@ static int write_sector(struct pmemctl_btt *b, struct engine_arena *ea,
 		return rc;
 	rtt_wait(ea, l->block);
 	rc = clear_error(b, ea, l);
-	rc = rc ?: media_put(b->m, block_off(&ea->a, l->block), buf,
-			       b->sector);
+	rc = rc ?: eng_block_put(b, ea, l->block, buf);
 	if (rc)
 		return rc;
 	lock_take(ml);

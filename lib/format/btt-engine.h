@@ -15,4 +15,7 @@
 int btt_engine_write_lane(struct pmemctl_btt *b, unsigned lane,
 			  uint64_t lba, const void *buf);
 
+/* True when @b reaches its media through pointers (btt-engine-int.h). */
+bool btt_engine_direct(const struct pmemctl_btt *b);
+
 #endif /* PMEMCTL_BTT_ENGINE_H */

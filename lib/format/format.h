@@ -7,6 +7,7 @@
 #ifndef PMEMCTL_FORMAT_H
 #define PMEMCTL_FORMAT_H
 
+#include "pmem-flush.h"
 #include "private.h"
 
 /*
@@ -94,6 +95,18 @@ struct pmemctl_ctx *pmemctl_media_get_ctx(struct pmemctl_media *media);
  */
 int media_load32(struct pmemctl_media *media, uint64_t offset, uint32_t *v);
 int media_store32(struct pmemctl_media *media, uint64_t offset, uint32_t v);
+/*
+ * Where all of @media, [0, size), is addressable in memory (memory media,
+ * a mapping, a slice of one): *@base is its offset 0, and a range is made
+ * durable by pmem_flush_range() of @flush then one pmem_drain()
+ * (PMEM_FLUSH_NONE: memory, nothing to do).  false: the media calls
+ * only (files, block devices, callbacks, power-cut media, a writable
+ * mapping persisted by msync(2)), or @write and the media is read-only.
+ * Nothing is checked for the caller: it keeps its accesses inside the
+ * media's size.
+ */
+bool media_direct_view(struct pmemctl_media *media, bool write,
+		       uint8_t **base, enum pmem_flush *flush);
 /*
  * pmemctl_media_write() then pmemctl_media_persist() of the same range,
  * one ordering point: on a persistent mapping, one copy that bypasses the

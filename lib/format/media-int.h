@@ -31,6 +31,9 @@ struct media_ops {
 		   size_t len);
 	/* optional: the bytes at @off, addressable in memory (format.h) */
 	void *(*direct)(struct pmemctl_media *m, uint64_t off);
+	/* optional: media_direct_view() (format.h); false: none */
+	bool (*view)(struct pmemctl_media *m, uint8_t **base,
+		     enum pmem_flush *flush);
 };
 
 struct pmemctl_media {
@@ -68,6 +71,8 @@ int media_mem_write(struct pmemctl_media *m, uint64_t off, const void *buf,
 		    size_t len);
 int media_mem_zero(struct pmemctl_media *m, uint64_t off, uint64_t len);
 void *media_mem_direct(struct pmemctl_media *m, uint64_t off);
+bool media_mem_view(struct pmemctl_media *m, uint8_t **base,
+		    enum pmem_flush *flush);
 /* slices and power-cut media: the parent's */
 int media_slice_release(struct pmemctl_media *m);
 uint64_t media_slice_data_from(struct pmemctl_media *m, uint64_t off);

@@ -84,6 +84,16 @@ static int map_release(struct pmemctl_media *m)
 	return 0;
 }
 
+/* A persistent mapping is flushed inline; a writable plain one needs
+ * msync(2), so it offers no view. */
+static bool map_view(struct pmemctl_media *m, uint8_t **base,
+		     enum pmem_flush *flush)
+{
+	*base = m->mem;
+	*flush = m->flush;
+	return m->flush != PMEM_FLUSH_NONE || !m->writable;
+}
+
 static const struct media_ops map_ops = {
 	.read = media_mem_read,
 	.write = media_mem_write,
@@ -95,6 +105,7 @@ static const struct media_ops map_ops = {
 	.release = map_release,
 	.put = map_put,
 	.direct = media_mem_direct,
+	.view = map_view,
 };
 
 /* The CPU's flush, or the one PMEMCTL_PMEM_FLUSH names. */

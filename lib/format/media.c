@@ -349,6 +349,15 @@ void *media_mem_direct(struct pmemctl_media *m, uint64_t off)
 	return m->mem + off;
 }
 
+/* Memory is durable once written: nothing to flush. */
+bool media_mem_view(struct pmemctl_media *m, uint8_t **base,
+		    enum pmem_flush *flush)
+{
+	*base = m->mem;
+	*flush = PMEM_FLUSH_NONE;
+	return true;
+}
+
 static int mem_flush(struct pmemctl_media *m)
 {
 	(void)m;
@@ -361,6 +370,7 @@ static const struct media_ops memory_ops = {
 	.zero = media_mem_zero,
 	.flush = mem_flush,
 	.direct = media_mem_direct,
+	.view = media_mem_view,
 };
 
 PMEMCTL_EXPORT int pmemctl_media_new_memory(struct pmemctl_ctx *ctx,
@@ -490,6 +500,15 @@ static void *slice_direct(struct pmemctl_media *m, uint64_t off)
 	return p->ops->direct ? p->ops->direct(p, m->base + off) : NULL;
 }
 
+static bool slice_view(struct pmemctl_media *m, uint8_t **base,
+		       enum pmem_flush *flush)
+{
+	if (!media_direct_view(m->parent, false, base, flush))
+		return false;
+	*base += m->base;
+	return true;
+}
+
 static const struct media_ops slice_ops = {
 	.read = slice_read,
 	.write = slice_write,
@@ -502,6 +521,7 @@ static const struct media_ops slice_ops = {
 	.drain = slice_drain,
 	.put = slice_put,
 	.direct = slice_direct,
+	.view = slice_view,
 };
 
 PMEMCTL_EXPORT int pmemctl_media_new_slice(struct pmemctl_media *parent,
@@ -683,6 +703,16 @@ int media_store32(struct pmemctl_media *media, uint64_t offset, uint32_t v)
 		return media->ops->write(media, offset, &v, sizeof(v));
 	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+bool media_direct_view(struct pmemctl_media *media, bool write,
+		       uint8_t **base, enum pmem_flush *flush)
+{
+	*base = NULL;
+	*flush = PMEM_FLUSH_NONE;
+	if ((write && !media->writable) || !media->ops->view)
+		return false;
+	return media->ops->view(media, base, flush);
 }
 
 int media_flush_range(struct pmemctl_media *media, uint64_t offset,

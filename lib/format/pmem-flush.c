@@ -10,16 +10,14 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#include <emmintrin.h>
-#define PMEM_X86 1
-#endif
-
 #include "pmem-flush.h"
 
-#define CACHELINE 64
-#define ALIGN_DOWN_LINE(x) ((x) & ~(size_t)(CACHELINE - 1))
+#ifdef PMEM_X86
+#include <cpuid.h>
+#include <emmintrin.h>
+#endif
+
+#define ALIGN_DOWN_LINE(x) ((x) & ~(size_t)(PMEM_CACHELINE - 1))
 
 void pmem_cpu_probe(struct pmem_cpu *cpu)
 {
@@ -81,69 +79,11 @@ int pmem_flush_pick(const struct pmem_cpu *cpu, const char *force,
 }
 
 #ifdef PMEM_X86
-static void flush_clwb(const char *p, const char *end)
-{
-	for (; p < end; p += CACHELINE)
-		__asm__ volatile("clwb %0" : "+m"(*(volatile char *)p));
-}
-
-static void flush_clflushopt(const char *p, const char *end)
-{
-	for (; p < end; p += CACHELINE)
-		__asm__ volatile("clflushopt %0" : "+m"(*(volatile char *)p));
-}
-
-static void flush_clflush(const char *p, const char *end)
-{
-	for (; p < end; p += CACHELINE)
-		__asm__ volatile("clflush %0" : "+m"(*(volatile char *)p));
-}
-#endif
-
-void pmem_flush_range(enum pmem_flush f, const void *addr, size_t len)
-{
-#ifdef PMEM_X86
-	const char *p = (const char *)((uintptr_t)addr & ~(uintptr_t)(CACHELINE - 1));
-	const char *end = (const char *)addr + len;
-
-	if (!len)
-		return;
-	switch (f) {
-	case PMEM_FLUSH_CLWB:
-		flush_clwb(p, end);
-		break;
-	case PMEM_FLUSH_CLFLUSHOPT:
-		flush_clflushopt(p, end);
-		break;
-	case PMEM_FLUSH_CLFLUSH:
-		flush_clflush(p, end);
-		break;
-	default:
-		break;
-	}
-#else
-	(void)f;
-	(void)addr;
-	(void)len;
-#endif
-}
-
-void pmem_drain(enum pmem_flush f)
-{
-#ifdef PMEM_X86
-	if (f == PMEM_FLUSH_CLWB || f == PMEM_FLUSH_CLFLUSHOPT)
-		__asm__ volatile("sfence" ::: "memory");
-#else
-	(void)f;
-#endif
-}
-
-#ifdef PMEM_X86
 /* Whole 64-byte lines from @src to the 64-byte aligned @dst, bypassing
  * the cache (SSE2 streaming stores: no read of the old line, no flush). */
 static void stream_lines(char *dst, const char *src, size_t len)
 {
-	for (; len >= CACHELINE; len -= CACHELINE) {
+	for (; len >= PMEM_CACHELINE; len -= PMEM_CACHELINE) {
 		__m128i a = _mm_loadu_si128((const __m128i *)src);
 		__m128i b = _mm_loadu_si128((const __m128i *)(src + 16));
 		__m128i c = _mm_loadu_si128((const __m128i *)(src + 32));
@@ -153,8 +93,8 @@ static void stream_lines(char *dst, const char *src, size_t len)
 		_mm_stream_si128((__m128i *)(dst + 16), b);
 		_mm_stream_si128((__m128i *)(dst + 32), c);
 		_mm_stream_si128((__m128i *)(dst + 48), d);
-		dst += CACHELINE;
-		src += CACHELINE;
+		dst += PMEM_CACHELINE;
+		src += PMEM_CACHELINE;
 	}
 }
 #endif
@@ -165,7 +105,7 @@ void pmem_copy_flush(enum pmem_flush f, void *dst, const void *src,
 	char *d = dst;
 	const char *s = src;
 #ifdef PMEM_X86
-	size_t head = -(uintptr_t)d & (CACHELINE - 1), body;
+	size_t head = -(uintptr_t)d & (PMEM_CACHELINE - 1), body;
 
 	if ((f == PMEM_FLUSH_CLWB || f == PMEM_FLUSH_CLFLUSHOPT) &&
 	    len >= PMEM_STREAM_MIN + head) {
