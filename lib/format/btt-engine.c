@@ -86,10 +86,13 @@ static int find_start(struct pmemctl_btt *b)
 	uint8_t sig[BTT_SIG_LEN];
 
 	for (unsigned i = 0; i < ARRAY_SIZE(at); i++) {
+		int rc;
+
 		if (size < at[i].off + BTT_MIN_SIZE)
 			continue;
-		if (pmemctl_media_read(b->m, at[i].off, sig, sizeof(sig)))
-			return -EIO;
+		rc = pmemctl_media_read(b->m, at[i].off, sig, sizeof(sig));
+		if (rc)
+			return rc;	/* -ENOMEM too: no verdict on media */
 		if (memcmp(sig, BTT_SIG, BTT_SIG_LEN) != 0)
 			continue;
 		b->start = at[i].off;

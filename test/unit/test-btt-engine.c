@@ -323,6 +323,30 @@ static void test_ns_io(struct tap *t, struct pmemctl_ctx *ctx)
 	mem_btt_free(&mb);
 }
 
+static int read_enomem(void *arg, uint64_t off, void *buf, size_t len)
+{
+	(void)arg, (void)off, (void)buf, (void)len;
+	return -ENOMEM;
+}
+
+/* A media that cannot allocate says so: never "no BTT" or "corrupt". */
+static void test_read_enomem(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	static const struct media_callbacks cb = { .read = read_enomem };
+	struct pmemctl_media *m;
+	struct pmemctl_btt *b = NULL;
+
+	if (media_new_callbacks(ctx, "enomem", 20 * MiB, false, &cb, NULL,
+				&m)) {
+		tap_ok(t, false, "callback media");
+		return;
+	}
+	tap_eq_u64(t, pmemctl_btt_open(ctx, m, NULL, 0, &b), -ENOMEM,
+		   "open: a read failing with -ENOMEM gives -ENOMEM, not -EIO");
+	tap_ok(t, b == NULL, "... and no BTT");
+	pmemctl_media_close(m);
+}
+
 int main(void)
 {
 	struct pmemctl_ctx *ctx;
@@ -340,6 +364,7 @@ int main(void)
 	test_flags(&t, ctx);
 	test_hostile(&t, ctx);
 	test_ns_io(&t, ctx);
+	test_read_enomem(&t, ctx);
 	pmemctl_free(ctx);
 	return tap_done(&t);
 }
