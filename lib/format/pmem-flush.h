@@ -44,6 +44,8 @@ const char *pmem_flush_name(enum pmem_flush f);
 /*
  * Write back every cache line of [addr, addr + len); no fence.  Inline:
  * the BTT engine's hot path flushes a map entry or a log entry with it.
+ * Each flush clobbers memory: the compiler may not move a store to the
+ * range (which the operand, one byte of the line, does not name) past it.
  */
 static inline void pmem_flush_range(enum pmem_flush f, const void *addr,
 				    size_t len)
@@ -57,13 +59,17 @@ static inline void pmem_flush_range(enum pmem_flush f, const void *addr,
 		return;
 	for (; p < end; p += PMEM_CACHELINE)
 		if (f == PMEM_FLUSH_CLWB)
-			__asm__ volatile("clwb %0" : "+m"(*(volatile char *)p));
+			__asm__ volatile("clwb %0"
+					 : "+m"(*(volatile char *)p)
+					 : : "memory");
 		else if (f == PMEM_FLUSH_CLFLUSHOPT)
 			__asm__ volatile("clflushopt %0"
-					 : "+m"(*(volatile char *)p));
+					 : "+m"(*(volatile char *)p)
+					 : : "memory");
 		else
 			__asm__ volatile("clflush %0"
-					 : "+m"(*(volatile char *)p));
+					 : "+m"(*(volatile char *)p)
+					 : : "memory");
 #else
 	(void)f;
 	(void)addr;

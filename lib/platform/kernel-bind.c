@@ -145,6 +145,7 @@ static unsigned load_modules(struct kernel_bus *kb, const char *dir)
 	struct kmod_list *list = NULL;
 	char alias[SYSFS_ATTR_MAX];
 	struct kmod_ctx *kctx = NULL;
+	const char *why = "kmod_new() failed";
 	struct kmod_api k;
 	unsigned n;
 
@@ -154,9 +155,12 @@ static unsigned load_modules(struct kernel_bus *kb, const char *dir)
 		kctx = k.new_ctx(NULL, NULL);
 		if (!kctx)
 			dlclose(k.dl);
+	} else {
+		why = dlerror();
 	}
 	if (!kctx) {
-		info(kb->bus.ctx, "libkmod unavailable: not loading %s", alias);
+		info(kb->bus.ctx, "libkmod unavailable (%s): not loading %s",
+		     why ? why : "unknown", alias);
 		return 0;
 	}
 	if (k.lookup(kctx, alias, &list) < 0)

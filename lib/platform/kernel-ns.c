@@ -470,7 +470,7 @@ static int io_contents(struct pmemctl_namespace *ns, char *desc, size_t len)
 	struct pmemctl_media *m;
 	const char *what = "a BTT backup";
 	uint64_t at;
-	int rc = kernel_ns_open_raw(ns, 0, &m);
+	int undo, rc = kernel_ns_open_raw(ns, 0, &m);
 
 	desc[0] = '\0';
 	if (rc)
@@ -483,8 +483,9 @@ static int io_contents(struct pmemctl_namespace *ns, char *desc, size_t len)
 	rc = rc ?: pmemctl_media_read(m, 0, head, sizeof(head));
 	if (!rc && !mem_is_zero(head, sizeof(head)))
 		snprintf(desc, len, "data in its first 8 KiB");
-	pmemctl_media_close(m);
-	return rc < 0 ? rc : 0;
+	/* the raw binding undone, or the namespace is not as it was */
+	undo = pmemctl_media_release(m);
+	return rc < 0 ? rc : undo;
 }
 
 /*
