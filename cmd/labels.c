@@ -388,20 +388,23 @@ static int save_output(struct cmd_ctx *cc, const char *path,
 		       const char *buf, size_t len)
 {
 	FILE *f = fopen(path, "w");
+	int rc = 0;
 
 	if (!f) {
+		rc = -errno;
 		cmd_error(cc, "%s: cannot open for writing: %s", path,
-			  errno == ENOMEM ? "out of memory" : strerror(errno));
-		return EXIT_FAIL;
+			  rc == -ENOMEM ? "out of memory" : strerror(-rc));
+		return cmd_exit_code(rc);
 	}
-	if (fwrite(buf, 1, len, f) != len) {
-		fclose(f);
-		cmd_error(cc, "%s: write failed", path);
-		return EXIT_FAIL;
-	}
-	if (fclose(f) != 0) {
-		cmd_error(cc, "%s: write failed: %s", path, strerror(errno));
-		return EXIT_FAIL;
+	errno = 0;
+	if (fwrite(buf, 1, len, f) != len)
+		rc = errno ? -errno : -EIO;
+	if (fclose(f) != 0 && !rc)
+		rc = -errno;
+	if (rc) {
+		/* as every command's output file: by its errno (ENOSPC: 6) */
+		cmd_error(cc, "%s: write failed: %s", path, strerror(-rc));
+		return cmd_exit_code(rc);
 	}
 	return EXIT_OK;
 }

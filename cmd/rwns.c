@@ -237,6 +237,18 @@ static int read_full(int fd, uint8_t *p, size_t len, uint64_t off)
 }
 
 /* Namespace -> @fd, or @fd -> namespace, in chunks, with a progress bar. */
+/* The output (-o FILE or standard output); a failure names it. */
+static int write_out(struct cmd_ctx *cc, struct rw_params *p, int fd,
+		     const void *buf, size_t len)
+{
+	int rc = cmd_write_all(fd, buf, len);
+
+	if (rc)
+		cmd_error(cc, "%s: write failed: %s",
+			  p->out ? p->out : "standard output", strerror(-rc));
+	return rc;
+}
+
 static int copy(struct cmd_ctx *cc, struct rw_params *p, struct rw_target *t,
 		int fd, uint64_t off, uint64_t len, bool to_ns)
 {
@@ -260,10 +272,10 @@ static int copy(struct cmd_ctx *cc, struct rw_params *p, struct rw_target *t,
 						       n);
 		} else if (t->fresh) {
 			memset(buf, 0, n);
-			rc = cmd_write_all(fd, buf, n);
+			rc = write_out(cc, p, fd, buf, n);
 		} else {
 			rc = pmemctl_ns_io_read(t->io, off + done, buf, n);
-			rc = rc ?: cmd_write_all(fd, buf, n);
+			rc = rc ?: write_out(cc, p, fd, buf, n);
 		}
 		done += n;
 		progress_update(&pg, done, len);
@@ -316,8 +328,10 @@ static int do_read(struct cmd_ctx *cc, struct rw_params *p,
 		rc = -EINVAL;	/* nothing to read there: a usage error */
 	rc = rc ?: open_output(cc, p->out, p->force, &fd);
 	rc = rc ?: copy(cc, p, t, fd, p->offset, len, false);
-	if (fd >= 0 && fd != STDOUT_FILENO && close(fd) && !rc)
+	if (fd >= 0 && fd != STDOUT_FILENO && close(fd) && !rc) {
 		rc = -errno;
+		cmd_error(cc, "%s: write failed: %s", p->out, strerror(-rc));
+	}
 	return rc;
 }
 

@@ -53,3 +53,24 @@ expect_exit 5 "$PMEMCTL" read-namespace eio --length 512 -o eio.out
 expect_err_line "eio: LBA 0 is marked as a media error"
 expect_exit 0 "$PMEMCTL" read-namespace eio --offset 512 --length 512 -o eio.out -f
 pass "an I/O error (a block with the BTT error flag) is exit 5"
+
+# A full output file (ENOSPC) is exit 6 with one line naming the file,
+# whichever command writes it (read-labels once said only "write failed"
+# with exit 1, read-namespace said nothing at all)
+if [ -w /dev/full ]; then
+	pm platform create plat --dimms 1 --dimm-size 1G >/dev/null
+	pm --platform plat init-labels all >/dev/null
+	pm --platform plat create-namespace -s 64M -m raw >/dev/null
+	expect_exit 6 pm --platform plat read-labels nmem0 -o /dev/full
+	expect_err_line "^pmemctl read-labels: /dev/full: write failed: No space left on device$"
+	expect_exit 6 pm --platform plat read-namespace namespace0.0 -q -f \
+		-o /dev/full
+	expect_err_line "^pmemctl read-namespace: /dev/full: write failed: No space left on device$"
+	rc=0
+	pm --platform plat read-namespace namespace0.0 -q >/dev/full 2>err ||
+		rc=$?
+	ERR=$(cat err)
+	[ "$rc" = 6 ] || fail "read-namespace to a full standard output: exit $rc"
+	expect_err_line "^pmemctl read-namespace: standard output: write failed: No space left on device$"
+	pass "a full output file is exit 6, named in one line, for every command"
+fi
