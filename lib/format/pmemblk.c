@@ -93,33 +93,55 @@ static bool all_zero(const uint8_t *p, size_t len)
 	return true;
 }
 
+enum pool_fault {
+	POOL_SOUND, POOL_BAD_CSUM, POOL_BAD_MAJOR, POOL_MULTI_PART,
+	POOL_TOO_SMALL, POOL_NO_BSIZE,
+};
+
+/* What keeps the header and descriptor of a pool from being used, if any;
+ * any non-zero block size is fine: libpmemblk allows every one. */
+static enum pool_fault pool_fault(const struct pool_hdr *h,
+				  const struct pmemblk_desc *d, uint64_t size)
+{
+	if (!pool_csum_ok(h))
+		return POOL_BAD_CSUM;
+	if (get_le32(&h->major) != POOL_MAJOR_BLK)
+		return POOL_BAD_MAJOR;
+	if (memcmp(h->next_part_uuid, h->uuid, sizeof(h->uuid)))
+		return POOL_MULTI_PART;
+	if (size < PMEMBLK_MIN_POOL)
+		return POOL_TOO_SMALL;
+	return get_le32(&d->bsize) ? POOL_SOUND : POOL_NO_BSIZE;
+}
+
 /* The header and descriptor of a pool; a message and -errno if unusable. */
 static int pool_validate(struct pmemctl_ctx *ctx, const char *name,
 			 const struct pool_hdr *h,
 			 const struct pmemblk_desc *d, uint64_t size)
 {
-	if (!pool_csum_ok(h)) {
+	switch (pool_fault(h, d, size)) {
+	case POOL_SOUND:
+		return 0;
+	case POOL_BAD_CSUM:
 		err(ctx, "%s: libpmemblk pool header: bad checksum", name);
 		return -EUCLEAN;
-	}
-	if (get_le32(&h->major) != POOL_MAJOR_BLK) {
+	case POOL_BAD_MAJOR:
 		err(ctx, "%s: libpmemblk pool format %u not supported (only %u)",
 		    name, get_le32(&h->major), POOL_MAJOR_BLK);
 		return -EOPNOTSUPP;
-	}
-	if (memcmp(h->next_part_uuid, h->uuid, sizeof(h->uuid))) {
+	case POOL_MULTI_PART:
 		err(ctx, "%s: part of a multi-part pool set: not supported",
 		    name);
 		return -EOPNOTSUPP;
-	}
-	if (size < PMEMBLK_MIN_POOL || !get_le32(&d->bsize)) {
-		err(ctx, "%s: libpmemblk pool: %s", name,
-		    size < PMEMBLK_MIN_POOL ? "smaller than the 16 MiB + 8 KiB minimum" :
-					      "block size 0 in its descriptor");
+	case POOL_TOO_SMALL:
+		err(ctx, "%s: libpmemblk pool: smaller than the 16 MiB + 8 KiB minimum",
+		    name);
+		return -EUCLEAN;
+	default:
+		err(ctx, "%s: libpmemblk pool: block size 0 in its descriptor",
+		    name);
 		return -EUCLEAN;
 	}
-	/* any other block size: libpmemblk allows every one */
-	return 0;
 }
 
 static bool is_btt_sig(const uint8_t *p)
@@ -231,7 +253,6 @@ static int probe_fresh(struct pmemctl_media *file, struct pool_hdr *h,
 		       struct pmemblk_desc *d, uint8_t *first)
 {
 	uint64_t size = pmemctl_media_size(file);
-	uint32_t bs;
 	int rc;
 
 	if (size < PMEMBLK_MIN_POOL)
@@ -240,11 +261,8 @@ static int probe_fresh(struct pmemctl_media *file, struct pool_hdr *h,
 	rc = rc ?: pmemctl_media_read(file, POOL_HDR_SIZE, d, sizeof(*d));
 	if (rc)
 		return rc;
-	bs = get_le32(&d->bsize);
-	if (memcmp(h->signature, POOL_SIG, POOL_SIG_LEN) || !pool_csum_ok(h) ||
-	    get_le32(&h->major) != POOL_MAJOR_BLK ||
-	    memcmp(h->next_part_uuid, h->uuid, sizeof(h->uuid)) ||
-	    !bs)
+	if (memcmp(h->signature, POOL_SIG, POOL_SIG_LEN) ||
+	    pool_fault(h, d, size) != POOL_SOUND)
 		return 0;
 	rc = pmemctl_media_read(file, PMEMBLK_DATA_OFF, first, BTT_INFO_SIZE);
 	return rc ?: all_zero(first, BTT_INFO_SIZE);
