@@ -159,7 +159,8 @@ static inline int eng_log_write(struct pmemctl_btt *b,
 	p = (uint64_t *)(b->base + btt_log_slot_off(&ea->a, lane, slot));
 	memcpy(half, e, sizeof(half));
 	__atomic_store_n(&p[0], half[0], __ATOMIC_RELAXED);
-	__atomic_store_n(&p[1], half[1], __ATOMIC_RELAXED);
+	/* the half that commits it, after the first (free on x86) */
+	__atomic_store_n(&p[1], half[1], __ATOMIC_RELEASE);
 	return 0;
 }
 
