@@ -173,6 +173,8 @@ struct pmemctl_region {
 	bool has_numa_node;
 	int numa_node;
 	char persistence_domain[DEVNAME_LEN];	/* "" when not reported */
+	/* live kernel: listed but not read yet (region_read() reads it) */
+	bool unread;
 };
 
 struct pmemctl_bus {
@@ -214,6 +216,10 @@ int region_refuse_relabel(struct pmemctl_region *r, bool force);
 
 /* bus.c: rescans after a change; other regions' handles stay valid */
 int region_rescan(struct pmemctl_region *r);
+/* bus.c: read a region the backend listed unread (a message on failure);
+ * every region of @bus, for a walk that reads them all */
+int region_read(struct pmemctl_region *r);
+int bus_read_regions(struct pmemctl_bus *bus);
 int dimm_rescan(struct pmemctl_dimm *dimm);
 
 /*

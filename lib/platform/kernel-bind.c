@@ -517,7 +517,10 @@ int kernel_dimm_enable(struct pmemctl_dimm *dimm)
 int kernel_dimm_busy(struct pmemctl_dimm *dimm)
 {
 	struct pmemctl_bus *bus = dimm->bus;
+	int rc = bus_read_regions(bus);
 
+	if (rc)
+		return rc;
 	for (unsigned i = 0; i < bus->nregions; i++) {
 		struct pmemctl_region *r = bus->regions[i];
 

@@ -300,12 +300,14 @@ static int add_region(void *arg, const char *name, unsigned id)
 	kr->region.bus = bus;
 	kr->region.id = id;
 	snprintf(kr->region.devname, sizeof(kr->region.devname), "%.*s", DEVNAME_LEN - 1, name);
+	kr->region.unread = true;
 	v[bus->nregions++] = &kr->region;
 	rc = sysfs_join(kr->path, kb->path, name);
-	return rc ? rc : kernel_scan_region(&kr->region);
+	return rc;
 }
 
-/* Every regionN under the bus device, in id order. */
+/* Every regionN under the bus device, in id order; each is read on first
+ * use (region_read()). */
 int kernel_scan_regions(struct kernel_bus *kb)
 {
 	struct pmemctl_bus *bus = &kb->bus;

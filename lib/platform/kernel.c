@@ -8,7 +8,8 @@
  * namespace data goes through the kernel's own devices (kernel-io.c);
  * namespaces are created, reconfigured and destroyed in kernel-ns.c.
  *
- * Everything is read at open and hangs off the bus; nothing is global.
+ * DIMMs and the region list are read at open, each region when first used
+ * (bus.c, region_read()); all hangs off the bus; nothing is global.
  * sysfs is world-readable except for a few admin-only attributes, so a
  * user who cannot read an attribute simply does not see that fact.
  */

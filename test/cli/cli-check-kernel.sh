@@ -45,6 +45,15 @@ if [ ! -e /dev/pmem3 ]; then
 	pass "/dev/pmemN of a sector namespace says what to type"
 fi
 
+# a name of no namespace: one line, nothing read beyond its region
+for name in namespace3.7 3.7 namespace9.0; do
+	expect_exit 8 kpm check-btt -f "$name"
+	expect_err_line "^pmemctl check-btt: $name: no such namespace$"
+	expect_exit 3 kpm read-namespace "$name"
+	expect_err_line "^pmemctl read-namespace: $name: no such namespace$"
+done
+pass "an unknown namespace: one line, exit 8 (check-btt) and 3 (read-namespace)"
+
 expect_exit 16 kpm check-btt -f --uuid nope namespace3.0
 expect_err_line "--uuid 'nope' is not a uuid"
 expect_exit 16 kpm check-btt -f --offset 4096 namespace3.0
