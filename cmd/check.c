@@ -127,13 +127,8 @@ static struct pmemctl_namespace *ns_of_blockdev(struct pmemctl_bus *bus,
 						const char *dev)
 {
 	struct pmemctl_namespace *ns;
-	struct pmemctl_region *r;
 
-	pmemctl_region_foreach(bus, r)
-		pmemctl_namespace_foreach(r, ns)
-			if (!strcmp(pmemctl_namespace_get_blockdev(ns), dev))
-				return ns;
-	return NULL;
+	return pmemctl_bus_find_blockdev(bus, dev, &ns) ? NULL : ns;
 }
 
 /*

@@ -414,6 +414,47 @@ PMEMCTL_EXPORT int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
 
 /* ---- regions ------------------------------------------------------------ */
 
+static struct pmemctl_namespace *ns_of_blockdev(struct pmemctl_region *r,
+						const char *dev)
+{
+	for (unsigned j = 0; j < r->nnamespaces; j++)
+		if (!strcmp(r->namespaces[j]->blockdev, dev))
+			return r->namespaces[j];
+	return NULL;
+}
+
+/* The region the platform names, or every region. */
+PMEMCTL_EXPORT int pmemctl_bus_find_blockdev(struct pmemctl_bus *bus,
+					     const char *dev,
+					     struct pmemctl_namespace **ns)
+{
+	if (!dev[0])
+		return -ENOENT;
+	for (; bus; bus = bus->next) {
+		struct pmemctl_region *only = NULL;
+		int rc = bus->ops->blockdev_region ?
+			 bus->ops->blockdev_region(bus, dev, &only) : 0;
+
+		if (rc == -ENOENT)
+			continue;
+		if (rc)
+			return rc;
+		for (unsigned i = 0; i < bus->nregions; i++) {
+			struct pmemctl_region *r = bus->regions[i];
+
+			if (only && r != only)
+				continue;
+			rc = region_read(r);
+			if (rc)
+				return rc;
+			*ns = ns_of_blockdev(r, dev);
+			if (*ns)
+				return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* A region as iteration hands it out: read; NULL (said) if it cannot be. */
 static struct pmemctl_region *region_handle(struct pmemctl_region *r)
 {

@@ -84,6 +84,12 @@ struct platform_ops {
 	int (*dimm_enable)(struct pmemctl_dimm *dimm);
 	int (*dimm_disable)(struct pmemctl_dimm *dimm);
 
+	/* Optional: the region whose device holds block device @dev ("pmem0s"),
+	 * found without reading any region; -ENOENT if none.  Without it a
+	 * block device is looked for in every region. */
+	int (*blockdev_region)(struct pmemctl_bus *bus, const char *dev,
+			       struct pmemctl_region **r);
+
 	/* Optional, image platforms: where the platform lives, how to boot it. */
 	const char *(*platform_path)(struct pmemctl_bus *bus);
 	const char *(*dimm_image_path)(struct pmemctl_dimm *dimm);

@@ -402,4 +402,5 @@ static const struct platform_ops kernel_ops = {
 	.region_disable = kernel_region_disable,
 	.dimm_enable = kernel_dimm_enable,
 	.dimm_disable = kernel_dimm_disable,
+	.blockdev_region = kernel_blockdev_region,
 };

@@ -25,6 +25,9 @@ printf '%s\n' 0 >"$r/namespace3.0/force_raw"
 printf '%s\n' namespace3.0 >"$r/btt3.1/namespace"
 printf '%s\n' 16777216 >"$r/namespace3.1/size"
 printf '%s\n' raw >"$r/namespace3.1/mode"
+# /dev/pmem3s -> its region, as /sys/class/block links it
+mkdir -p "$S/class/block"
+ln -s ../../devices/ndbus0/region3/btt3.1/block/pmem3s "$S/class/block/pmem3s"
 
 kpm() { env -u PMEMCTL_PLATFORM PMEMCTL_SYSFS_ROOT="$S" "$PMEMCTL" "$@"; }
 before=$(dirsum "$S")

@@ -121,6 +121,11 @@ static void make_tree(void)
 	put(R1 "/nstype", "5");
 	put(R1 "/namespace1.0/size", "16777216");
 	put(R1 "/namespace1.0/mode", "raw");
+	put(R1 "/namespace1.0/block/pmem1", NULL);
+	link_rel(drv, R1 "/namespace1.0/driver");
+	put("class/block", NULL);
+	link_rel("../../" R1 "/namespace1.0/block/pmem1", "class/block/pmem1");
+	link_rel("../../" R0 "/btt0.1/block/pmem0s", "class/block/pmem0s");
 }
 
 /* Every path, file content and link target under the tree. */
@@ -199,12 +204,23 @@ static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
 		rc = pmemctl_bus_find_namespace(bus, bad[i], &ns);
 		tap_ok(t, rc == -ENOENT && !ns, "'%s': -ENOENT (%d)", bad[i], rc);
 	}
+	ns = NULL;
+	rc = pmemctl_bus_find_blockdev(bus, "pmem1", &ns);
+	tap_ok(t, rc == 0 && ns &&
+	       !strcmp(pmemctl_namespace_get_devname(ns), "namespace1.0"),
+	       "/dev/pmem1 is namespace1.0's (%d)", rc);
+	rc = pmemctl_bus_find_blockdev(bus, "pmem7", &ns);
+	tap_ok(t, rc == -ENOENT, "pmem7: -ENOENT (%d)", rc);
 	put(R0 "/namespace0.5/size", "16777216");
 	put(R0 "/namespace0.5/mode", "raw");
 	tap_ok(t, count_ns(bus, "region0") == 4,
 	       "region0 was not read by the lookups: iteration reads it now (%u namespaces)",
 	       count_ns(bus, "region0"));
 	tap_ok(t, count_ns(bus, "region1") == 1, "region1: its one namespace");
+	rc = pmemctl_bus_find_blockdev(bus, "pmem0s", &ns);
+	tap_ok(t, rc == 0 && ns &&
+	       !strcmp(pmemctl_namespace_get_devname(ns), "namespace0.0"),
+	       "/dev/pmem0s is namespace0.0's (%d)", rc);
 }
 
 /*

@@ -226,6 +226,13 @@ int pmemctl_bus_scan(struct pmemctl_bus *bus);
  */
 int pmemctl_bus_find_namespace(struct pmemctl_bus *bus, const char *name,
 			       struct pmemctl_namespace **ns);
+/*
+ * The namespace whose block device is /dev/@dev ("pmem0", "pmem0s"), the
+ * same way: on the live kernel only the region the device sits below is
+ * read.  0 and *ns, -ENOENT (no message), or another -errno.
+ */
+int pmemctl_bus_find_blockdev(struct pmemctl_bus *bus, const char *dev,
+			      struct pmemctl_namespace **ns);
 /* The next live-kernel bus; NULL after the last (and on image platforms). */
 struct pmemctl_bus *pmemctl_bus_get_next(struct pmemctl_bus *bus);
 #define pmemctl_bus_foreach(first, bus) \
