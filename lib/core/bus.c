@@ -149,6 +149,15 @@ int dimm_rescan(struct pmemctl_dimm *dimm)
 
 /* ---- dimms -------------------------------------------------------------- */
 
+struct pmemctl_dimm *dimm_read(struct pmemctl_dimm *dimm)
+{
+	if (dimm->unread) {
+		dimm->bus->ops->read_dimm(dimm);
+		dimm->unread = false;
+	}
+	return dimm;
+}
+
 /* The first DIMM of @bus or of the buses after it. */
 PMEMCTL_EXPORT struct pmemctl_dimm *pmemctl_dimm_get_first(struct pmemctl_bus *bus)
 {
@@ -188,27 +197,27 @@ PMEMCTL_EXPORT const char *pmemctl_dimm_get_devname(struct pmemctl_dimm *d)
 
 PMEMCTL_EXPORT const char *pmemctl_dimm_get_unique_id(struct pmemctl_dimm *d)
 {
-	return d->unique_id;
+	return dimm_read(d)->unique_id;
 }
 
 PMEMCTL_EXPORT uint32_t pmemctl_dimm_get_handle(struct pmemctl_dimm *d)
 {
-	return d->handle;
+	return dimm_read(d)->handle;
 }
 
 PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_phys_id(struct pmemctl_dimm *d)
 {
-	return d->phys_id;
+	return dimm_read(d)->phys_id;
 }
 
 PMEMCTL_EXPORT uint32_t pmemctl_dimm_get_serial(struct pmemctl_dimm *d)
 {
-	return d->serial;
+	return dimm_read(d)->serial;
 }
 
 PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_vendor(struct pmemctl_dimm *d)
 {
-	return d->vendor;
+	return dimm_read(d)->vendor;
 }
 
 PMEMCTL_EXPORT uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *d)
@@ -218,22 +227,22 @@ PMEMCTL_EXPORT uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *d)
 
 PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_device(struct pmemctl_dimm *d)
 {
-	return d->device;
+	return dimm_read(d)->device;
 }
 
 PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_revision(struct pmemctl_dimm *d)
 {
-	return d->revision;
+	return dimm_read(d)->revision;
 }
 
 PMEMCTL_EXPORT bool pmemctl_dimm_is_enabled(struct pmemctl_dimm *d)
 {
-	return !d->disabled;
+	return !dimm_read(d)->disabled;
 }
 
 PMEMCTL_EXPORT unsigned pmemctl_dimm_get_flags(struct pmemctl_dimm *d)
 {
-	return d->flags;
+	return dimm_read(d)->flags;
 }
 
 PMEMCTL_EXPORT const char *pmemctl_dimm_get_image_path(struct pmemctl_dimm *d)

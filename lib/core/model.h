@@ -84,6 +84,10 @@ struct platform_ops {
 	int (*dimm_enable)(struct pmemctl_dimm *dimm);
 	int (*dimm_disable)(struct pmemctl_dimm *dimm);
 
+	/* Optional: fill a DIMM the backend listed unread (identity, driver,
+	 * health flags); what cannot be read is left out. */
+	void (*read_dimm)(struct pmemctl_dimm *dimm);
+
 	/* Optional: the region whose device holds block device @dev ("pmem0s"),
 	 * found without reading any region; -ENOENT if none.  Without it a
 	 * block device is looked for in every region. */
@@ -113,6 +117,8 @@ struct pmemctl_dimm {
 	/* live kernel: no driver bound; NFIT health flags (PMEMCTL_DIMM_*) */
 	bool disabled;
 	unsigned flags;
+	/* live kernel: the facts above from id on not read yet (dimm_read()) */
+	bool unread;
 };
 
 struct region_mapping {
@@ -226,6 +232,8 @@ int region_rescan(struct pmemctl_region *r);
  * every region of @bus, for a walk that reads them all */
 int region_read(struct pmemctl_region *r);
 int bus_read_regions(struct pmemctl_bus *bus);
+/* bus.c: @dimm with its facts read (the live kernel reads them on first use) */
+struct pmemctl_dimm *dimm_read(struct pmemctl_dimm *dimm);
 int dimm_rescan(struct pmemctl_dimm *dimm);
 
 /*

@@ -116,6 +116,8 @@ static void make_tree(void)
 	/* the seed */
 	put(R0 "/namespace0.4/size", "0");
 	put(R0 "/namespace0.4/mode", "raw");
+	/* a DIMM: its NFIT facts are written after the bus is opened */
+	put(BUS "/nmem0/nfit", NULL);
 	/* a second region, one raw namespace */
 	put(R1 "/size", "33554432");
 	put(R1 "/nstype", "5");
@@ -191,6 +193,7 @@ static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
 		"1.0", "namespace1", "all", "",
 	};
 	struct pmemctl_namespace *ns = NULL;
+	struct pmemctl_dimm *dimm = pmemctl_dimm_get_first(bus);
 	int rc = pmemctl_bus_find_namespace(bus, "namespace1.0", &ns);
 
 	tap_ok(t, rc == 0 && ns &&
@@ -217,6 +220,11 @@ static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
 	       "region0 was not read by the lookups: iteration reads it now (%u namespaces)",
 	       count_ns(bus, "region0"));
 	tap_ok(t, count_ns(bus, "region1") == 1, "region1: its one namespace");
+	put(BUS "/nmem0/nfit/serial", "0x1234");
+	put(BUS "/nmem0/nfit/id", "8680-34120000");
+	tap_ok(t, dimm && pmemctl_dimm_get_serial(dimm) == 0x1234 &&
+	       !strcmp(pmemctl_dimm_get_unique_id(dimm), "8680-34120000"),
+	       "nmem0's NFIT facts are read on first use, not at open");
 	rc = pmemctl_bus_find_blockdev(bus, "pmem0s", &ns);
 	tap_ok(t, rc == 0 && ns &&
 	       !strcmp(pmemctl_namespace_get_devname(ns), "namespace0.0"),
