@@ -93,25 +93,19 @@ static int refuse_file_options(struct cmd_ctx *cc, struct check_params *p)
 static int open_namespace(struct cmd_ctx *cc, struct check_params *p,
 			  struct target *t, bool writable)
 {
-	struct pmemctl_namespace *ns = NULL, *n;
-	struct pmemctl_region *r;
+	struct pmemctl_namespace *ns;
 	int rc = refuse_file_options(cc, p);
 
 	if (rc)
 		return rc;
 	/* the live kernel's raw access writes through its own O_EXCL open */
-	rc = cmd_open_bus(cc, writable && cc->platform, &t->bus);
+	rc = cmd_open_bus_lazy(cc, writable && cc->platform, &t->bus);
 	if (rc)
 		return rc;
-	pmemctl_region_foreach(t->bus, r)
-		pmemctl_namespace_foreach(r, n)
-			if (!ns && cmd_match_namespace(n, t->name))
-				ns = n;
-	if (!ns) {
+	rc = cmd_find_namespace(t->bus, t->name, true, &ns);
+	if (rc == -ENOENT)
 		cmd_error(cc, "%s: no such namespace", t->name);
-		return -ENOENT;
-	}
-	return open_namespace_media(cc, p, ns, t);
+	return rc ? rc : open_namespace_media(cc, p, ns, t);
 }
 
 /* The live kernel's bus, or NULL (an image platform, or no NVDIMM bus). */
@@ -133,13 +127,8 @@ static struct pmemctl_namespace *ns_of_blockdev(struct pmemctl_bus *bus,
 						const char *dev)
 {
 	struct pmemctl_namespace *ns;
-	struct pmemctl_region *r;
 
-	pmemctl_region_foreach(bus, r)
-		pmemctl_namespace_foreach(r, ns)
-			if (!strcmp(pmemctl_namespace_get_blockdev(ns), dev))
-				return ns;
-	return NULL;
+	return pmemctl_bus_find_blockdev(bus, dev, &ns) ? NULL : ns;
 }
 
 /*

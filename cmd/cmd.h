@@ -55,14 +55,22 @@ void cmd_set_verbose(struct cmd_ctx *cc, int verbose);
  * text built into pmemctl instead.
  */
 int cmd_show_man_page(struct cmd_ctx *cc, const char *page);
+/* The platform with every region read (pmemctl_bus_scan()). */
 int cmd_open_bus(struct cmd_ctx *cc, bool writable, struct pmemctl_bus **bus);
+/* The platform, its regions read on first use: for one named namespace. */
+int cmd_open_bus_lazy(struct cmd_ctx *cc, bool writable,
+		      struct pmemctl_bus **bus);
 /* "all", "nmemN" or "N" */
 bool cmd_match_dimm(struct pmemctl_dimm *dimm, const char *spec);
 bool cmd_match_region(struct pmemctl_region *region, const char *spec);
 bool cmd_match_namespace(struct pmemctl_namespace *ns, const char *spec);
-/* The namespace (not an idle seed) named "namespaceX.Y" or "X.Y". */
-struct pmemctl_namespace *cmd_find_namespace(struct pmemctl_bus *bus,
-					     const char *name);
+/*
+ * The namespace named "namespaceX.Y" or "X.Y", reading only its region;
+ * an idle seed only with @seed.  -ENOENT (no message: the caller says
+ * what it looked for) or another -errno the library has reported.
+ */
+int cmd_find_namespace(struct pmemctl_bus *bus, const char *name, bool seed,
+		       struct pmemctl_namespace **ns);
 
 /* "namespaceX.Y" or "X.Y" */
 bool cmd_is_namespace_name(const char *s);

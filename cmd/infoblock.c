@@ -246,14 +246,15 @@ static int open_target(struct cmd_ctx *cc, const char *target,
 			  target);
 		return -EINVAL;
 	}
-	rc = cmd_open_bus(cc, false, bus);
+	rc = cmd_open_bus_lazy(cc, false, bus);
 	if (rc)
 		return rc;
-	ns = cmd_find_namespace(*bus, target);
-	if (ns)
+	rc = cmd_find_namespace(*bus, target, false, &ns);
+	if (!rc)
 		return pmemctl_namespace_open_media(ns, m);
-	cmd_error(cc, "%s: no such namespace or file", target);
-	return -ENOENT;
+	if (rc == -ENOENT)
+		cmd_error(cc, "%s: no such namespace or file", target);
+	return rc;
 }
 
 int cmd_read_infoblock(int argc, char **argv, struct cmd_ctx *cc)

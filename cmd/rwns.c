@@ -67,15 +67,16 @@ static int open_namespace(struct cmd_ctx *cc, struct rw_params *p,
 	}
 	/* an image platform's writers take its lock; the live kernel's
 	 * devices are opened exclusively instead */
-	rc = cmd_open_bus(cc, cc->platform && (flags & PMEMCTL_MEDIA_WRITE),
-			  &t->bus);
+	rc = cmd_open_bus_lazy(cc,
+			       cc->platform && (flags & PMEMCTL_MEDIA_WRITE),
+			       &t->bus);
 	if (rc)
 		return rc;
-	ns = cmd_find_namespace(t->bus, t->name);
-	if (!ns) {
+	rc = cmd_find_namespace(t->bus, t->name, false, &ns);
+	if (rc == -ENOENT)
 		cmd_error(cc, "%s: no such namespace", t->name);
-		return -ENOENT;
-	}
+	if (rc)
+		return rc;
 	return pmemctl_namespace_open_io(ns, flags, &t->io);
 }
 

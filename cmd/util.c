@@ -72,12 +72,27 @@ int cmd_parse(struct cmd_ctx *cc, int *argc, char ***argv,
 	}
 }
 
-int cmd_open_bus(struct cmd_ctx *cc, bool writable, struct pmemctl_bus **bus)
+int cmd_open_bus_lazy(struct cmd_ctx *cc, bool writable,
+		      struct pmemctl_bus **bus)
 {
 	if (cc->platform)
 		return pmemctl_bus_open_image(cc->ctx, cc->platform, writable,
 					      bus);
 	return pmemctl_bus_open_kernel(cc->ctx, writable, bus);
+}
+
+int cmd_open_bus(struct cmd_ctx *cc, bool writable, struct pmemctl_bus **bus)
+{
+	int rc = cmd_open_bus_lazy(cc, writable, bus);
+
+	if (rc)
+		return rc;
+	rc = pmemctl_bus_scan(*bus);
+	if (rc) {
+		pmemctl_bus_close(*bus);
+		*bus = NULL;
+	}
+	return rc;
 }
 
 /* "all", "<prefix>N" or "N" against an object id and name */
@@ -114,20 +129,20 @@ bool cmd_match_namespace(struct pmemctl_namespace *ns, const char *spec)
 	return strncmp(dev, "namespace", 9) == 0 && strcmp(spec, dev + 9) == 0;
 }
 
-struct pmemctl_namespace *cmd_find_namespace(struct pmemctl_bus *bus,
-					     const char *name)
+int cmd_find_namespace(struct pmemctl_bus *bus, const char *name, bool seed,
+		       struct pmemctl_namespace **ns)
 {
-	struct pmemctl_namespace *ns;
-	struct pmemctl_region *r;
+	char devname[64];
+	int rc;
 
-	if (!strcmp(name, "all"))
-		return NULL;
-	pmemctl_region_foreach(bus, r)
-		pmemctl_namespace_foreach(r, ns)
-			if (!pmemctl_namespace_is_seed(ns) &&
-			    cmd_match_namespace(ns, name))
-				return ns;
-	return NULL;
+	if (strncmp(name, "namespace", 9) != 0 &&
+	    snprintf(devname, sizeof(devname), "namespace%s", name) <
+		    (int)sizeof(devname))
+		name = devname;
+	rc = pmemctl_bus_find_namespace(bus, name, ns);
+	if (!rc && !seed && pmemctl_namespace_is_seed(*ns))
+		rc = -ENOENT;
+	return rc;
 }
 
 bool cmd_is_namespace_name(const char *s)

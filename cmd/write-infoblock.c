@@ -172,18 +172,18 @@ static int write_namespace(struct cmd_ctx *cc,
 {
 	struct pmemctl_namespace *ns;
 	struct pmemctl_bus *bus;
-	int rc = cmd_open_bus(cc, true, &bus);
+	int rc = cmd_open_bus_lazy(cc, true, &bus);
 
 	if (rc)
 		return rc;
-	ns = cmd_find_namespace(bus, name);
-	if (ns)
+	rc = cmd_find_namespace(bus, name, false, &ns);
+	if (!rc)
 		rc = pmemctl_namespace_write_pfn(ns, s, NULL);
-	else
+	else if (rc == -ENOENT)
 		cmd_error(cc, "%s: no such namespace, file or block device",
 			  name);
 	pmemctl_bus_close(bus);
-	return ns ? rc : -ENOENT;
+	return rc;
 }
 
 /*

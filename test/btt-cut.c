@@ -27,19 +27,6 @@ static int usage(void)
 	return 2;
 }
 
-static struct pmemctl_namespace *find(struct pmemctl_bus *bus,
-				      const char *name)
-{
-	struct pmemctl_namespace *ns;
-	struct pmemctl_region *r;
-
-	pmemctl_region_foreach(bus, r)
-		pmemctl_namespace_foreach(r, ns)
-			if (!strcmp(pmemctl_namespace_get_devname(ns), name))
-				return ns;
-	return NULL;
-}
-
 static void fill(uint8_t *p, uint32_t len, uint64_t lba, unsigned i)
 {
 	for (uint32_t j = 0; j < len; j++)
@@ -98,8 +85,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (pmemctl_bus_open_image(ctx, argv[1], true, &bus))
 		goto out;
-	ns = find(bus, argv[2]);
-	if (!ns) {
+	if (pmemctl_bus_find_namespace(bus, argv[2], &ns)) {
 		fprintf(stderr, "%s: no such namespace\n", argv[2]);
 		goto out;
 	}

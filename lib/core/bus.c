@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-only
 /* Bus, DIMM and region handles: iteration, getters and label commands. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model.h"
 
@@ -60,6 +62,71 @@ int region_rescan(struct pmemctl_region *r)
 	return r->bus->ops->scan_region(r);
 }
 
+int region_read(struct pmemctl_region *r)
+{
+	int rc;
+
+	if (!r->unread)
+		return 0;
+	rc = region_rescan(r);
+	if (rc == -ENOMEM)
+		return log_oom(r->bus->ctx, r->devname);
+	if (rc) {
+		err(r->bus->ctx, "%s: cannot read the region: %s", r->devname,
+		    strerror(-rc));
+		return rc;
+	}
+	r->unread = false;
+	return 0;
+}
+
+int bus_read_regions(struct pmemctl_bus *bus)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; !rc && i < bus->nregions; i++)
+		rc = region_read(bus->regions[i]);
+	return rc;
+}
+
+PMEMCTL_EXPORT int pmemctl_bus_scan(struct pmemctl_bus *bus)
+{
+	int rc = 0;
+
+	for (; !rc && bus; bus = bus->next)
+		rc = bus_read_regions(bus);
+	return rc;
+}
+
+/* namespaceR.N is in regionR: only that region is read. */
+PMEMCTL_EXPORT int pmemctl_bus_find_namespace(struct pmemctl_bus *bus,
+					      const char *name,
+					      struct pmemctl_namespace **ns)
+{
+	unsigned rid, id;
+	char end;
+
+	if (sscanf(name, "namespace%u.%u%c", &rid, &id, &end) != 2)
+		return -ENOENT;
+	for (; bus; bus = bus->next)
+		for (unsigned i = 0; i < bus->nregions; i++) {
+			struct pmemctl_region *r = bus->regions[i];
+			int rc;
+
+			if (r->id != rid)
+				continue;
+			rc = region_read(r);
+			if (rc)
+				return rc;
+			for (unsigned j = 0; j < r->nnamespaces; j++)
+				if (!strcmp(r->namespaces[j]->devname, name)) {
+					*ns = r->namespaces[j];
+					return 0;
+				}
+		}
+	return -ENOENT;
+}
+
 static bool region_maps(struct pmemctl_region *r, struct pmemctl_dimm *dimm)
 {
 	for (unsigned j = 0; j < r->nmappings; j++)
@@ -72,7 +139,7 @@ static bool region_maps(struct pmemctl_region *r, struct pmemctl_dimm *dimm)
 int dimm_rescan(struct pmemctl_dimm *dimm)
 {
 	struct pmemctl_bus *bus = dimm->bus;
-	int rc = 0;
+	int rc = bus_read_regions(bus);
 
 	for (unsigned i = 0; !rc && i < bus->nregions; i++)
 		if (region_maps(bus->regions[i], dimm))
@@ -81,6 +148,15 @@ int dimm_rescan(struct pmemctl_dimm *dimm)
 }
 
 /* ---- dimms -------------------------------------------------------------- */
+
+struct pmemctl_dimm *dimm_read(struct pmemctl_dimm *dimm)
+{
+	if (dimm->unread) {
+		dimm->bus->ops->read_dimm(dimm);
+		dimm->unread = false;
+	}
+	return dimm;
+}
 
 /* The first DIMM of @bus or of the buses after it. */
 PMEMCTL_EXPORT struct pmemctl_dimm *pmemctl_dimm_get_first(struct pmemctl_bus *bus)
@@ -121,27 +197,27 @@ PMEMCTL_EXPORT const char *pmemctl_dimm_get_devname(struct pmemctl_dimm *d)
 
 PMEMCTL_EXPORT const char *pmemctl_dimm_get_unique_id(struct pmemctl_dimm *d)
 {
-	return d->unique_id;
+	return dimm_read(d)->unique_id;
 }
 
 PMEMCTL_EXPORT uint32_t pmemctl_dimm_get_handle(struct pmemctl_dimm *d)
 {
-	return d->handle;
+	return dimm_read(d)->handle;
 }
 
 PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_phys_id(struct pmemctl_dimm *d)
 {
-	return d->phys_id;
+	return dimm_read(d)->phys_id;
 }
 
 PMEMCTL_EXPORT uint32_t pmemctl_dimm_get_serial(struct pmemctl_dimm *d)
 {
-	return d->serial;
+	return dimm_read(d)->serial;
 }
 
 PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_vendor(struct pmemctl_dimm *d)
 {
-	return d->vendor;
+	return dimm_read(d)->vendor;
 }
 
 PMEMCTL_EXPORT uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *d)
@@ -151,22 +227,22 @@ PMEMCTL_EXPORT uint64_t pmemctl_dimm_get_label_size(struct pmemctl_dimm *d)
 
 PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_device(struct pmemctl_dimm *d)
 {
-	return d->device;
+	return dimm_read(d)->device;
 }
 
 PMEMCTL_EXPORT uint16_t pmemctl_dimm_get_revision(struct pmemctl_dimm *d)
 {
-	return d->revision;
+	return dimm_read(d)->revision;
 }
 
 PMEMCTL_EXPORT bool pmemctl_dimm_is_enabled(struct pmemctl_dimm *d)
 {
-	return !d->disabled;
+	return !dimm_read(d)->disabled;
 }
 
 PMEMCTL_EXPORT unsigned pmemctl_dimm_get_flags(struct pmemctl_dimm *d)
 {
-	return d->flags;
+	return dimm_read(d)->flags;
 }
 
 PMEMCTL_EXPORT const char *pmemctl_dimm_get_image_path(struct pmemctl_dimm *d)
@@ -267,7 +343,7 @@ PMEMCTL_EXPORT int pmemctl_dimm_refuse_relabel(struct pmemctl_dimm *dimm,
 					       bool force)
 {
 	struct pmemctl_bus *bus = dimm->bus;
-	int rc = 0;
+	int rc = bus_read_regions(bus);
 
 	for (unsigned i = 0; !rc && i < bus->nregions; i++)
 		if (region_maps(bus->regions[i], dimm))
@@ -347,12 +423,59 @@ PMEMCTL_EXPORT int pmemctl_dimm_check_labels(struct pmemctl_dimm *dimm,
 
 /* ---- regions ------------------------------------------------------------ */
 
+static struct pmemctl_namespace *ns_of_blockdev(struct pmemctl_region *r,
+						const char *dev)
+{
+	for (unsigned j = 0; j < r->nnamespaces; j++)
+		if (!strcmp(r->namespaces[j]->blockdev, dev))
+			return r->namespaces[j];
+	return NULL;
+}
+
+/* The region the platform names, or every region. */
+PMEMCTL_EXPORT int pmemctl_bus_find_blockdev(struct pmemctl_bus *bus,
+					     const char *dev,
+					     struct pmemctl_namespace **ns)
+{
+	if (!dev[0])
+		return -ENOENT;
+	for (; bus; bus = bus->next) {
+		struct pmemctl_region *only = NULL;
+		int rc = bus->ops->blockdev_region ?
+			 bus->ops->blockdev_region(bus, dev, &only) : 0;
+
+		if (rc == -ENOENT)
+			continue;
+		if (rc)
+			return rc;
+		for (unsigned i = 0; i < bus->nregions; i++) {
+			struct pmemctl_region *r = bus->regions[i];
+
+			if (only && r != only)
+				continue;
+			rc = region_read(r);
+			if (rc)
+				return rc;
+			*ns = ns_of_blockdev(r, dev);
+			if (*ns)
+				return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* A region as iteration hands it out: read; NULL (said) if it cannot be. */
+static struct pmemctl_region *region_handle(struct pmemctl_region *r)
+{
+	return r && region_read(r) ? NULL : r;
+}
+
 /* The first region of @bus or of the buses after it. */
 PMEMCTL_EXPORT struct pmemctl_region *pmemctl_region_get_first(struct pmemctl_bus *bus)
 {
 	for (; bus; bus = bus->next)
 		if (bus->nregions)
-			return bus->regions[0];
+			return region_handle(bus->regions[0]);
 	return NULL;
 }
 
@@ -362,7 +485,8 @@ PMEMCTL_EXPORT struct pmemctl_region *pmemctl_region_get_next(struct pmemctl_reg
 
 	for (unsigned i = 0; i < bus->nregions; i++)
 		if (bus->regions[i] == r)
-			return i + 1 < bus->nregions ? bus->regions[i + 1] :
+			return i + 1 < bus->nregions ?
+			       region_handle(bus->regions[i + 1]) :
 			       bus->next ? pmemctl_region_get_first(bus->next) :
 			       NULL;
 	return NULL;

@@ -77,7 +77,7 @@ pmemctl_region_compute_cookie(struct pmemctl_region *region,
 	uint64_t offsets[ARRAY_SIZE(region->mappings)], cookie = 0;
 
 	for (unsigned i = 0; i < region->nmappings; i++) {
-		dimms[i] = region->mappings[i].dimm;
+		dimms[i] = dimm_read(region->mappings[i].dimm);
 		offsets[i] = region->mappings[i].dimm->region_offset;
 	}
 	/* cannot fail: nmappings <= ARRAY_SIZE(mappings) <= the maximum */

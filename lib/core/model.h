@@ -84,6 +84,16 @@ struct platform_ops {
 	int (*dimm_enable)(struct pmemctl_dimm *dimm);
 	int (*dimm_disable)(struct pmemctl_dimm *dimm);
 
+	/* Optional: fill a DIMM the backend listed unread (identity, driver,
+	 * health flags); what cannot be read is left out. */
+	void (*read_dimm)(struct pmemctl_dimm *dimm);
+
+	/* Optional: the region whose device holds block device @dev ("pmem0s"),
+	 * found without reading any region; -ENOENT if none.  Without it a
+	 * block device is looked for in every region. */
+	int (*blockdev_region)(struct pmemctl_bus *bus, const char *dev,
+			       struct pmemctl_region **r);
+
 	/* Optional, image platforms: where the platform lives, how to boot it. */
 	const char *(*platform_path)(struct pmemctl_bus *bus);
 	const char *(*dimm_image_path)(struct pmemctl_dimm *dimm);
@@ -107,6 +117,8 @@ struct pmemctl_dimm {
 	/* live kernel: no driver bound; NFIT health flags (PMEMCTL_DIMM_*) */
 	bool disabled;
 	unsigned flags;
+	/* live kernel: the facts above from id on not read yet (dimm_read()) */
+	bool unread;
 };
 
 struct region_mapping {
@@ -173,6 +185,8 @@ struct pmemctl_region {
 	bool has_numa_node;
 	int numa_node;
 	char persistence_domain[DEVNAME_LEN];	/* "" when not reported */
+	/* live kernel: listed but not read yet (region_read() reads it) */
+	bool unread;
 };
 
 struct pmemctl_bus {
@@ -214,6 +228,12 @@ int region_refuse_relabel(struct pmemctl_region *r, bool force);
 
 /* bus.c: rescans after a change; other regions' handles stay valid */
 int region_rescan(struct pmemctl_region *r);
+/* bus.c: read a region the backend listed unread (a message on failure);
+ * every region of @bus, for a walk that reads them all */
+int region_read(struct pmemctl_region *r);
+int bus_read_regions(struct pmemctl_bus *bus);
+/* bus.c: @dimm with its facts read (the live kernel reads them on first use) */
+struct pmemctl_dimm *dimm_read(struct pmemctl_dimm *dimm);
 int dimm_rescan(struct pmemctl_dimm *dimm);
 
 /*

@@ -162,6 +162,7 @@ static int plan_identity(struct pmemctl_region *r,
 {
 	struct pmemctl_bus *bus = r->bus;
 	static const uint8_t zero[16];
+	int rc;
 
 	if (s->name && strlen(s->name) >= NSLABEL_NAME_LEN) {
 		err(bus->ctx, "%s: name is %zu bytes; at most %d fit a label",
@@ -182,6 +183,10 @@ static int plan_identity(struct pmemctl_region *r,
 		    r->devname);
 		return -EINVAL;
 	}
+	/* the uuid is unique on the bus: every region's namespaces */
+	rc = bus_read_regions(bus);
+	if (rc)
+		return rc;
 	for (unsigned i = 0; i < bus->nregions; i++)
 		for (unsigned j = 0; j < bus->regions[i]->nnamespaces; j++) {
 			struct pmemctl_namespace *o = bus->regions[i]->namespaces[j];

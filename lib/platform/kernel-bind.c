@@ -8,8 +8,8 @@
  * nothing, and process start does not pay for libkmod and its libraries)
  * and, if that loaded one, offer it again.  Unbind:
  * <dev>/driver/unbind.  Then wait for probing to settle: the bus's
- * wait_probe, udev's queue (libudev) and the driver link, each polled
- * with a bounded timeout.
+ * wait_probe, udev's queue (libudev, opened only when udevd runs) and the
+ * driver link, each polled with a bounded timeout.
  *
  * Disabling refuses, before anything is written, a namespace whose block
  * device is held (an O_EXCL open gives EBUSY: mounted, swapped on) or a
@@ -187,6 +187,62 @@ static void pause_ms(void)
 	nanosleep(&ts, NULL);
 }
 
+/* The libudev calls used, resolved from a dlopen()ed libudev. */
+struct udev_api {
+	void *dl;
+	__typeof__(udev_new) *new_ctx;
+	__typeof__(udev_unref) *unref;
+	__typeof__(udev_queue_new) *queue_new;
+	__typeof__(udev_queue_unref) *queue_unref;
+	__typeof__(udev_queue_get_queue_is_empty) *queue_is_empty;
+};
+
+/*
+ * Only when udevd runs (its control socket): without it nothing is queued
+ * to wait for, and process start does not pay for libudev.
+ */
+static bool udev_open(struct udev_api *u)
+{
+	if (access("/run/udev/control", F_OK) != 0)
+		return false;
+	u->dl = dlopen("libudev.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!u->dl)
+		return false;
+	u->new_ctx = dlsym(u->dl, "udev_new");
+	u->unref = dlsym(u->dl, "udev_unref");
+	u->queue_new = dlsym(u->dl, "udev_queue_new");
+	u->queue_unref = dlsym(u->dl, "udev_queue_unref");
+	u->queue_is_empty = dlsym(u->dl, "udev_queue_get_queue_is_empty");
+	if (u->new_ctx && u->unref && u->queue_new && u->queue_unref &&
+	    u->queue_is_empty)
+		return true;
+	dlclose(u->dl);
+	return false;
+}
+
+/* udev's queue, while udevd runs; bounded. */
+static void udev_settle(void)
+{
+	struct udev_queue *q = NULL;
+	struct udev *ud = NULL;
+	struct udev_api u;
+	long end;
+
+	if (!udev_open(&u))
+		return;
+	ud = u.new_ctx();
+	if (ud)
+		q = u.queue_new(ud);
+	for (end = now_ms() + SETTLE_TIMEOUT_MS;
+	     q && !u.queue_is_empty(q) && now_ms() < end;)
+		pause_ms();
+	if (q)
+		u.queue_unref(q);
+	if (ud)
+		u.unref(ud);
+	dlclose(u.dl);
+}
+
 /*
  * The kernel's asynchronous probes (reading the bus's wait_probe flushes
  * them), then udev's queue when udevd runs; bounded.
@@ -194,21 +250,10 @@ static void pause_ms(void)
 static void settle(struct kernel_bus *kb)
 {
 	char buf[SYSFS_ATTR_MAX];
-	struct udev_queue *q = NULL;
-	struct udev *u = NULL;
-	long end;
 
 	(void)sysfs_read(kb->path, "wait_probe", buf, sizeof(buf));
-	if (!live_root(kb))
-		return;
-	u = udev_new();
-	if (u)
-		q = udev_queue_new(u);
-	for (end = now_ms() + SETTLE_TIMEOUT_MS;
-	     q && !udev_queue_get_queue_is_empty(q) && now_ms() < end;)
-		pause_ms();
-	udev_queue_unref(q);
-	udev_unref(u);
+	if (live_root(kb))
+		udev_settle();
 }
 
 /* Poll @up until it equals @want (a driver link appears or goes); bounded. */
@@ -517,7 +562,10 @@ int kernel_dimm_enable(struct pmemctl_dimm *dimm)
 int kernel_dimm_busy(struct pmemctl_dimm *dimm)
 {
 	struct pmemctl_bus *bus = dimm->bus;
+	int rc = bus_read_regions(bus);
 
+	if (rc)
+		return rc;
 	for (unsigned i = 0; i < bus->nregions; i++) {
 		struct pmemctl_region *r = bus->regions[i];
 

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "kernel.h"
@@ -274,6 +275,42 @@ int kernel_scan_region(struct pmemctl_region *r)
 	return scan_namespaces(r);
 }
 
+/*
+ * <root>/class/block/@dev links into the device tree below its region;
+ * no such link: no such block device.  Without class/block (a tree laid
+ * out by hand) *r stays NULL: every region is looked in.
+ */
+int kernel_blockdev_region(struct pmemctl_bus *bus, const char *dev,
+			   struct pmemctl_region **r)
+{
+	char link[PATH_MAX], real[PATH_MAX];
+	int rc;
+
+	if (strchr(dev, '/') || dev[0] == '.')
+		return -ENOENT;
+	rc = snprintf(link, sizeof(link), "%s/class/block/%s",
+		      kernel_bus(bus)->root, dev) >= (int)sizeof(link) ?
+	     -ENAMETOOLONG : 0;
+	if (rc)
+		return rc;
+	if (!realpath(link, real)) {
+		if (errno == ENOMEM)
+			return -ENOMEM;
+		*strrchr(link, '/') = '\0';
+		return access(link, F_OK) == 0 ? -ENOENT : 0;
+	}
+	for (unsigned i = 0; i < bus->nregions; i++) {
+		const char *path = kernel_region(bus->regions[i])->path;
+		size_t n = strlen(path);
+
+		if (!strncmp(real, path, n) && real[n] == '/') {
+			*r = bus->regions[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static int cmp_region(const void *a, const void *b)
 {
 	const struct pmemctl_region *x = *(void *const *)a;
@@ -300,12 +337,14 @@ static int add_region(void *arg, const char *name, unsigned id)
 	kr->region.bus = bus;
 	kr->region.id = id;
 	snprintf(kr->region.devname, sizeof(kr->region.devname), "%.*s", DEVNAME_LEN - 1, name);
+	kr->region.unread = true;
 	v[bus->nregions++] = &kr->region;
 	rc = sysfs_join(kr->path, kb->path, name);
-	return rc ? rc : kernel_scan_region(&kr->region);
+	return rc;
 }
 
-/* Every regionN under the bus device, in id order. */
+/* Every regionN under the bus device, in id order; each is read on first
+ * use (region_read()). */
 int kernel_scan_regions(struct kernel_bus *kb)
 {
 	struct pmemctl_bus *bus = &kb->bus;

@@ -8,7 +8,8 @@
  * namespace data goes through the kernel's own devices (kernel-io.c);
  * namespaces are created, reconfigured and destroyed in kernel-ns.c.
  *
- * Everything is read at open and hangs off the bus; nothing is global.
+ * DIMMs and the region list are read at open, each region when first used
+ * (bus.c, region_read()); all hangs off the bus; nothing is global.
  * sysfs is world-readable except for a few admin-only attributes, so a
  * user who cannot read an attribute simply does not see that fact.
  */
@@ -172,14 +173,14 @@ static unsigned nfit_flags(const char *nfit)
 	return flags;
 }
 
-static int read_dimm(struct kernel_dimm *kd)
+/* Identity, driver and health, on first use (dimm_read()). */
+static void read_dimm(struct pmemctl_dimm *d)
 {
-	struct pmemctl_dimm *d = &kd->dimm;
+	struct kernel_dimm *kd = container_of(d, struct kernel_dimm, dimm);
 	char nfit[PATH_MAX];
-	int rc = sysfs_join(nfit, kd->path, "nfit");
 
-	if (rc)
-		return rc;
+	if (sysfs_join(nfit, kd->path, "nfit"))
+		return;	/* checked when the DIMM was listed */
 	d->disabled = !sysfs_bound(kd->path);
 	if (sysfs_read(nfit, "id", d->unique_id, sizeof(d->unique_id)))
 		d->unique_id[0] = '\0';
@@ -190,7 +191,6 @@ static int read_dimm(struct kernel_dimm *kd)
 	d->revision = (uint16_t)nfit_u64(nfit, "rev_id");
 	d->serial = (uint32_t)nfit_u64(nfit, "serial");
 	d->flags = nfit_flags(nfit);
-	return 0;
 }
 
 static int cmp_dimm(const void *a, const void *b)
@@ -203,6 +203,7 @@ static int cmp_dimm(const void *a, const void *b)
 
 static int add_dimm(void *arg, const char *name, unsigned id)
 {
+	char nfit[PATH_MAX];
 	struct kernel_bus *kb = arg;
 	struct pmemctl_bus *bus = &kb->bus;
 	struct pmemctl_dimm **v;
@@ -219,9 +220,10 @@ static int add_dimm(void *arg, const char *name, unsigned id)
 	kd->dimm.bus = bus;
 	kd->dimm.id = id;
 	snprintf(kd->dimm.devname, sizeof(kd->dimm.devname), "%.*s", DEVNAME_LEN - 1, name);
+	kd->dimm.unread = true;
 	rc = sysfs_join(kd->path, kb->path, name);
-	if (!rc)
-		rc = read_dimm(kd);
+	if (!rc)	/* the path read_dimm() joins, checked once */
+		rc = sysfs_join(nfit, kd->path, "nfit");
 	if (rc) {
 		free(kd);
 		return rc;
@@ -230,7 +232,8 @@ static int add_dimm(void *arg, const char *name, unsigned id)
 	return 0;
 }
 
-/* Every nmemN under the bus device, in id order. */
+/* Every nmemN under the bus device, in id order; each one's facts are read
+ * on first use. */
 static int scan_dimms(struct kernel_bus *kb)
 {
 	struct pmemctl_bus *bus = &kb->bus;
@@ -401,4 +404,6 @@ static const struct platform_ops kernel_ops = {
 	.region_disable = kernel_region_disable,
 	.dimm_enable = kernel_dimm_enable,
 	.dimm_disable = kernel_dimm_disable,
+	.blockdev_region = kernel_blockdev_region,
+	.read_dimm = read_dimm,
 };

@@ -101,6 +101,8 @@ int kernel_ns_open_data(struct pmemctl_namespace *ns, unsigned flags,
 void sysfs_first_entry(const char *dir, const char *sub, const char *prefix,
 		       char *out, size_t len);
 int kernel_scan_region(struct pmemctl_region *r);
+int kernel_blockdev_region(struct pmemctl_bus *bus, const char *dev,
+			   struct pmemctl_region **r);
 int kernel_scan_regions(struct kernel_bus *kb);
 void kernel_free_regions(struct pmemctl_bus *bus);
 

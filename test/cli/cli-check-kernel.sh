@@ -25,6 +25,9 @@ printf '%s\n' 0 >"$r/namespace3.0/force_raw"
 printf '%s\n' namespace3.0 >"$r/btt3.1/namespace"
 printf '%s\n' 16777216 >"$r/namespace3.1/size"
 printf '%s\n' raw >"$r/namespace3.1/mode"
+# /dev/pmem3s -> its region, as /sys/class/block links it
+mkdir -p "$S/class/block"
+ln -s ../../devices/ndbus0/region3/btt3.1/block/pmem3s "$S/class/block/pmem3s"
 
 kpm() { env -u PMEMCTL_PLATFORM PMEMCTL_SYSFS_ROOT="$S" "$PMEMCTL" "$@"; }
 before=$(dirsum "$S")
@@ -44,6 +47,15 @@ if [ ! -e /dev/pmem3 ]; then
 	expect_err_line "^pmemctl check-btt: /dev/pmem3 does not exist: namespace3.0 is in sector mode, its block device is /dev/pmem3s; check it with 'pmemctl check-btt -f namespace3.0'$"
 	pass "/dev/pmemN of a sector namespace says what to type"
 fi
+
+# a name of no namespace: one line, nothing read beyond its region
+for name in namespace3.7 3.7 namespace9.0; do
+	expect_exit 8 kpm check-btt -f "$name"
+	expect_err_line "^pmemctl check-btt: $name: no such namespace$"
+	expect_exit 3 kpm read-namespace "$name"
+	expect_err_line "^pmemctl read-namespace: $name: no such namespace$"
+done
+pass "an unknown namespace: one line, exit 8 (check-btt) and 3 (read-namespace)"
 
 expect_exit 16 kpm check-btt -f --uuid nope namespace3.0
 expect_err_line "--uuid 'nope' is not a uuid"
@@ -109,9 +121,9 @@ rc=0; wait $pid || rc=$?
 [ "$rc" = 0 ] || fail "an ignored SIGINT stopped the check: exit $rc ($(cat err))"
 pass "SIGTERM stops a check (exit 32); an ignored SIGINT stays ignored"
 
-# libkmod is opened only when a bind finds no driver: starting pmemctl on
-# the live kernel loads neither it nor what it links (libcrypto, libzstd,
-# liblzma)
+# libkmod is opened only when a bind finds no driver, libudev only when a
+# bind waits for udevd: starting pmemctl on the live kernel loads neither
+# (nor what libkmod links: libcrypto, libzstd, liblzma)
 LD_DEBUG=libs expect_exit 8 kpm check-btt namespace3.0
 libs=$(printf '%s\n' "$ERR" | sed -n 's/.*calling init: //p')
 case $libs in
@@ -119,7 +131,7 @@ case $libs in
 *) fail "LD_DEBUG=libs did not name pmemctl's libraries: $ERR" ;;
 esac
 case $libs in
-*libkmod* | *libcrypto* | *libzstd* | *liblzma*)
-	fail "process start loaded libkmod or its libraries: $libs" ;;
+*libkmod* | *libcrypto* | *libzstd* | *liblzma* | *libudev*)
+	fail "process start loaded libkmod, its libraries or libudev: $libs" ;;
 esac
-pass "process start loads no libkmod"
+pass "process start loads no libkmod and no libudev"

@@ -39,6 +39,7 @@ int main(void)
 	struct pmemctl_region *r;
 	struct pmemctl_dimm *d;
 	struct pmemctl_ctx *ctx;
+	struct pmemctl_namespace *found;
 	struct pmemctl_bus *bus;
 	struct tap t = { 0 };
 	uint8_t uu[16];
@@ -67,6 +68,14 @@ int main(void)
 	       !strcmp(pmemctl_namespace_get_name(ns), "api") &&
 	       !strcmp(pmemctl_namespace_get_blockdev(ns), "pmem0s"),
 	       "namespace reads back: sector, named, pmem0s");
+	tap_ok(&t, ns && pmemctl_bus_find_namespace(bus,
+			pmemctl_namespace_get_devname(ns), &found) == 0 &&
+	       found == ns && pmemctl_bus_find_blockdev(bus, "pmem0s",
+							&found) == 0 &&
+	       found == ns, "found by its name and by its block device");
+	tap_ok(&t, pmemctl_bus_find_namespace(bus, "namespace0.9", &found) ==
+	       -ENOENT && pmemctl_bus_find_blockdev(bus, "pmem9", &found) ==
+	       -ENOENT, "an unknown name or device: -ENOENT");
 	tap_ok(&t, ns && pmemctl_namespace_open_media(ns, &m) == 0 &&
 	       pmemctl_media_get_btt_info(m, 0, &btt) == 0 &&
 	       btt.hdr.major == 2 && btt.hdr.checksum_ok,

@@ -82,6 +82,7 @@ static void link_rel(const char *target, const char *rel)
 
 #define BUS "devices/ndbus0"
 #define R0 BUS "/region0"
+#define R1 BUS "/region1"
 #define DRV "/bus/nd/drivers/nd_pmem"
 
 static void make_tree(void)
@@ -115,6 +116,18 @@ static void make_tree(void)
 	/* the seed */
 	put(R0 "/namespace0.4/size", "0");
 	put(R0 "/namespace0.4/mode", "raw");
+	/* a DIMM: its NFIT facts are written after the bus is opened */
+	put(BUS "/nmem0/nfit", NULL);
+	/* a second region, one raw namespace */
+	put(R1 "/size", "33554432");
+	put(R1 "/nstype", "5");
+	put(R1 "/namespace1.0/size", "16777216");
+	put(R1 "/namespace1.0/mode", "raw");
+	put(R1 "/namespace1.0/block/pmem1", NULL);
+	link_rel(drv, R1 "/namespace1.0/driver");
+	put("class/block", NULL);
+	link_rel("../../" R1 "/namespace1.0/block/pmem1", "class/block/pmem1");
+	link_rel("../../" R0 "/btt0.1/block/pmem0s", "class/block/pmem0s");
 }
 
 /* Every path, file content and link target under the tree. */
@@ -152,13 +165,70 @@ static struct pmemctl_namespace *find_ns(struct pmemctl_bus *bus,
 					 const char *name)
 {
 	struct pmemctl_namespace *ns;
+
+	return pmemctl_bus_find_namespace(bus, name, &ns) ? NULL : ns;
+}
+
+static unsigned count_ns(struct pmemctl_bus *bus, const char *region)
+{
+	struct pmemctl_namespace *ns;
 	struct pmemctl_region *r;
+	unsigned n = 0;
 
 	pmemctl_region_foreach(bus, r)
-		pmemctl_namespace_foreach(r, ns)
-			if (!strcmp(pmemctl_namespace_get_devname(ns), name))
-				return ns;
-	return NULL;
+		if (!strcmp(pmemctl_region_get_devname(r), region))
+			pmemctl_namespace_foreach(r, ns)
+				n++;
+	return n;
+}
+
+/*
+ * A lookup reads only the named namespace's region: region0 changed after
+ * a lookup in region1 is seen as it is now when iteration reaches it.
+ */
+static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
+{
+	static const char *const bad[] = {
+		"namespace1.7", "namespace9.0", "namespace1.0x", "namespace01.0",
+		"1.0", "namespace1", "all", "",
+	};
+	struct pmemctl_namespace *ns = NULL;
+	struct pmemctl_dimm *dimm = pmemctl_dimm_get_first(bus);
+	int rc = pmemctl_bus_find_namespace(bus, "namespace1.0", &ns);
+
+	tap_ok(t, rc == 0 && ns &&
+	       !strcmp(pmemctl_namespace_get_devname(ns), "namespace1.0") &&
+	       pmemctl_namespace_get_size(ns) == 16777216 &&
+	       !strcmp(pmemctl_region_get_devname(pmemctl_namespace_get_region(ns)),
+		       "region1"),
+	       "namespace1.0 is found in region1 (%d)", rc);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ns = NULL;
+		rc = pmemctl_bus_find_namespace(bus, bad[i], &ns);
+		tap_ok(t, rc == -ENOENT && !ns, "'%s': -ENOENT (%d)", bad[i], rc);
+	}
+	ns = NULL;
+	rc = pmemctl_bus_find_blockdev(bus, "pmem1", &ns);
+	tap_ok(t, rc == 0 && ns &&
+	       !strcmp(pmemctl_namespace_get_devname(ns), "namespace1.0"),
+	       "/dev/pmem1 is namespace1.0's (%d)", rc);
+	rc = pmemctl_bus_find_blockdev(bus, "pmem7", &ns);
+	tap_ok(t, rc == -ENOENT, "pmem7: -ENOENT (%d)", rc);
+	put(R0 "/namespace0.5/size", "16777216");
+	put(R0 "/namespace0.5/mode", "raw");
+	tap_ok(t, count_ns(bus, "region0") == 4,
+	       "region0 was not read by the lookups: iteration reads it now (%u namespaces)",
+	       count_ns(bus, "region0"));
+	tap_ok(t, count_ns(bus, "region1") == 1, "region1: its one namespace");
+	put(BUS "/nmem0/nfit/serial", "0x1234");
+	put(BUS "/nmem0/nfit/id", "8680-34120000");
+	tap_ok(t, dimm && pmemctl_dimm_get_serial(dimm) == 0x1234 &&
+	       !strcmp(pmemctl_dimm_get_unique_id(dimm), "8680-34120000"),
+	       "nmem0's NFIT facts are read on first use, not at open");
+	rc = pmemctl_bus_find_blockdev(bus, "pmem0s", &ns);
+	tap_ok(t, rc == 0 && ns &&
+	       !strcmp(pmemctl_namespace_get_devname(ns), "namespace0.0"),
+	       "/dev/pmem0s is namespace0.0's (%d)", rc);
 }
 
 /*
@@ -221,6 +291,7 @@ int main(void)
 		tap_ok(&t, false, "the fake sysfs tree opens: %s", last_err);
 		return tap_done(&t);
 	}
+	test_lookup(&t, bus);
 	sec = find_ns(bus, "namespace0.0");
 	raw = find_ns(bus, "namespace0.3");
 	seed = find_ns(bus, "namespace0.4");

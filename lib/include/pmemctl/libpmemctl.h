@@ -195,7 +195,8 @@ int pmemctl_bus_open_image(struct pmemctl_ctx *ctx, const char *dir,
  * Open the live kernel's NVDIMM buses (every ndbusN in /sys/bus/nd, the
  * lowest first; the others follow through pmemctl_bus_get_next()),
  * read-only: their DIMMs, regions and namespaces as sysfs shows them to
- * this user (what it cannot read is left out).  The kernel numbers DIMMs
+ * this user (what it cannot read is left out; each region is read when
+ * first used, see pmemctl_bus_scan()).  The kernel numbers DIMMs
  * and regions across buses, so iterating DIMMs or regions from the first
  * bus walks on through the others' (pmemctl_dimm_get_bus() and
  * pmemctl_region_get_bus() tell which), and closing it closes them all.  -ENODEV, saying how to make an
@@ -207,6 +208,31 @@ int pmemctl_bus_open_image(struct pmemctl_ctx *ctx, const char *dir,
 int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx, bool writable,
 			    struct pmemctl_bus **bus);
 void pmemctl_bus_close(struct pmemctl_bus *bus);
+/*
+ * The live kernel's regions are read on first use: iterating them reads
+ * each as it is reached (a region that cannot be read ends the iteration,
+ * with a message), and pmemctl_bus_find_namespace() reads only the
+ * named namespace's region.  pmemctl_bus_scan() reads every region not
+ * read yet, of @bus and the buses after it: 0 or -errno (-ENOMEM), with
+ * a message; call it first to have a read failure as an error.  On image
+ * platforms everything is read at open and both are lookups only.
+ */
+int pmemctl_bus_scan(struct pmemctl_bus *bus);
+/*
+ * The namespace named @name ("namespaceR.N", the seed included) of @bus
+ * or the buses after it, reading only region R: 0 and *ns, -ENOENT
+ * (without a message) when there is none or @name is not such a name,
+ * or another -errno (-ENOMEM) with a message.
+ */
+int pmemctl_bus_find_namespace(struct pmemctl_bus *bus, const char *name,
+			       struct pmemctl_namespace **ns);
+/*
+ * The namespace whose block device is /dev/@dev ("pmem0", "pmem0s"), the
+ * same way: on the live kernel only the region the device sits below is
+ * read.  0 and *ns, -ENOENT (no message), or another -errno.
+ */
+int pmemctl_bus_find_blockdev(struct pmemctl_bus *bus, const char *dev,
+			      struct pmemctl_namespace **ns);
 /* The next live-kernel bus; NULL after the last (and on image platforms). */
 struct pmemctl_bus *pmemctl_bus_get_next(struct pmemctl_bus *bus);
 #define pmemctl_bus_foreach(first, bus) \

@@ -57,6 +57,8 @@ check vm_assert_eq "check-btt -f, drivers loaded: the loader ran pmemctl's libra
     "$(sec forced-libs | grep -c 'libpmemctl\.so')"
 check vm_assert_eq "check-btt -f, drivers loaded: libkmod never loaded" 0 \
     "$(sec forced-libs | grep -c -E 'libkmod|libcrypto|libzstd|liblzma' || true)"
+check vm_assert_eq "check-btt -f, no udevd: libudev never loaded" 0 \
+    "$(sec forced-libs | grep -c 'libudev' || true)"
 check vm_assert_eq "the drivers were loaded, then removed" \
     "nd_pmem:loaded nd_btt:loaded |nd_pmem:absent nd_btt:absent " \
     "$(sec mods-loaded)|$(sec mods-removed)"
