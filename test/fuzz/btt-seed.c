@@ -5,8 +5,9 @@
  *   btt-seed pack IMAGE OUT   an image file (a pmemblk pool, say)
  *   btt-seed gen DIR          BTTs the library lays out in memory: v1.1
  *                             and v2.0 in 512, 520 and 4096 byte sectors,
- *                             two arenas, engine writes, and writes with
- *                             the power cut and the cut write torn
+ *                             two arenas, engine writes, writes with the
+ *                             power cut (the cut write torn), and a log
+ *                             entry torn between its two halves
  */
 #include <errno.h>
 #include <stdio.h>
@@ -203,6 +204,35 @@ static int gen_cut(struct seed *s, unsigned major, uint32_t lbasize,
 	return rc || !f.cut || seed_write(s, name);
 }
 
+/*
+ * Engine writes, then lane 0's log slot @slot torn as a cut between the
+ * halves of a log entry write leaves it: the first half (lba, old_map)
+ * of a new entry for LBA 2, the second (new_map, seq) as it was.
+ */
+static int gen_torn_log(struct seed *s, unsigned major, uint32_t lbasize,
+			int slot, const char *name)
+{
+	uint64_t start = btt_start_offset(major);
+	struct btt_arena a;
+	struct btt_sb sb;
+	struct btt_log_entry half;
+	le32 raw;
+	int rc = seed_new(s, 16 * MiB + start) ||
+		 btt_write_layout(s->ctx, s->m, major, lbasize, uuid, NULL) ||
+		 writes(s, s->m, 9) ||
+		 pmemctl_media_read(s->m, start, &sb, sizeof(sb));
+
+	if (rc)
+		return 1;
+	btt_arena_decode(&sb, start, &a);
+	rc = pmemctl_media_read(s->m, btt_map_off(&a, 2), &raw, sizeof(raw));
+	put_le32(&half.lba, 2);
+	put_le32(&half.old_map, btt_map_decode(get_le32(&raw), 2).postmap);
+	rc = rc || pmemctl_media_write(s->m, btt_log_slot_off(&a, 0, slot),
+				       &half, 8);
+	return rc || seed_write(s, name);
+}
+
 static int gen(const char *dir)
 {
 	struct seed s = { .dir = dir, .img = calloc(1, BTT_SEED_MAX_MEDIA) };
@@ -216,7 +246,9 @@ static int gen(const char *dir)
 	     gen_two_arenas(&s, 1, 512, "two-arenas-v1-512") ||
 	     gen_cut(&s, 2, 512, 9, true, "cut-v2-512-torn") ||
 	     gen_cut(&s, 2, 4096, 14, true, "cut-v2-4096-torn") ||
-	     gen_cut(&s, 1, 520, 11, false, "cut-v1-520");
+	     gen_cut(&s, 1, 520, 11, false, "cut-v1-520") ||
+	     gen_torn_log(&s, 2, 512, 0, "torn-log-v2-512-slot0") ||
+	     gen_torn_log(&s, 1, 4096, 1, "torn-log-v1-4096-slot1");
 	pmemctl_media_close(s.m);
 	pmemctl_free(s.ctx);
 	free(s.img);
