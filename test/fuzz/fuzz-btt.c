@@ -39,6 +39,7 @@ struct run {
 	struct pmemctl_ctx *ctx;
 	const struct image *im;
 	bool pool;		/* on the pmemblk view of the image */
+	bool rewrite_log;	/* repairs convert a 0/2 flog */
 };
 
 /* Fresh zero pages: only what the input and the code touch is real. */
@@ -97,30 +98,49 @@ static void media_done(struct pmemctl_media *file, struct pmemctl_media *m)
 	pmemctl_media_close(file);
 }
 
-/* -1: no BTT or an operational error; 1: clean; 0: findings. */
-static int check(struct run *rn, struct pmemctl_media *m, bool repair)
+/*
+ * -1: no BTT or an operational error; 1: clean; 0: findings.  With
+ * @repair, *@after is what the re-check found (the findings if nothing
+ * was rewritten).
+ */
+static int check(struct run *rn, struct pmemctl_media *m, bool repair,
+		 uint64_t *after)
 {
 	struct pmemctl_btt_check_opts o = { .repair = repair,
+					    .rewrite_log = rn->rewrite_log,
 					    .max_listed = 4 };
 	struct pmemctl_btt_check_result *r = NULL;
 	const struct pmemctl_btt_check_result *re;
-	bool all_repaired;
 	int rc = pmemctl_btt_check(rn->ctx, m, &o, &r);
 
 	if (rc)
 		return -1;
 	rc = r->total == 0;
-	all_repaired = r->repairable && r->repaired == r->total;
 	re = r->recheck;
 	/* a repair that fixed every finding leaves a clean BTT; one that
 	 * rewrote nothing has no re-check */
-	if (repair && all_repaired && (!re || re->total))
+	if (repair && r->repaired && r->repaired == r->total &&
+	    (!re || re->total))
 		die("every finding repaired, yet the re-check is not clean",
 		    re ? re : r);
-	if (repair && re && re->recheck)
+	if (re && re->recheck)
 		die("a re-check has a re-check", r);
+	if (after)
+		*after = re ? re->total : r->total;
 	pmemctl_btt_check_free(r);
 	return rc;
+}
+
+/* Repair, then check again: the check says what the re-check said. */
+static void repair(struct run *rn, struct pmemctl_media *m)
+{
+	uint64_t after, again;
+
+	if (check(rn, m, true, &after) < 0)
+		return;
+	if (check(rn, m, false, &again) < 0 || again != after)
+		die("a check after the repair disagrees with its re-check",
+		    NULL);
 }
 
 static void fill(uint8_t *p, uint32_t len, uint64_t lba)
@@ -189,7 +209,7 @@ static void ns_io(struct run *rn, struct pmemctl_media *m)
 	pmemctl_ns_io_close(io);
 }
 
-static void run_writable(struct run *rn, bool repair, int clean)
+static void run_writable(struct run *rn, bool fix, int clean)
 {
 	struct pmemctl_media *file, *m;
 	uint8_t *buf = image_build(rn->im);
@@ -197,10 +217,10 @@ static void run_writable(struct run *rn, bool repair, int clean)
 	if (!buf)
 		return;
 	if (media_open(rn, buf, true, &file, &m) == 0) {
-		if (repair) {
-			check(rn, m, true);
+		if (fix) {
+			repair(rn, m);
 		} else if (engine(rn, m, true) == 0) {
-			if (clean == 1 && check(rn, m, false) != 1)
+			if (clean == 1 && check(rn, m, false, NULL) != 1)
 				die("clean BTT not clean after engine writes",
 				    NULL);
 		} else if (clean == 1) {
@@ -218,7 +238,7 @@ static void run_all(struct run *rn, uint8_t *ro)
 
 	if (media_open(rn, ro, false, &file, &m))
 		return;
-	clean = check(rn, m, false);
+	clean = check(rn, m, false, NULL);
 	engine(rn, m, false);
 	ns_io(rn, m);
 	media_done(file, m);
@@ -247,8 +267,8 @@ static void run_fresh_pool(struct run *rn, uint8_t *ro)
 					     true, &file))
 		goto out;
 	if (pmemctl_pmemblk_layout(file, &m) == 0) {
-		if (check(rn, m, false) != 1 || engine(rn, m, true) ||
-		    check(rn, m, false) != 1)
+		if (check(rn, m, false, NULL) != 1 || engine(rn, m, true) ||
+		    check(rn, m, false, NULL) != 1)
 			die("a fresh pool's new BTT is not clean", NULL);
 		pmemctl_media_close(m);
 	}
@@ -267,6 +287,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > INPUT_MAX)
 		return 0;
 	im.media_size = btt_seed_media_size(data, size);
+	rn.rewrite_log = size && data[size - 1] & 1;
 	ro = image_build(&im);
 	if (!ro || pmemctl_new(&rn.ctx))
 		goto out;
