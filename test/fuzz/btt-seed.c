@@ -3,6 +3,8 @@
  * fuzz-btt's seed corpus (make-corpus.sh), in its sparse format
  * (btt-seed.h):
  *   btt-seed pack IMAGE OUT   an image file (a pmemblk pool, say)
+ *   btt-seed unpack SEED OUT  the image fuzz-btt makes of an input (a
+ *                             crash to look at with pmemctl check-btt)
  *   btt-seed gen DIR          BTTs the library lays out in memory: v1.1
  *                             and v2.0 in 512, 520 and 4096 byte sectors,
  *                             two arenas, engine writes, writes with the
@@ -82,6 +84,31 @@ static int pack_file(const char *path, const char *out)
 	rc = pack(img, n & ~511ULL, out);
 	free(img);
 	return rc;
+}
+
+static int unpack(const char *path, const char *out)
+{
+	uint8_t *in = malloc(BTT_SEED_MAX_MEDIA), *img = NULL;
+	FILE *f = fopen(path, "rb");
+	uint64_t size;
+	size_t n = 0;
+
+	if (f && in)
+		n = fread(in, 1, BTT_SEED_MAX_MEDIA, f);
+	if (f)
+		fclose(f);
+	size = in ? btt_seed_media_size(in, n) : 0;
+	img = calloc(1, size + 1);
+	f = fopen(out, "wb");
+	if (!in || !img || !f) {
+		perror(path);
+		return 1;
+	}
+	btt_seed_apply(in, n, img, size);
+	fwrite(img, 1, size, f);
+	free(in);
+	free(img);
+	return fclose(f) ? 1 : 0;
 }
 
 struct seed {
@@ -261,8 +288,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pack"))
 		return pack_file(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "unpack"))
+		return unpack(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "gen"))
 		return gen(argv[2]);
-	fprintf(stderr, "usage: btt-seed pack IMAGE OUT | gen DIR\n");
+	fprintf(stderr, "usage: btt-seed pack IMAGE OUT | unpack SEED OUT | gen DIR\n");
 	return 2;
 }
