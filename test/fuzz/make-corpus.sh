@@ -27,7 +27,9 @@ done
 
 # fuzz-btt: sparse images (btt-seed.h) of BTTs the library lays out and
 # writes to, and of libpmemblk pools (fresh, and written: a BTT) when the
-# build has pmemblk-tool.  BUILD: the meson build directory.
+# build has pmemblk-tool (the written ones differ from run to run: pool
+# uuids, the engine's lane is the CPU's).  The reproducers of what the
+# fuzzer found, *.bin, stay.  BUILD: the meson build directory.
 build=${BUILD:-$here/../../build}
 rm -f "$here"/corpus/btt/*.seed
 "$build/test/fuzz/btt-seed" gen "$here/corpus/btt"
