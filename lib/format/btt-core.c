@@ -79,18 +79,29 @@ bool btt_layout_arena(uint64_t rawsize, uint32_t lbasize, unsigned i,
 				    i, a);
 }
 
+/* The smallest arena of @rawsize (16 MiB or more): the tail, if kept. */
+static uint64_t smallest_arena(uint64_t rawsize)
+{
+	uint64_t tail = rawsize % BTT_ARENA_MAX_SIZE;
+
+	return tail >= BTT_ARENA_MIN_SIZE || rawsize < BTT_ARENA_MAX_SIZE ?
+	       tail : BTT_ARENA_MAX_SIZE;
+}
+
 bool btt_layout_arena_ilb(uint64_t rawsize, uint32_t ilbasize, unsigned i,
 			  struct btt_arena_layout *a)
 {
 	uint64_t off = (uint64_t)i * BTT_ARENA_MAX_SIZE, size;
 
-	if (!ilbasize || off >= rawsize)
+	if (!ilbasize || off >= rawsize || rawsize < BTT_ARENA_MIN_SIZE)
 		return false;
 	/* a block size (a hostile pool's) so large that the smallest arena
-	 * has no block beyond the free ones: no layout at all, so that no
-	 * arena's nextoff leads to an arena that cannot be */
-	layout_arena(0, BTT_ARENA_MIN_SIZE, ilbasize, a);
-	if (a->internal_nlba <= BTT_NFREE)
+	 * would have fewer than two blocks per free one: libpmemblk lays
+	 * out nothing then (lane i's first log entry names LBA i), nor do
+	 * we, so that no arena's nextoff leads to an arena that cannot be;
+	 * the kernel's sector sizes are far from it */
+	layout_arena(0, smallest_arena(rawsize), ilbasize, a);
+	if (a->internal_nlba < 2 * BTT_NFREE)
 		return false;
 	size = rawsize - off < BTT_ARENA_MAX_SIZE ? rawsize - off
 						  : BTT_ARENA_MAX_SIZE;

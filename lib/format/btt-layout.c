@@ -98,8 +98,13 @@ int btt_write_layout_flags(struct pmemctl_ctx *ctx, struct pmemctl_media *ns,
 		return -EINVAL;
 	}
 	if (size <= base || !arena_on(ns, size - base, lbasize, 0, &a)) {
-		err(ctx, "%s: %llu bytes is too small for a BTT (16 MiB raw minimum)",
-		    pmemctl_media_name(ns), (unsigned long long)size);
+		if (media_is_pmemblk(ns))
+			err(ctx, "%s: %llu bytes is too small for a BTT of %u-byte blocks (16 MiB and 512 blocks per arena minimum)",
+			    pmemctl_media_name(ns), (unsigned long long)size,
+			    lbasize);
+		else
+			err(ctx, "%s: %llu bytes is too small for a BTT (16 MiB raw minimum)",
+			    pmemctl_media_name(ns), (unsigned long long)size);
 		return -EINVAL;
 	}
 	for (unsigned i = 0;

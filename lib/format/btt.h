@@ -156,7 +156,8 @@ bool btt_layout_arena(uint64_t rawsize, uint32_t lbasize, unsigned i,
 
 /*
  * The same for any internal block size @ilbasize, with no sector-size
- * table: libpmemblk's geometry (btt_pmemblk_internal_lbasize()).
+ * table: libpmemblk's geometry (btt_pmemblk_internal_lbasize()); none
+ * when an arena would have fewer than 2 * 256 blocks, as in libpmemblk.
  */
 bool btt_layout_arena_ilb(uint64_t rawsize, uint32_t ilbasize, unsigned i,
 			  struct btt_arena_layout *a);

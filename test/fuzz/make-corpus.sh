@@ -24,3 +24,23 @@ for set in ns-v1.1 ns-v1.2; do
 		i=$((i + 1))
 	done
 done
+
+# fuzz-btt: sparse images (btt-seed.h) of BTTs the library lays out and
+# writes to, and of libpmemblk pools (fresh, and written: a BTT) when the
+# build has pmemblk-tool (the written ones differ from run to run: pool
+# uuids, the engine's lane is the CPU's).  The reproducers of what the
+# fuzzer found, *.bin, stay.  BUILD: the meson build directory.
+build=${BUILD:-$here/../../build}
+rm -f "$here"/corpus/btt/*.seed
+"$build/test/fuzz/btt-seed" gen "$here/corpus/btt"
+tool=$build/test/pmemblk-tool
+[ -x "$tool" ] || exit 0
+pool_min=$((16 * MIB + 8192))
+for spec in 512:0 512:2 1000:2 4096:0 4096:1; do
+	bsize=${spec%:*} n=${spec#*:}
+	head -c $((bsize * n)) /dev/zero | tr '\0' 'p' |
+		"$tool" create "$tmp/pool" "$bsize" $((pool_min + MIB)) >/dev/null
+	"$build/test/fuzz/btt-seed" pack "$tmp/pool" \
+		"$here/corpus/btt/pool-$bsize-$n.seed"
+	rm -f "$tmp/pool"
+done

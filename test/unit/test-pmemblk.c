@@ -238,6 +238,57 @@ static void test_layout(struct tap *t, struct pmemctl_ctx *ctx, uint8_t *img)
 	pmemctl_media_close(m);
 }
 
+/*
+ * libpmemblk lays out no BTT whose arena would have fewer than 512 blocks
+ * (lane i's first log entry names LBA i): a fresh pool of such blocks has
+ * none (a hostile one: libpmemblk makes no such pool), its layout is
+ * refused with nothing written.  One block size smaller is laid out and
+ * checks clean.
+ */
+static void test_few_blocks(struct tap *t, struct pmemctl_ctx *ctx,
+			    uint8_t *img)
+{
+	static const struct { uint32_t bsize; uint64_t nblock; } c[] = {
+		{ 32768, 0 },		/* 511 blocks in 16 MiB */
+		{ 32512, 515 - 256 },	/* 515 */
+	};
+
+	struct pmemctl_btt_check_opts o = { 0 };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct pmemctl_btt_check_result *r = NULL;
+		struct pmemctl_media *m = NULL, *btt = NULL;
+		uint64_t nblock = 1, sum;
+		uint32_t bsize = 0;
+		int rc;
+
+		make_pool(img, CKSUM_2K, c[i].bsize);
+		memset(img + 8192, 0, 4096);
+		sum = pmemctl_fletcher64(img, POOL_SIZE, true);
+		if (pmemctl_media_new_memory(ctx, img, POOL_SIZE, true, &m))
+			return;
+		rc = pmemctl_pmemblk_fresh(m, &bsize, &nblock);
+		tap_ok(t, rc == 1 && bsize == c[i].bsize &&
+		       nblock == c[i].nblock,
+		       "fresh pool of %u-byte blocks: %llu blocks",
+		       c[i].bsize, (unsigned long long)nblock);
+		rc = pmemctl_pmemblk_layout(m, &btt);
+		if (!c[i].nblock)
+			tap_ok(t, rc == -EINVAL && !btt &&
+			       pmemctl_fletcher64(img, POOL_SIZE, true) == sum,
+			       "... its layout refused (%d), nothing written",
+			       rc);
+		else
+			tap_ok(t, rc == 0 && btt &&
+			       !pmemctl_btt_check(ctx, btt, &o, &r) &&
+			       r->total == 0 && r->external_nlba == c[i].nblock,
+			       "... laid out, checks clean");
+		pmemctl_btt_check_free(r);
+		pmemctl_media_close(btt);
+		pmemctl_media_close(m);
+	}
+}
+
 int main(void)
 {
 	struct tap t = { 0 };
@@ -250,6 +301,7 @@ int main(void)
 	test_any_bsize(&t, ctx, img);
 	test_refused(&t, ctx, img);
 	test_layout(&t, ctx, img);
+	test_few_blocks(&t, ctx, img);
 	pmemctl_free(ctx);
 	free(img);
 	return tap_done(&t);
