@@ -108,27 +108,42 @@ static int open_namespace(struct cmd_ctx *cc, struct check_params *p,
 	return rc ? rc : open_namespace_media(cc, p, ns, t);
 }
 
-/* The live kernel's bus, or NULL (an image platform, or no NVDIMM bus). */
-static struct pmemctl_bus *quiet_kernel_bus(struct cmd_ctx *cc)
+/*
+ * *@bus: the live kernel's bus, or NULL (an image platform, or no NVDIMM
+ * bus: the name is then checked as a file); out of memory is an error.
+ */
+static int quiet_kernel_bus(struct cmd_ctx *cc, struct pmemctl_bus **bus)
 {
-	int prio = pmemctl_get_log_priority(cc->ctx);
-	struct pmemctl_bus *bus = NULL;
+	int prio = pmemctl_get_log_priority(cc->ctx), rc;
 
+	*bus = NULL;
 	if (cc->platform)
-		return NULL;
+		return 0;
 	pmemctl_set_log_priority(cc->ctx, 0);
-	if (pmemctl_bus_open_kernel(cc->ctx, false, &bus))
-		bus = NULL;
+	rc = pmemctl_bus_open_kernel(cc->ctx, false, bus);
 	pmemctl_set_log_priority(cc->ctx, prio);
-	return bus;
+	if (rc == -ENOMEM) {
+		cmd_error(cc, "out of memory");
+		return rc;
+	}
+	if (rc)
+		*bus = NULL;
+	return 0;
 }
 
-static struct pmemctl_namespace *ns_of_blockdev(struct pmemctl_bus *bus,
-						const char *dev)
+/*
+ * *@ns: the namespace whose block device is @dev, or NULL if none is;
+ * any other failure (reading its region, memory) is the caller's error,
+ * never a reason to check the device as something else.
+ */
+static int ns_of_blockdev(struct pmemctl_bus *bus, const char *dev,
+			  struct pmemctl_namespace **ns)
 {
-	struct pmemctl_namespace *ns;
+	int rc = pmemctl_bus_find_blockdev(bus, dev, ns);
 
-	return pmemctl_bus_find_blockdev(bus, dev, &ns) ? NULL : ns;
+	if (rc)
+		*ns = NULL;
+	return rc == -ENOENT ? 0 : rc;
 }
 
 /*
@@ -143,16 +158,24 @@ static int open_live_dev(struct cmd_ctx *cc, struct check_params *p,
 	const char *dev;
 	char sector[64];
 	struct stat st;
+	int rc;
 
-	if (strncmp(t->name, "/dev/", 5) || !(t->bus = quiet_kernel_bus(cc)))
+	if (strncmp(t->name, "/dev/", 5))
 		return 1;
+	rc = quiet_kernel_bus(cc, &t->bus);
+	if (rc || !t->bus)
+		return rc ?: 1;
 	dev = t->name + 5;
-	ns = ns_of_blockdev(t->bus, dev);
+	rc = ns_of_blockdev(t->bus, dev, &ns);
+	if (rc)
+		return rc;
 	if (ns && pmemctl_namespace_get_mode(ns) != PMEMCTL_NS_MODE_RAW)
 		return refuse_file_options(cc, p) ?:
 		       open_namespace_media(cc, p, ns, t);
 	snprintf(sector, sizeof(sector), "%ss", dev);
-	ns = ns_of_blockdev(t->bus, sector);
+	rc = ns_of_blockdev(t->bus, sector, &ns);
+	if (rc)
+		return rc;
 	if (!ns || stat(t->name, &st) == 0)
 		return 1;
 	cmd_error(cc, "%s does not exist: %s is in sector mode, its block device is /dev/%s; check it with 'pmemctl check-btt -f %s'",

@@ -95,7 +95,8 @@ static int open_blockdev(struct kernel_raw *kr, unsigned flags,
 			  (flags & PMEMCTL_RAW_WRITE ? PMEMCTL_MEDIA_WRITE : 0);
 	char bdev[DEVNAME_LEN], dev[PATH_MAX];
 
-	sysfs_first_entry(kr->path, "block", "pmem", bdev, sizeof(bdev));
+	if (sysfs_first_entry(kr->path, "block", "pmem", bdev, sizeof(bdev)))
+		return log_oom(kr->kb.bus.ctx, kr->devname);
 	if (!bdev[0]) {
 		err(kr->kb.bus.ctx, "%s: bound in raw mode but has no block device",
 		    kr->devname);

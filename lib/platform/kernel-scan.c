@@ -35,17 +35,24 @@ static bool read_uuid(const char *dir, uint8_t uu[16])
 	       uuid_parse(buf, uu) == 0;
 }
 
-/* The first entry of @dir/@sub whose name starts with @prefix. */
-void sysfs_first_entry(const char *dir, const char *sub, const char *prefix,
-		       char *out, size_t len)
+/*
+ * The first entry of @dir/@sub whose name starts with @prefix ("": none,
+ * also when @dir/@sub cannot be read); -ENOMEM when it could not be
+ * looked at for want of memory.
+ */
+int sysfs_first_entry(const char *dir, const char *sub, const char *prefix,
+		      char *out, size_t len)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 
 	out[0] = '\0';
-	if (sysfs_join(path, dir, sub) || !(d = opendir(path)))
-		return;
+	if (sysfs_join(path, dir, sub))
+		return 0;
+	d = opendir(path);
+	if (!d)
+		return errno == ENOMEM ? -ENOMEM : 0;
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.' &&
 		    strncmp(de->d_name, prefix, strlen(prefix)) == 0 &&
@@ -54,6 +61,7 @@ void sysfs_first_entry(const char *dir, const char *sub, const char *prefix,
 			break;
 		}
 	closedir(d);
+	return 0;
 }
 
 static enum pmemctl_ns_mode mode_of(const char *word)
@@ -65,7 +73,7 @@ static enum pmemctl_ns_mode mode_of(const char *word)
 }
 
 /* What the claim device (btt, pfn or dax) says about the namespace. */
-static void read_claim(struct pmemctl_namespace *ns, const char *claim)
+static int read_claim(struct pmemctl_namespace *ns, const char *claim)
 {
 	char buf[SYSFS_ATTR_MAX];
 	uint64_t v;
@@ -87,20 +95,21 @@ static void read_claim(struct pmemctl_namespace *ns, const char *claim)
 							       CLAIM_PFN;
 	}
 	if (ns->disabled)
-		return;
+		return 0;
 	if (ns->mode == PMEMCTL_NS_MODE_DEVDAX)
-		sysfs_first_entry(claim, ".", "dax", ns->chardev,
-				  sizeof(ns->chardev));
-	else
-		sysfs_first_entry(claim, "block", "pmem", ns->blockdev,
-				  sizeof(ns->blockdev));
+		return sysfs_first_entry(claim, ".", "dax", ns->chardev,
+					 sizeof(ns->chardev));
+	return sysfs_first_entry(claim, "block", "pmem", ns->blockdev,
+				 sizeof(ns->blockdev));
 }
 
-static void read_namespace(struct pmemctl_namespace *ns, const char *path)
+/* 0, or -ENOMEM: its devices could not be looked for. */
+static int read_namespace(struct pmemctl_namespace *ns, const char *path)
 {
 	const char *rpath = kernel_region(ns->region)->path;
 	char buf[SYSFS_ATTR_MAX], claim[PATH_MAX];
 	uint64_t v;
+	int rc = 0;
 
 	ns->has_uuid = read_uuid(path, ns->uuid);
 	if (!sysfs_u64(path, "size", &v))
@@ -116,10 +125,10 @@ static void read_namespace(struct pmemctl_namespace *ns, const char *path)
 	if (ns->mode != PMEMCTL_NS_MODE_RAW &&
 	    !sysfs_read(path, "holder", buf, sizeof(buf)) && buf[0] &&
 	    !sysfs_join(claim, rpath, buf))
-		read_claim(ns, claim);
+		rc = read_claim(ns, claim);
 	else if (!ns->disabled)
-		sysfs_first_entry(path, "block", "pmem", ns->blockdev,
-				  sizeof(ns->blockdev));
+		rc = sysfs_first_entry(path, "block", "pmem", ns->blockdev,
+				       sizeof(ns->blockdev));
 	if (!ns->sector_size)
 		ns->sector_size = 512;
 	/*
@@ -128,6 +137,7 @@ static void read_namespace(struct pmemctl_namespace *ns, const char *path)
 	 * unregister has run.
 	 */
 	ns->is_seed = ns->raw_size == 0;
+	return rc;
 }
 
 struct ns_scan {
@@ -154,7 +164,11 @@ static int add_namespace(void *arg, const char *name, unsigned id)
 	ns->region = r;
 	ns->id = id;
 	snprintf(ns->devname, sizeof(ns->devname), "%s", name);
-	read_namespace(ns, path);
+	rc = read_namespace(ns, path);
+	if (rc) {
+		free(ns);
+		return rc;
+	}
 	v[r->nnamespaces++] = ns;
 	return 0;
 }

@@ -315,7 +315,7 @@ static int open_bus(struct pmemctl_ctx *ctx, const char *root, unsigned id,
 	int rc;
 
 	if (!kb)
-		return -ENOMEM;
+		return log_oom(ctx, root);
 	bus = &kb->bus;
 	bus->ctx = ctx;
 	bus->ops = &kernel_ops;
@@ -336,8 +336,14 @@ static int open_bus(struct pmemctl_ctx *ctx, const char *root, unsigned id,
 		       sizeof(bus->provider)))
 		bus->provider[0] = '\0';
 	rc = scan_dimms(kb);
-	if (!rc)
+	if (!rc) {
 		rc = kernel_scan_regions(kb);
+		if (rc && rc != -ENOMEM)
+			err(ctx, "%s: cannot read the regions: %s", kb->path,
+			    strerror(-rc));
+	}
+	if (rc == -ENOMEM)
+		log_oom(ctx, bus->devname);
 	if (rc) {
 		kernel_close(bus);
 		return rc;
@@ -363,7 +369,8 @@ PMEMCTL_EXPORT int pmemctl_bus_open_kernel(struct pmemctl_ctx *ctx,
 		err(ctx, "no NVDIMM platform found: no NVDIMM bus in %s/bus/nd and no --platform DIR (or PMEMCTL_PLATFORM); create one with 'pmemctl platform create DIR'",
 		    root);
 	else if (rc)
-		err(ctx, "%s/bus/nd: %s", root, strerror(-rc));
+		err(ctx, "%s/bus/nd: %s", root,
+		    rc == -ENOMEM ? "out of memory" : strerror(-rc));
 	for (unsigned i = 0; !rc && i < b.n; i++) {
 		rc = open_bus(ctx, root, b.ids[i], writable, link);
 		if (!rc)

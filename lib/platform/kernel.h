@@ -98,8 +98,8 @@ int kernel_ns_open_data(struct pmemctl_namespace *ns, unsigned flags,
 			struct pmemctl_media **m, uint32_t *block);
 
 /* kernel-scan.c */
-void sysfs_first_entry(const char *dir, const char *sub, const char *prefix,
-		       char *out, size_t len);
+int sysfs_first_entry(const char *dir, const char *sub, const char *prefix,
+		      char *out, size_t len);
 int kernel_scan_region(struct pmemctl_region *r);
 int kernel_blockdev_region(struct pmemctl_bus *bus, const char *dev,
 			   struct pmemctl_region **r);

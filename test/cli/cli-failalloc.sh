@@ -6,8 +6,8 @@
 #  - not crash (exit < 128, no sanitizer report);
 #  - leave the platform directory (every name, every byte) as it was
 #    before the command, or as a successful run leaves it;
-#  - either succeed with exactly the successful run's output and media,
-#    or fail with the out-of-memory exit code and one "out of memory" line.
+#  - either succeed with exactly the successful run's output, messages
+#    and media, or fail with the out-of-memory exit code and one "out of memory" line.
 # Reading commands (list, ...) are swept the same way: the correct output
 # or out of memory, never a label-less or otherwise wrong view.
 . "$TEST_LIB"
@@ -73,13 +73,14 @@ reset_work() {
 # BEFORE) under every single allocation failure; OOM_CODES lists the exit
 # codes allowed for "out of memory"
 sweep() {
-	local name=$1 before=$2 codes=" $3 " n=1 want state noop=0 ref
+	local name=$1 before=$2 codes=" $3 " n=1 want state noop=0 ref ref_err
 	shift 3
 	reset_work "$before"
 	inject 0 "$@"
 	want=$RC
 	[ "$want" -lt 128 ] || fail "$name: the reference run crashed ($want)"
 	ref=$(<.out)
+	ref_err=$ERR
 	rm -rf after
 	mv work after
 	same after "$before" && noop=1	# a reading command
@@ -100,7 +101,7 @@ sweep() {
 		fi
 		[ $HIT_N = 1 ] || break
 		if [ "$RC" = "$want" ] && [ $state = after ] &&
-		   [ "$(<.out)" = "$ref" ]; then
+		   [ "$(<.out)" = "$ref" ] && [ "$ERR" = "$ref_err" ]; then
 			:	# the failure was absorbed (libc fallback): same result
 		elif [[ "$codes" == *" $RC "* && $ERR == *"out of memory"* &&
 			$ERR != *$'\n'?* ]]; then
@@ -163,6 +164,32 @@ exec 9<&-
 sweep "zero-labels (refused)" labelled 1 P zero-labels 0
 sweep "init-labels (refused)" labelled 1 P init-labels 0
 sweep "destroy-namespace (refused)" labelled 1 P destroy-namespace namespace0.0
+
+# the live kernel (a sysfs tree laid out like the kernel's): out of
+# memory while finding the namespace of /dev/pmem3s must not turn into
+# checking /dev/pmem3s as something else (or as nothing)
+mkdir -p sysfs/bus/nd/devices sysfs/bus/nd/drivers/nd_pmem sysfs/devices/ndbus0
+ln -s ../../../devices/ndbus0 sysfs/bus/nd/devices/ndbus0
+r=sysfs/devices/ndbus0/region3
+mkdir -p "$r/namespace3.0" "$r/btt3.1/block/pmem3s" sysfs/class/block
+ln -s ../../../bus/nd/drivers/nd_pmem "$r/driver"
+ln -s ../../../../bus/nd/drivers/nd_pmem "$r/btt3.1/driver"
+echo 5 >"$r/nstype"
+echo 33554432 >"$r/namespace3.0/size"
+echo safe >"$r/namespace3.0/mode"
+echo btt3.1 >"$r/namespace3.0/holder"
+echo namespace3.0 >"$r/btt3.1/namespace"
+ln -s ../../devices/ndbus0/region3/btt3.1/block/pmem3s sysfs/class/block/pmem3s
+age sysfs
+if [ ! -e /dev/pmem3s ]; then
+	K() { PMEMCTL_SYSFS_ROOT=work "$PMEMCTL" "$@"; }
+	reset_work sysfs
+	got=$(K check-btt /dev/pmem3s 2>&1) || true
+	[[ $got == *"namespace3.0 is enabled"* ]] ||
+		fail "the sysfs tree does not make /dev/pmem3s namespace3.0's: $got"
+	sweep "check-btt /dev/pmem3s (live kernel)" sysfs 8 K check-btt /dev/pmem3s
+	sweep "list (live kernel)" sysfs 1 K list -RNDi
+fi
 
 # reading: the right answer or out of memory, never a label-less view
 sweep "list" labelled 1 P list -RNDi
