@@ -84,6 +84,7 @@ static void link_rel(const char *target, const char *rel)
 #define R0 BUS "/region0"
 #define R1 BUS "/region1"
 #define DRV "/bus/nd/drivers/nd_pmem"
+#define NS1_UUID "5a1e0c3b-7d2f-4e61-9b8a-0c1d2e3f4a5b"
 
 static void make_tree(void)
 {
@@ -123,7 +124,14 @@ static void make_tree(void)
 	put(R1 "/nstype", "5");
 	put(R1 "/namespace1.0/size", "16777216");
 	put(R1 "/namespace1.0/mode", "raw");
+	put(R1 "/namespace1.0/uuid", NS1_UUID);
 	put(R1 "/namespace1.0/block/pmem1", NULL);
+	/* region1 is enabled and maps nmem0, which is bound */
+	link_rel(drv, R1 "/driver");
+	put(R1 "/mappings", "1");
+	put(R1 "/mapping0", "nmem0,0,33554432,0");
+	put("bus/nd/drivers/nvdimm/unbind", "");
+	link_rel("../../../bus/nd/drivers/nvdimm", BUS "/nmem0/driver");
 	link_rel(drv, R1 "/namespace1.0/driver");
 	put("class/block", NULL);
 	link_rel("../../" R1 "/namespace1.0/block/pmem1", "class/block/pmem1");
@@ -231,6 +239,67 @@ static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
 	       "/dev/pmem0s is namespace0.0's (%d)", rc);
 }
 
+/* A bus of its own, opened without pmemctl_bus_scan(): no region read. */
+static struct pmemctl_bus *open_unread(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	struct pmemctl_bus *bus = NULL;
+
+	if (pmemctl_bus_open_kernel(ctx, true, &bus))
+		tap_ok(t, false, "the fake sysfs tree opens: %s", last_err);
+	return bus;
+}
+
+/*
+ * Safety decisions read every region first: nmem0 is mapped by region1,
+ * enabled, which nothing has read when nmem0 is to be disabled.
+ */
+static void test_dimm_busy(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	struct pmemctl_bus *bus = open_unread(t, ctx);
+	struct pmemctl_dimm *dimm = bus ? pmemctl_dimm_get_first(bus) : NULL;
+	unsigned long long before = tree_hash();
+	int rc;
+
+	if (!dimm)
+		return;
+	rc = pmemctl_dimm_disable(dimm);
+	tap_ok(t, rc == -EBUSY && strstr(last_err,
+	       "nmem0: region1 is enabled and uses it"),
+	       "disable-dimm: an enabled region never read maps nmem0: %d, %s",
+	       rc, last_err);
+	tap_ok(t, tree_hash() == before, "nothing written");
+	pmemctl_bus_close(bus);
+}
+
+/* The uuid of namespace1.0, in region1 never read, is taken. */
+static void test_uuid_taken(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	struct pmemctl_namespace *ns = NULL, *out = NULL;
+	struct pmemctl_bus *bus = open_unread(t, ctx);
+	struct pmemctl_ns_spec spec = { .mode = PMEMCTL_NS_MODE_RAW,
+					.size = 16777216 };
+	unsigned long long before = tree_hash();
+	static const uint8_t uu[16] = {	/* NS1_UUID */
+		0x5a, 0x1e, 0x0c, 0x3b, 0x7d, 0x2f, 0x4e, 0x61,
+		0x9b, 0x8a, 0x0c, 0x1d, 0x2e, 0x3f, 0x4a, 0x5b,
+	};
+	int rc;
+
+	if (!bus || pmemctl_bus_find_namespace(bus, "namespace0.3", &ns))
+		goto out;
+	spec.uuid = uu;
+	rc = pmemctl_region_create_namespace(pmemctl_namespace_get_region(ns),
+					     &spec, &out);
+	tap_ok(t, rc == -EEXIST && strstr(last_err,
+	       "region0: uuid already used by namespace1.0"),
+	       "create in region0 with the uuid of namespace1.0 (region1 not read): %d, %s",
+	       rc, last_err);
+	tap_ok(t, tree_hash() == before, "nothing written");
+out:
+	if (bus)
+		pmemctl_bus_close(bus);
+}
+
 /*
  * The kernel's part, for namespace0.3: bind it (driver link, block
  * device) once force_raw is 1 and something was written to bind; unbind
@@ -291,6 +360,8 @@ int main(void)
 		tap_ok(&t, false, "the fake sysfs tree opens: %s", last_err);
 		return tap_done(&t);
 	}
+	test_dimm_busy(&t, ctx);
+	test_uuid_taken(&t, ctx);
 	test_lookup(&t, bus);
 	sec = find_ns(bus, "namespace0.0");
 	raw = find_ns(bus, "namespace0.3");
