@@ -83,6 +83,7 @@ static void link_rel(const char *target, const char *rel)
 #define BUS "devices/ndbus0"
 #define R0 BUS "/region0"
 #define R1 BUS "/region1"
+#define R2 BUS "/region2"
 #define DRV "/bus/nd/drivers/nd_pmem"
 #define NS1_UUID "5a1e0c3b-7d2f-4e61-9b8a-0c1d2e3f4a5b"
 
@@ -133,6 +134,14 @@ static void make_tree(void)
 	put("bus/nd/drivers/nvdimm/unbind", "");
 	link_rel("../../../bus/nd/drivers/nvdimm", BUS "/nmem0/driver");
 	link_rel(drv, R1 "/namespace1.0/driver");
+	/* label-less region2 maps nmem0 too; its namespace is enabled */
+	put(R2 "/size", "33554432");
+	put(R2 "/nstype", "4");
+	put(R2 "/mappings", "1");
+	put(R2 "/mapping0", "nmem0,33554432,33554432,0");
+	put(R2 "/namespace2.0/size", "33554432");
+	put(R2 "/namespace2.0/mode", "raw");
+	link_rel(drv, R2 "/namespace2.0/driver");
 	put("class/block", NULL);
 	link_rel("../../" R1 "/namespace1.0/block/pmem1", "class/block/pmem1");
 	link_rel("../../" R0 "/btt0.1/block/pmem0s", "class/block/pmem0s");
@@ -271,6 +280,25 @@ static void test_dimm_busy(struct tap *t, struct pmemctl_ctx *ctx)
 	pmemctl_bus_close(bus);
 }
 
+/* Labels on nmem0 would replace namespace2.0 (enabled) of region2, unread. */
+static void test_refuse_relabel(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	struct pmemctl_bus *bus = open_unread(t, ctx);
+	struct pmemctl_dimm *dimm = bus ? pmemctl_dimm_get_first(bus) : NULL;
+	unsigned long long before = tree_hash();
+	int rc;
+
+	if (!dimm)
+		return;
+	rc = pmemctl_dimm_refuse_relabel(dimm, false);
+	tap_ok(t, rc == -EBUSY && strstr(last_err,
+	       "namespace2.0 is active; use --force to replace it"),
+	       "labels on nmem0 would replace a namespace never read: %d, %s",
+	       rc, last_err);
+	tap_ok(t, tree_hash() == before, "nothing written");
+	pmemctl_bus_close(bus);
+}
+
 /* The uuid of namespace1.0, in region1 never read, is taken. */
 static void test_uuid_taken(struct tap *t, struct pmemctl_ctx *ctx)
 {
@@ -362,6 +390,7 @@ int main(void)
 	}
 	test_dimm_busy(&t, ctx);
 	test_uuid_taken(&t, ctx);
+	test_refuse_relabel(&t, ctx);
 	test_lookup(&t, bus);
 	sec = find_ns(bus, "namespace0.0");
 	raw = find_ns(bus, "namespace0.3");
