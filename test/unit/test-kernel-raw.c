@@ -212,6 +212,7 @@ static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
 	struct pmemctl_namespace *ns = NULL;
 	struct pmemctl_dimm *dimm = pmemctl_dimm_get_first(bus);
 	int rc = pmemctl_bus_find_namespace(bus, "namespace1.0", &ns);
+	char longname[4096];
 
 	tap_ok(t, rc == 0 && ns &&
 	       !strcmp(pmemctl_namespace_get_devname(ns), "namespace1.0") &&
@@ -231,6 +232,14 @@ static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
 	       "/dev/pmem1 is namespace1.0's (%d)", rc);
 	rc = pmemctl_bus_find_blockdev(bus, "pmem7", &ns);
 	tap_ok(t, rc == -ENOENT, "pmem7: -ENOENT (%d)", rc);
+	memset(longname, 'p', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	last_err[0] = '\0';
+	rc = pmemctl_bus_find_blockdev(bus, longname, &ns);
+	tap_ok(t, rc == -ENAMETOOLONG && strstr(last_err,
+	       ": cannot look the block device up: File name too long"),
+	       "a block device name too long for a path: said (%d, %s)", rc,
+	       last_err);
 	put(R0 "/namespace0.5/size", "16777216");
 	put(R0 "/namespace0.5/mode", "raw");
 	tap_ok(t, count_ns(bus, "region0") == 4,
