@@ -87,6 +87,22 @@ static void link_rel(const char *target, const char *rel)
 #define DRV "/bus/nd/drivers/nd_pmem"
 #define NS1_UUID "5a1e0c3b-7d2f-4e61-9b8a-0c1d2e3f4a5b"
 
+/* A 32 MiB region of nstype @nstype with one mapping, @map. */
+static void put_region(const char *region, const char *nstype,
+		       const char *map)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "%s/size", region);
+	put(rel, "33554432");
+	snprintf(rel, sizeof(rel), "%s/nstype", region);
+	put(rel, nstype);
+	snprintf(rel, sizeof(rel), "%s/mappings", region);
+	put(rel, "1");
+	snprintf(rel, sizeof(rel), "%s/mapping0", region);
+	put(rel, map);
+}
+
 static void make_tree(void)
 {
 	char drv[4096];
@@ -120,25 +136,18 @@ static void make_tree(void)
 	put(R0 "/namespace0.4/mode", "raw");
 	/* a DIMM: its NFIT facts are written after the bus is opened */
 	put(BUS "/nmem0/nfit", NULL);
-	/* a second region, one raw namespace */
-	put(R1 "/size", "33554432");
-	put(R1 "/nstype", "5");
+	/* a second region, enabled, one raw namespace; bound nmem0 */
+	put_region(R1, "5", "nmem0,0,33554432,0");
+	link_rel(drv, R1 "/driver");
 	put(R1 "/namespace1.0/size", "16777216");
 	put(R1 "/namespace1.0/mode", "raw");
 	put(R1 "/namespace1.0/uuid", NS1_UUID);
 	put(R1 "/namespace1.0/block/pmem1", NULL);
-	/* region1 is enabled and maps nmem0, which is bound */
-	link_rel(drv, R1 "/driver");
-	put(R1 "/mappings", "1");
-	put(R1 "/mapping0", "nmem0,0,33554432,0");
+	link_rel(drv, R1 "/namespace1.0/driver");
 	put("bus/nd/drivers/nvdimm/unbind", "");
 	link_rel("../../../bus/nd/drivers/nvdimm", BUS "/nmem0/driver");
-	link_rel(drv, R1 "/namespace1.0/driver");
 	/* label-less region2 maps nmem0 too; its namespace is enabled */
-	put(R2 "/size", "33554432");
-	put(R2 "/nstype", "4");
-	put(R2 "/mappings", "1");
-	put(R2 "/mapping0", "nmem0,33554432,33554432,0");
+	put_region(R2, "4", "nmem0,33554432,33554432,0");
 	put(R2 "/namespace2.0/size", "33554432");
 	put(R2 "/namespace2.0/mode", "raw");
 	link_rel(drv, R2 "/namespace2.0/driver");
@@ -267,30 +276,20 @@ static struct pmemctl_bus *open_unread(struct tap *t, struct pmemctl_ctx *ctx)
 	return bus;
 }
 
-/*
- * Safety decisions read every region first: nmem0 is mapped by region1,
- * enabled, which nothing has read when nmem0 is to be disabled.
- */
-static void test_dimm_busy(struct tap *t, struct pmemctl_ctx *ctx)
+static int refuse_relabel(struct pmemctl_dimm *dimm)
 {
-	struct pmemctl_bus *bus = open_unread(t, ctx);
-	struct pmemctl_dimm *dimm = bus ? pmemctl_dimm_get_first(bus) : NULL;
-	unsigned long long before = tree_hash();
-	int rc;
-
-	if (!dimm)
-		return;
-	rc = pmemctl_dimm_disable(dimm);
-	tap_ok(t, rc == -EBUSY && strstr(last_err,
-	       "nmem0: region1 is enabled and uses it"),
-	       "disable-dimm: an enabled region never read maps nmem0: %d, %s",
-	       rc, last_err);
-	tap_ok(t, tree_hash() == before, "nothing written");
-	pmemctl_bus_close(bus);
+	return pmemctl_dimm_refuse_relabel(dimm, false);
 }
 
-/* Labels on nmem0 would replace namespace2.0 (enabled) of region2, unread. */
-static void test_refuse_relabel(struct tap *t, struct pmemctl_ctx *ctx)
+/*
+ * Safety decisions read every region first.  On a bus nothing has read,
+ * @call on nmem0 is refused (-EBUSY) with @msg, and nothing is written:
+ * disabling it (region1, enabled, maps it) and labelling it (label-less
+ * region2 maps it: its enabled namespace2.0 would be replaced).
+ */
+static void test_dimm_refused(struct tap *t, struct pmemctl_ctx *ctx,
+			      int (*call)(struct pmemctl_dimm *),
+			      const char *what, const char *msg)
 {
 	struct pmemctl_bus *bus = open_unread(t, ctx);
 	struct pmemctl_dimm *dimm = bus ? pmemctl_dimm_get_first(bus) : NULL;
@@ -299,11 +298,9 @@ static void test_refuse_relabel(struct tap *t, struct pmemctl_ctx *ctx)
 
 	if (!dimm)
 		return;
-	rc = pmemctl_dimm_refuse_relabel(dimm, false);
-	tap_ok(t, rc == -EBUSY && strstr(last_err,
-	       "namespace2.0 is active; use --force to replace it"),
-	       "labels on nmem0 would replace a namespace never read: %d, %s",
-	       rc, last_err);
+	rc = call(dimm);
+	tap_ok(t, rc == -EBUSY && strstr(last_err, msg),
+	       "%s, regions never read: %d, %s", what, rc, last_err);
 	tap_ok(t, tree_hash() == before, "nothing written");
 	pmemctl_bus_close(bus);
 }
@@ -397,9 +394,11 @@ int main(void)
 		tap_ok(&t, false, "the fake sysfs tree opens: %s", last_err);
 		return tap_done(&t);
 	}
-	test_dimm_busy(&t, ctx);
+	test_dimm_refused(&t, ctx, pmemctl_dimm_disable, "disable nmem0",
+			  "nmem0: region1 is enabled and uses it");
 	test_uuid_taken(&t, ctx);
-	test_refuse_relabel(&t, ctx);
+	test_dimm_refused(&t, ctx, refuse_relabel, "labels on nmem0",
+			  "namespace2.0 is active; use --force to replace it");
 	test_lookup(&t, bus);
 	sec = find_ns(bus, "namespace0.0");
 	raw = find_ns(bus, "namespace0.3");
