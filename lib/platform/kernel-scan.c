@@ -305,11 +305,14 @@ int kernel_blockdev_region(struct pmemctl_bus *bus, const char *dev,
 	rc = snprintf(link, sizeof(link), "%s/class/block/%s",
 		      kernel_bus(bus)->root, dev) >= (int)sizeof(link) ?
 	     -ENAMETOOLONG : 0;
-	if (rc)
+	if (rc) {
+		err(bus->ctx, "%.64s: cannot look the block device up: %s",
+		    dev, strerror(-rc));
 		return rc;
+	}
 	if (!realpath(link, real)) {
 		if (errno == ENOMEM)
-			return -ENOMEM;
+			return log_oom(bus->ctx, dev);
 		*strrchr(link, '/') = '\0';
 		return access(link, F_OK) == 0 ? -ENOENT : 0;
 	}

@@ -50,7 +50,7 @@ static inline void btt_seed_put_sum(uint8_t *page, uint64_t sum)
 static inline void btt_seed_fix_sums(uint8_t *img, uint64_t size,
 				     uint64_t off, uint64_t end)
 {
-	for (uint64_t p = (off + 4095) & ~4095ULL; p < end && p + 4096 <= size;
+	for (uint64_t p = off & ~4095ULL; p < end && p + 4096 <= size;
 	     p += 4096) {
 		uint8_t *page = img + p;
 

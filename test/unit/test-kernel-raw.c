@@ -83,7 +83,25 @@ static void link_rel(const char *target, const char *rel)
 #define BUS "devices/ndbus0"
 #define R0 BUS "/region0"
 #define R1 BUS "/region1"
+#define R2 BUS "/region2"
 #define DRV "/bus/nd/drivers/nd_pmem"
+#define NS1_UUID "5a1e0c3b-7d2f-4e61-9b8a-0c1d2e3f4a5b"
+
+/* A 32 MiB region of nstype @nstype with one mapping, @map. */
+static void put_region(const char *region, const char *nstype,
+		       const char *map)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "%s/size", region);
+	put(rel, "33554432");
+	snprintf(rel, sizeof(rel), "%s/nstype", region);
+	put(rel, nstype);
+	snprintf(rel, sizeof(rel), "%s/mappings", region);
+	put(rel, "1");
+	snprintf(rel, sizeof(rel), "%s/mapping0", region);
+	put(rel, map);
+}
 
 static void make_tree(void)
 {
@@ -118,13 +136,21 @@ static void make_tree(void)
 	put(R0 "/namespace0.4/mode", "raw");
 	/* a DIMM: its NFIT facts are written after the bus is opened */
 	put(BUS "/nmem0/nfit", NULL);
-	/* a second region, one raw namespace */
-	put(R1 "/size", "33554432");
-	put(R1 "/nstype", "5");
+	/* a second region, enabled, one raw namespace; bound nmem0 */
+	put_region(R1, "5", "nmem0,0,33554432,0");
+	link_rel(drv, R1 "/driver");
 	put(R1 "/namespace1.0/size", "16777216");
 	put(R1 "/namespace1.0/mode", "raw");
+	put(R1 "/namespace1.0/uuid", NS1_UUID);
 	put(R1 "/namespace1.0/block/pmem1", NULL);
 	link_rel(drv, R1 "/namespace1.0/driver");
+	put("bus/nd/drivers/nvdimm/unbind", "");
+	link_rel("../../../bus/nd/drivers/nvdimm", BUS "/nmem0/driver");
+	/* label-less region2 maps nmem0 too; its namespace is enabled */
+	put_region(R2, "4", "nmem0,33554432,33554432,0");
+	put(R2 "/namespace2.0/size", "33554432");
+	put(R2 "/namespace2.0/mode", "raw");
+	link_rel(drv, R2 "/namespace2.0/driver");
 	put("class/block", NULL);
 	link_rel("../../" R1 "/namespace1.0/block/pmem1", "class/block/pmem1");
 	link_rel("../../" R0 "/btt0.1/block/pmem0s", "class/block/pmem0s");
@@ -195,6 +221,7 @@ static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
 	struct pmemctl_namespace *ns = NULL;
 	struct pmemctl_dimm *dimm = pmemctl_dimm_get_first(bus);
 	int rc = pmemctl_bus_find_namespace(bus, "namespace1.0", &ns);
+	char longname[4096];
 
 	tap_ok(t, rc == 0 && ns &&
 	       !strcmp(pmemctl_namespace_get_devname(ns), "namespace1.0") &&
@@ -214,6 +241,14 @@ static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
 	       "/dev/pmem1 is namespace1.0's (%d)", rc);
 	rc = pmemctl_bus_find_blockdev(bus, "pmem7", &ns);
 	tap_ok(t, rc == -ENOENT, "pmem7: -ENOENT (%d)", rc);
+	memset(longname, 'p', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	last_err[0] = '\0';
+	rc = pmemctl_bus_find_blockdev(bus, longname, &ns);
+	tap_ok(t, rc == -ENAMETOOLONG && strstr(last_err,
+	       ": cannot look the block device up: File name too long"),
+	       "a block device name too long for a path: said (%d, %s)", rc,
+	       last_err);
 	put(R0 "/namespace0.5/size", "16777216");
 	put(R0 "/namespace0.5/mode", "raw");
 	tap_ok(t, count_ns(bus, "region0") == 4,
@@ -229,6 +264,74 @@ static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
 	tap_ok(t, rc == 0 && ns &&
 	       !strcmp(pmemctl_namespace_get_devname(ns), "namespace0.0"),
 	       "/dev/pmem0s is namespace0.0's (%d)", rc);
+}
+
+/* A bus of its own, opened without pmemctl_bus_scan(): no region read. */
+static struct pmemctl_bus *open_unread(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	struct pmemctl_bus *bus = NULL;
+
+	if (pmemctl_bus_open_kernel(ctx, true, &bus))
+		tap_ok(t, false, "the fake sysfs tree opens: %s", last_err);
+	return bus;
+}
+
+static int refuse_relabel(struct pmemctl_dimm *dimm)
+{
+	return pmemctl_dimm_refuse_relabel(dimm, false);
+}
+
+/*
+ * Safety decisions read every region first.  On a bus nothing has read,
+ * @call on nmem0 is refused (-EBUSY) with @msg, and nothing is written:
+ * disabling it (region1, enabled, maps it) and labelling it (label-less
+ * region2 maps it: its enabled namespace2.0 would be replaced).
+ */
+static void test_dimm_refused(struct tap *t, struct pmemctl_ctx *ctx,
+			      int (*call)(struct pmemctl_dimm *),
+			      const char *what, const char *msg)
+{
+	struct pmemctl_bus *bus = open_unread(t, ctx);
+	struct pmemctl_dimm *dimm = bus ? pmemctl_dimm_get_first(bus) : NULL;
+	unsigned long long before = tree_hash();
+	int rc;
+
+	if (!dimm)
+		return;
+	rc = call(dimm);
+	tap_ok(t, rc == -EBUSY && strstr(last_err, msg),
+	       "%s, regions never read: %d, %s", what, rc, last_err);
+	tap_ok(t, tree_hash() == before, "nothing written");
+	pmemctl_bus_close(bus);
+}
+
+/* The uuid of namespace1.0, in region1 never read, is taken. */
+static void test_uuid_taken(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	struct pmemctl_namespace *ns = NULL, *out = NULL;
+	struct pmemctl_bus *bus = open_unread(t, ctx);
+	struct pmemctl_ns_spec spec = { .mode = PMEMCTL_NS_MODE_RAW,
+					.size = 16777216 };
+	unsigned long long before = tree_hash();
+	static const uint8_t uu[16] = {	/* NS1_UUID */
+		0x5a, 0x1e, 0x0c, 0x3b, 0x7d, 0x2f, 0x4e, 0x61,
+		0x9b, 0x8a, 0x0c, 0x1d, 0x2e, 0x3f, 0x4a, 0x5b,
+	};
+	int rc;
+
+	if (!bus || pmemctl_bus_find_namespace(bus, "namespace0.3", &ns))
+		goto out;
+	spec.uuid = uu;
+	rc = pmemctl_region_create_namespace(pmemctl_namespace_get_region(ns),
+					     &spec, &out);
+	tap_ok(t, rc == -EEXIST && strstr(last_err,
+	       "region0: uuid already used by namespace1.0"),
+	       "create in region0 with the uuid of namespace1.0 (region1 not read): %d, %s",
+	       rc, last_err);
+	tap_ok(t, tree_hash() == before, "nothing written");
+out:
+	if (bus)
+		pmemctl_bus_close(bus);
 }
 
 /*
@@ -291,6 +394,11 @@ int main(void)
 		tap_ok(&t, false, "the fake sysfs tree opens: %s", last_err);
 		return tap_done(&t);
 	}
+	test_dimm_refused(&t, ctx, pmemctl_dimm_disable, "disable nmem0",
+			  "nmem0: region1 is enabled and uses it");
+	test_uuid_taken(&t, ctx);
+	test_dimm_refused(&t, ctx, refuse_relabel, "labels on nmem0",
+			  "namespace2.0 is active; use --force to replace it");
 	test_lookup(&t, bus);
 	sec = find_ns(bus, "namespace0.0");
 	raw = find_ns(bus, "namespace0.3");

@@ -229,7 +229,8 @@ int pmemctl_bus_find_namespace(struct pmemctl_bus *bus, const char *name,
 /*
  * The namespace whose block device is /dev/@dev ("pmem0", "pmem0s"), the
  * same way: on the live kernel only the region the device sits below is
- * read.  0 and *ns, -ENOENT (no message), or another -errno.
+ * read.  0 and *ns, -ENOENT (no message), or another -errno
+ * (-ENAMETOOLONG, -ENOMEM) with a message.
  */
 int pmemctl_bus_find_blockdev(struct pmemctl_bus *bus, const char *dev,
 			      struct pmemctl_namespace **ns);
