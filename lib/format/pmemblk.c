@@ -300,7 +300,12 @@ PMEMCTL_EXPORT int pmemctl_pmemblk_fresh(struct pmemctl_media *file,
 	for (unsigned i = 0; btt_layout_arena_ilb(raw,
 			btt_pmemblk_internal_lbasize(*bsize), i, &a); i++)
 		*nblock += a.external_nlba;
-	return 1;
+	if (*nblock)
+		return 1;
+	/* libpmemblk's pmemblk_create() makes no such pool */
+	err(pmemctl_media_get_ctx(file), "%s: a pool too small for a BTT of %u-byte blocks (16 MiB and 512 blocks per arena minimum)",
+	    pmemctl_media_name(file), *bsize);
+	return -EBADMSG;
 }
 
 static int write_fresh_layout(struct pmemctl_media *file)

@@ -116,8 +116,9 @@ int pmemctl_media_open_pmemblk(struct pmemctl_media *file,
  * A pool libpmemblk has not written to has no BTT yet (its first write
  * lays one out; until then every block reads as zeroes).  1 when @file is
  * such a pool (any block size), with its block size and the
- * block count its BTT will have; 0 when not (no message); a negative
- * errno for an I/O error.
+ * block count its BTT will have; 0 when not (no message); -EBADMSG, with
+ * a message, for such a pool too small to hold a BTT of its block size
+ * (libpmemblk makes none); a negative errno for an I/O error.
  */
 int pmemctl_pmemblk_fresh(struct pmemctl_media *file, uint32_t *bsize,
 			  uint64_t *nblock);
