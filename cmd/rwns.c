@@ -237,7 +237,6 @@ static int read_full(int fd, uint8_t *p, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Namespace -> @fd, or @fd -> namespace, in chunks, with a progress bar. */
 /* The output (-o FILE or standard output); a failure names it. */
 static int write_out(struct cmd_ctx *cc, struct rw_params *p, int fd,
 		     const void *buf, size_t len)
@@ -250,6 +249,7 @@ static int write_out(struct cmd_ctx *cc, struct rw_params *p, int fd,
 	return rc;
 }
 
+/* Namespace -> @fd, or @fd -> namespace, in chunks, with a progress bar. */
 static int copy(struct cmd_ctx *cc, struct rw_params *p, struct rw_target *t,
 		int fd, uint64_t off, uint64_t len, bool to_ns)
 {

@@ -74,6 +74,34 @@ static bool live_root(struct kernel_bus *kb)
 
 /* ---- modules and settling ----------------------------------------------- */
 
+/* A symbol of a dlopen()ed library, and the function pointer it fills. */
+struct dl_sym {
+	const char *name;
+	void *slot;
+};
+
+/*
+ * @lib with each of its @n symbols resolved into its slot, or NULL when
+ * the library or one of them is missing (nothing is left open).
+ */
+static void *dl_open_all(const char *lib, const struct dl_sym *syms,
+			 size_t n)
+{
+	void *dl = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+
+	for (size_t i = 0; dl && i < n; i++) {
+		void *fn = dlsym(dl, syms[i].name);
+
+		if (!fn) {
+			dlclose(dl);
+			return NULL;
+		}
+		/* POSIX: a function's address fits a data pointer */
+		memcpy(syms[i].slot, &fn, sizeof(fn));
+	}
+	return dl;
+}
+
 /* The libkmod calls used, resolved from a dlopen()ed libkmod. */
 struct kmod_api {
 	void *dl;
@@ -90,25 +118,20 @@ struct kmod_api {
 
 static bool kmod_open(struct kmod_api *k)
 {
-	k->dl = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
-	if (!k->dl)
-		return false;
-	k->new_ctx = dlsym(k->dl, "kmod_new");
-	k->unref = dlsym(k->dl, "kmod_unref");
-	k->lookup = dlsym(k->dl, "kmod_module_new_from_lookup");
-	k->list_next = dlsym(k->dl, "kmod_list_next");
-	k->get_module = dlsym(k->dl, "kmod_module_get_module");
-	k->insert = dlsym(k->dl, "kmod_module_probe_insert_module");
-	k->name = dlsym(k->dl, "kmod_module_get_name");
-	k->mod_unref = dlsym(k->dl, "kmod_module_unref");
-	k->unref_list = dlsym(k->dl, "kmod_module_unref_list");
-	if (k->new_ctx && k->unref && k->lookup && k->list_next &&
-	    k->get_module && k->insert && k->name && k->mod_unref &&
-	    k->unref_list)
-		return true;
-	dlclose(k->dl);
-	k->dl = NULL;
-	return false;
+	const struct dl_sym syms[] = {
+		{ "kmod_new", &k->new_ctx },
+		{ "kmod_unref", &k->unref },
+		{ "kmod_module_new_from_lookup", &k->lookup },
+		{ "kmod_list_next", &k->list_next },
+		{ "kmod_module_get_module", &k->get_module },
+		{ "kmod_module_probe_insert_module", &k->insert },
+		{ "kmod_module_get_name", &k->name },
+		{ "kmod_module_unref", &k->mod_unref },
+		{ "kmod_module_unref_list", &k->unref_list },
+	};
+
+	k->dl = dl_open_all("libkmod.so.2", syms, ARRAY_SIZE(syms));
+	return k->dl;
 }
 
 /* Insert @list's modules that are not loaded yet; how many were. */
@@ -203,21 +226,18 @@ struct udev_api {
  */
 static bool udev_open(struct udev_api *u)
 {
+	const struct dl_sym syms[] = {
+		{ "udev_new", &u->new_ctx },
+		{ "udev_unref", &u->unref },
+		{ "udev_queue_new", &u->queue_new },
+		{ "udev_queue_unref", &u->queue_unref },
+		{ "udev_queue_get_queue_is_empty", &u->queue_is_empty },
+	};
+
 	if (access("/run/udev/control", F_OK) != 0)
 		return false;
-	u->dl = dlopen("libudev.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!u->dl)
-		return false;
-	u->new_ctx = dlsym(u->dl, "udev_new");
-	u->unref = dlsym(u->dl, "udev_unref");
-	u->queue_new = dlsym(u->dl, "udev_queue_new");
-	u->queue_unref = dlsym(u->dl, "udev_queue_unref");
-	u->queue_is_empty = dlsym(u->dl, "udev_queue_get_queue_is_empty");
-	if (u->new_ctx && u->unref && u->queue_new && u->queue_unref &&
-	    u->queue_is_empty)
-		return true;
-	dlclose(u->dl);
-	return false;
+	u->dl = dl_open_all("libudev.so.1", syms, ARRAY_SIZE(syms));
+	return u->dl;
 }
 
 /* udev's queue, while udevd runs; bounded. */
