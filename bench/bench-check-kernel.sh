@@ -16,7 +16,15 @@
 # then counts executed instructions (2^SHIFT ns each), not host time, so
 # the other load on the host no longer stretches the runs (deterministic,
 # but a model: every instruction costs the same, a byte-wise copy from
-# pmem as much as a page walk).
+# pmem as much as a page walk).  BENCH_NOASLR=1 turns address
+# randomisation off in the guest, for every tool alike: TCG translates code
+# per virtual address, so with it on each process retranslates its loader
+# and libraries.
+# When the build has pmemctl.static, it runs too ("static").  And "floor"
+# is what the kernel's part costs, done by hand from busybox's sh: the
+# same switch through sysfs (unbind the claim, force_raw=1, bind, ...,
+# unbind, force_raw=0, bind the claim), reading the map's bytes with
+# O_DIRECT in between and checking nothing.
 # Needs scripts/vm-deps.sh once (kernel cache); builds the VM initramfs
 # (with this build's pmemctl) itself.
 set -euo pipefail
@@ -28,6 +36,8 @@ repeat=${BENCH_REPEAT:-3}
 base=${BENCH_BASE:+$(cd "$BENCH_BASE" && pwd)}
 
 ninja -C "$build" cmd/pmemctl test/vm/vm-initramfs.cpio.gz >&2
+static=
+[ ! -x "$build/cmd/pmemctl.static" ] || static=static
 export PMEMCTL=$build/cmd/pmemctl
 export VM_INITRAMFS=$build/test/vm/vm-initramfs.cpio.gz
 export VM_INITRAMFS_ENV=$build/test/vm/vm-initramfs.env
@@ -37,13 +47,13 @@ VM_NAME=bench-check-kernel
 # shellcheck source=../test/vm/lib.sh
 . "$src/test/vm/lib.sh"
 vm_require
-tools="pmemctl ndctl"
+tools="pmemctl $static ndctl floor"
 if [ -n "$base" ]; then
 	ninja -C "$base" cmd/pmemctl >&2
 	# its RUNPATH ($ORIGIN/../lib) finds its own libpmemctl
 	VM_FILES=("$base/cmd/pmemctl=opt/base/cmd/pmemctl"
 		  "$base/lib/libpmemctl.so.1=opt/base/lib/libpmemctl.so.1")
-	tools="pmemctl base ndctl"
+	tools="pmemctl $static base ndctl floor"
 fi
 
 # the DIMM: the namespace plus room for the labels and alignment
@@ -53,12 +63,31 @@ plat=$VM_WORKDIR/platform
 	--dimm-size $(((gib + 256 * 1024 * 1024) / 1048576))M >&2
 
 vm_guest_script "$VM_WORKDIR/guest.sh" <<GUEST
+[ -z "${BENCH_NOASLR:-}" ] || echo 0 >/proc/sys/kernel/randomize_va_space
 ndctl disable-region all >&2
 ndctl init-labels nmem0 >&2
 ndctl enable-region all >&2
 r=\$(ndctl list -R | sed -n 's/.*"dev":"\(region[0-9]*\)".*/\1/p' | head -n1)
 ndctl create-namespace -r \$r -s $size -m sector -l $sector >&2
 ns=\$(ndctl list -N -m sector | sed -n 's/.*"dev":"\([^"]*\)".*/\1/p' | head -n1)
+# the floor: the switch by hand, the map's bytes (a 4-byte entry per
+# sector) read in between
+nsdev=/sys/bus/nd/devices/\$ns
+mapmib=\$(( \$(cat \$nsdev/size) / $sector * 4 / 1048576 + 1 ))
+cat >/tmp/floor.sh <<FLOOR
+h=\\\$(cat \$nsdev/holder)
+echo \\\$h >/sys/bus/nd/devices/\\\$h/driver/unbind
+cat /sys/bus/nd/devices/ndbus0/wait_probe >/dev/null
+echo 1 >\$nsdev/force_raw
+echo \$ns >/sys/bus/nd/drivers/nd_pmem/bind
+cat /sys/bus/nd/devices/ndbus0/wait_probe >/dev/null
+dd if=/dev/pmem0 of=/dev/null bs=1M count=\$mapmib iflag=direct 2>/dev/null
+echo \$ns >/sys/bus/nd/drivers/nd_pmem/unbind
+cat /sys/bus/nd/devices/ndbus0/wait_probe >/dev/null
+echo 0 >\$nsdev/force_raw
+echo \\\$h >/sys/bus/nd/drivers/nd_pmem/bind
+cat /sys/bus/nd/devices/ndbus0/wait_probe >/dev/null
+FLOOR
 up() { cut -d' ' -f1 /proc/uptime; }
 # time TOOL CMD...: "TOOL SECONDS RC STATE"
 time_one() {
@@ -73,7 +102,9 @@ section info; echo "\$ns \$(ndctl list -N -n \$ns | sed -n 's/.*"size":\([0-9]*\
 run_tool() {
     case \$1 in
     pmemctl) time_one pmemctl pmemctl check-btt -f -q \$ns ;;
+    static) time_one static pmemctl.static check-btt -f -q \$ns ;;
     base) time_one base /opt/base/cmd/pmemctl check-btt -f -q \$ns ;;
+    floor) time_one floor sh /tmp/floor.sh ;;
     ndctl) time_one ndctl ndctl check-namespace -f \$ns ;;
     esac
 }
@@ -123,6 +154,8 @@ ratio() { # ratio SLOW FAST
 		printf "ratio %s: %.2fx (median), %.2fx (best)\n", n, s / f, sb / fb }'
 }
 ratio ndctl pmemctl
+[ -z "$static" ] || ratio ndctl static
+ratio pmemctl floor
 if [ -n "$base" ]; then
 	ratio ndctl base
 	ratio base pmemctl

@@ -4,12 +4,12 @@
  * and unbind nd drivers as ndctl does (live-kernel.md sections 1-2).
  * Bind: offer the device to each /sys/bus/nd/drivers/X/bind until one
  * accepts; when none did and the device is not up, load the modules its
- * modalias names (libkmod, opened only then: a loaded driver needs
- * nothing, and process start does not pay for libkmod and its libraries)
- * and, if that loaded one, offer it again.  Unbind:
- * <dev>/driver/unbind.  Then wait for probing to settle: the bus's
- * wait_probe, udev's queue (libudev, opened only when udevd runs) and the
- * driver link, each polled with a bounded timeout.
+ * modalias names (kernel-modules.c: libkmod, opened only then; in
+ * pmemctl.static, kernel-modules-spawn.c: the kernel's modprobe) and, if
+ * that loaded one, offer it again.  Unbind: <dev>/driver/unbind.  Then
+ * wait for probing to settle: the bus's wait_probe, udev's queue (only
+ * when udevd runs) and the driver link, each polled with a bounded
+ * timeout.
  *
  * Disabling refuses, before anything is written, a namespace whose block
  * device is held (an O_EXCL open gives EBUSY: mounted, swapped on) or a
@@ -18,13 +18,9 @@
  * A DIMM is refused while an enabled region maps it.
  */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <fcntl.h>
-#include <libkmod.h>
-#include <libudev.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -74,193 +70,18 @@ static bool live_root(struct kernel_bus *kb)
 
 /* ---- modules and settling ----------------------------------------------- */
 
-/* A symbol of a dlopen()ed library, and the function pointer it fills. */
-struct dl_sym {
-	const char *name;
-	void *slot;
-};
-
 /*
- * @lib with each of its @n symbols resolved into its slot, or NULL when
- * the library or one of them is missing (nothing is left open).
+ * Load the modules @dir's modalias names (kernel-modules*.c); whether one
+ * was.  Skipped under the test hook's sysfs tree, which has no real
+ * modules.
  */
-static void *dl_open_all(const char *lib, const struct dl_sym *syms,
-			 size_t n)
+static bool load_modules(struct kernel_bus *kb, const char *dir)
 {
-	void *dl = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-
-	for (size_t i = 0; dl && i < n; i++) {
-		void *fn = dlsym(dl, syms[i].name);
-
-		if (!fn) {
-			dlclose(dl);
-			return NULL;
-		}
-		/* POSIX: a function's address fits a data pointer */
-		memcpy(syms[i].slot, &fn, sizeof(fn));
-	}
-	return dl;
-}
-
-/* The libkmod calls used, resolved from a dlopen()ed libkmod. */
-struct kmod_api {
-	void *dl;
-	__typeof__(kmod_new) *new_ctx;
-	__typeof__(kmod_unref) *unref;
-	__typeof__(kmod_module_new_from_lookup) *lookup;
-	__typeof__(kmod_list_next) *list_next;
-	__typeof__(kmod_module_get_module) *get_module;
-	__typeof__(kmod_module_probe_insert_module) *insert;
-	__typeof__(kmod_module_get_name) *name;
-	__typeof__(kmod_module_unref) *mod_unref;
-	__typeof__(kmod_module_unref_list) *unref_list;
-};
-
-static bool kmod_open(struct kmod_api *k)
-{
-	const struct dl_sym syms[] = {
-		{ "kmod_new", &k->new_ctx },
-		{ "kmod_unref", &k->unref },
-		{ "kmod_module_new_from_lookup", &k->lookup },
-		{ "kmod_list_next", &k->list_next },
-		{ "kmod_module_get_module", &k->get_module },
-		{ "kmod_module_probe_insert_module", &k->insert },
-		{ "kmod_module_get_name", &k->name },
-		{ "kmod_module_unref", &k->mod_unref },
-		{ "kmod_module_unref_list", &k->unref_list },
-	};
-
-	k->dl = dl_open_all("libkmod.so.2", syms, ARRAY_SIZE(syms));
-	return k->dl;
-}
-
-/* Insert @list's modules that are not loaded yet; how many were. */
-static unsigned insert_modules(struct kernel_bus *kb, struct kmod_api *k,
-			       const char *alias, struct kmod_list *list)
-{
-	struct kmod_list *it;
-	unsigned n = 0;
-
-	for (it = list; it; it = k->list_next(list, it)) {
-		struct kmod_module *mod = k->get_module(it);
-		int rc = k->insert(mod, KMOD_PROBE_APPLY_BLACKLIST |
-				   KMOD_PROBE_FAIL_ON_LOADED, NULL, NULL, NULL,
-				   NULL);
-
-		if (rc == 0)
-			n++;
-		else if (rc < 0 && rc != -EEXIST)
-			info(kb->bus.ctx, "%s: loading %s: %s", alias,
-			     k->name(mod), strerror(-rc));
-		k->mod_unref(mod);
-	}
-	return n;
-}
-
-/*
- * Insert the modules @dir's modalias resolves to; how many were not
- * loaded before.  Failing here is not fatal: the driver may be built in;
- * the bind then says what happened.  Skipped under the test hook's sysfs
- * tree, which has no real modules.
- */
-static unsigned load_modules(struct kernel_bus *kb, const char *dir)
-{
-	struct kmod_list *list = NULL;
 	char alias[SYSFS_ATTR_MAX];
-	struct kmod_ctx *kctx = NULL;
-	const char *why = "kmod_new() failed";
-	struct kmod_api k;
-	unsigned n;
 
 	if (!live_root(kb) || sysfs_read(dir, "modalias", alias, sizeof(alias)))
-		return 0;
-	if (kmod_open(&k)) {
-		kctx = k.new_ctx(NULL, NULL);
-		if (!kctx)
-			dlclose(k.dl);
-	} else {
-		why = dlerror();
-	}
-	if (!kctx) {
-		info(kb->bus.ctx, "libkmod unavailable (%s): not loading %s",
-		     why ? why : "unknown", alias);
-		return 0;
-	}
-	if (k.lookup(kctx, alias, &list) < 0)
-		list = NULL;
-	n = insert_modules(kb, &k, alias, list);
-	k.unref_list(list);
-	k.unref(kctx);
-	dlclose(k.dl);
-	return n;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void pause_ms(void)
-{
-	struct timespec ts = { 0, 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* The libudev calls used, resolved from a dlopen()ed libudev. */
-struct udev_api {
-	void *dl;
-	__typeof__(udev_new) *new_ctx;
-	__typeof__(udev_unref) *unref;
-	__typeof__(udev_queue_new) *queue_new;
-	__typeof__(udev_queue_unref) *queue_unref;
-	__typeof__(udev_queue_get_queue_is_empty) *queue_is_empty;
-};
-
-/*
- * Only when udevd runs (its control socket): without it nothing is queued
- * to wait for, and process start does not pay for libudev.
- */
-static bool udev_open(struct udev_api *u)
-{
-	const struct dl_sym syms[] = {
-		{ "udev_new", &u->new_ctx },
-		{ "udev_unref", &u->unref },
-		{ "udev_queue_new", &u->queue_new },
-		{ "udev_queue_unref", &u->queue_unref },
-		{ "udev_queue_get_queue_is_empty", &u->queue_is_empty },
-	};
-
-	if (access("/run/udev/control", F_OK) != 0)
 		return false;
-	u->dl = dl_open_all("libudev.so.1", syms, ARRAY_SIZE(syms));
-	return u->dl;
-}
-
-/* udev's queue, while udevd runs; bounded. */
-static void udev_settle(void)
-{
-	struct udev_queue *q = NULL;
-	struct udev *ud = NULL;
-	struct udev_api u;
-	long end;
-
-	if (!udev_open(&u))
-		return;
-	ud = u.new_ctx();
-	if (ud)
-		q = u.queue_new(ud);
-	for (end = now_ms() + SETTLE_TIMEOUT_MS;
-	     q && !u.queue_is_empty(q) && now_ms() < end;)
-		pause_ms();
-	if (q)
-		u.queue_unref(q);
-	if (ud)
-		u.unref(ud);
-	dlclose(u.dl);
+	return kernel_load_modules(kb->bus.ctx, alias);
 }
 
 /*
@@ -273,17 +94,17 @@ static void settle(struct kernel_bus *kb)
 
 	(void)sysfs_read(kb->path, "wait_probe", buf, sizeof(buf));
 	if (live_root(kb))
-		udev_settle();
+		kernel_udev_settle(SETTLE_TIMEOUT_MS);
 }
 
 /* Poll @up until it equals @want (a driver link appears or goes); bounded. */
 static bool wait_for(bool (*up)(const char *dir, const char *region),
 		     const char *dir, const char *region, bool want)
 {
-	long end = now_ms() + SETTLE_TIMEOUT_MS;
+	long end = kernel_now_ms() + SETTLE_TIMEOUT_MS;
 
-	while (up(dir, region) != want && now_ms() < end)
-		pause_ms();
+	while (up(dir, region) != want && kernel_now_ms() < end)
+		kernel_pause_ms();
 	return up(dir, region) == want;
 }
 

@@ -8,6 +8,7 @@
 #define PMEMCTL_KERNEL_H
 
 #include <limits.h>
+#include <time.h>
 
 #include "model.h"
 
@@ -63,6 +64,32 @@ int kernel_region_disable(struct pmemctl_region *r);
 int kernel_dimm_enable(struct pmemctl_dimm *dimm);
 int kernel_dimm_disable(struct pmemctl_dimm *dimm);
 int kernel_dimm_busy(struct pmemctl_dimm *dimm);
+
+/*
+ * kernel-modules.c (libpmemctl: libkmod and libudev, dlopen()ed when
+ * needed) or kernel-modules-spawn.c (pmemctl.static: the kernel's modprobe
+ * and udevadm, run when needed).  Load the modules @alias resolves to:
+ * whether any may have been loaded (a failure is logged, not fatal: the
+ * driver may be built in).  Wait, at most @timeout_ms, for udevd's queue
+ * to drain, when udevd runs.
+ */
+bool kernel_load_modules(struct pmemctl_ctx *ctx, const char *alias);
+void kernel_udev_settle(long timeout_ms);
+
+static inline long kernel_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static inline void kernel_pause_ms(void)
+{
+	struct timespec ts = { 0, 1000000L };
+
+	nanosleep(&ts, NULL);
+}
 
 /* kernel-label.c: the label area through /dev/nmemN ioctls */
 int kernel_label_area(struct pmemctl_dimm *dimm, struct pmemctl_media **m);

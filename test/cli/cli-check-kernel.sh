@@ -123,15 +123,28 @@ pass "SIGTERM stops a check (exit 32); an ignored SIGINT stays ignored"
 
 # libkmod is opened only when a bind finds no driver, libudev only when a
 # bind waits for udevd: starting pmemctl on the live kernel loads neither
-# (nor what libkmod links: libcrypto, libzstd, liblzma)
+# (nor what libkmod links: libcrypto, libzstd, liblzma).  pmemctl.static
+# maps none of them (the helpers the test runs, cat say, still do).
 LD_DEBUG=libs expect_exit 8 kpm check-btt namespace3.0
 libs=$(printf '%s\n' "$ERR" | sed -n 's/.*calling init: //p')
-case $libs in
-*libpmemctl*) ;;
-*) fail "LD_DEBUG=libs did not name pmemctl's libraries: $ERR" ;;
-esac
-case $libs in
-*libkmod* | *libcrypto* | *libzstd* | *liblzma* | *libudev*)
-	fail "process start loaded libkmod, its libraries or libudev: $libs" ;;
-esac
-pass "process start loads no libkmod and no libudev"
+if [ -n "${PMEMCTL_STATIC:-}" ]; then
+	case $libs in
+	*libpmemctl* | *libjson-c* | *libuuid* | *libkmod* | *libudev*)
+		fail "pmemctl.static loaded libraries: $libs" ;;
+	esac
+	case $(ldd "$PMEMCTL" 2>&1) in
+	*"not a dynamic executable"*) ;;
+	*) fail "pmemctl.static is dynamically linked: $(ldd "$PMEMCTL" 2>&1)" ;;
+	esac
+	pass "pmemctl.static is static and loads no library"
+else
+	case $libs in
+	*libpmemctl*) ;;
+	*) fail "LD_DEBUG=libs did not name pmemctl's libraries: $ERR" ;;
+	esac
+	case $libs in
+	*libkmod* | *libcrypto* | *libzstd* | *liblzma* | *libudev*)
+		fail "process start loaded libkmod, its libraries or libudev: $libs" ;;
+	esac
+	pass "process start loads no libkmod and no libudev"
+fi

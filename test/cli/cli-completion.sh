@@ -36,7 +36,7 @@ offered() {
 		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		COMP_LINE=$1
 		COMP_POINT=${#1}
-		_pmemctl pmemctl "${COMP_WORDS[COMP_CWORD]}" \
+		_pmemctl "$(basename "$PMEMCTL")" "${COMP_WORDS[COMP_CWORD]}" \
 			"${COMP_WORDS[COMP_CWORD-1]}"
 		printf '%s\n' "${COMPREPLY[@]}"
 	) | sed '/^$/d' | sort -u
@@ -76,6 +76,15 @@ got=$(COMP_WORDBREAKS=' ' offered "$G init-labels --label-version=1.")
 [ "$got" = $'--label-version=1.1\n--label-version=1.2' ] ||
 	fail "unsplit --label-version= offers $got"
 pass "--platform=DIR, -i, -n, -l and values after '='"
+
+# the program completed answers, not whatever `pmemctl` is on PATH:
+# pmemctl.static alone (a rescue shell) completes its own commands
+bin=$(basename "$PMEMCTL")
+mkdir alone && ln -s "$PMEMCTL" "alone/$bin"
+got=$(PATH=$PWD/alone:/usr/bin:/bin offered "$bin --platform p destroy-namespace ")
+[ "$got" = $'all\nnamespace0.0\nnamespace0.1' ] ||
+	fail "$bin alone on PATH: completing destroy-namespace offers [$(echo $got)]"
+pass "$bin alone on PATH completes its own namespaces"
 
 # --- every option of every command offers what its kind declares -----------
 list_devs() { pm --platform p list "$@" | jq -r '.[].dev'; }

@@ -21,6 +21,12 @@ if [[ $(ldd "$PMEMCTL") == *libasan* ]]; then
 	echo "SKIP: AddressSanitizer build: LD_PRELOAD allocation injection cannot work"
 	exit 77
 fi
+if [ -n "${PMEMCTL_STATIC:-}" ]; then
+	# nothing is preloaded into a static binary; the dynamic pmemctl
+	# runs the same objects through this sweep
+	echo "SKIP: pmemctl.static: LD_PRELOAD allocation injection cannot work"
+	exit 77
+fi
 
 RUNS=0
 RUN_IN=.	# the directory commands run in

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Build the base initramfs for the QEMU NVDIMM tests.
 #
-# usage: mkinitramfs.sh [-d DEPFILE] OUT.cpio.gz OUT.env [PMEMCTL_BIN [LIBPMEMCTL.so...]]
+# usage: mkinitramfs.sh [-d DEPFILE] [-s PMEMCTL_STATIC] OUT.cpio.gz OUT.env
+#                       [PMEMCTL_BIN [LIBPMEMCTL.so...]]
 #
 # OUT.cpio.gz  gzip'd newc archive: busybox-static, the libnvdimm/nfit/dax
 #              modules with a depmod'ed /lib/modules/<ver> tree, Debian's
 #              ndctl + daxctl and their shared libraries, optionally pmemctl
-#              (+ libpmemctl), and /init (see below). Zero-padded to 512 bytes
+#              (+ libpmemctl) and pmemctl.static, and /init (see below). Zero-padded to 512 bytes
 #              so another archive can be appended (the per-scenario cpio that
 #              carries /scenario.sh; the kernel unpacks concatenated archives).
 # OUT.env      shell fragment for test/vm/lib.sh: the kernel (vmlinuz) the
@@ -26,6 +27,8 @@ set -euo pipefail
 
 depfile=
 if [ "${1:-}" = -d ]; then depfile=$2; shift 2; fi
+pmemctl_static=
+if [ "${1:-}" = -s ]; then pmemctl_static=$2; shift 2; fi
 out=${1:?usage: mkinitramfs.sh OUT.cpio.gz OUT.env [PMEMCTL_BIN [LIB...]]}
 outenv=${2:?usage: mkinitramfs.sh OUT.cpio.gz OUT.env [PMEMCTL_BIN [LIB...]]}
 shift 2
@@ -137,6 +140,10 @@ if [ -n "$pmemctl_bin" ]; then
     # ldd resolves libpmemctl through the build tree's RUNPATH, so it also
     # lands in /lib/x86_64-linux-gnu under its soname.
     copy_libs "$pmemctl_bin" "${pmemctl_libs[@]}"
+fi
+if [ -n "$pmemctl_static" ]; then
+    cp "$pmemctl_static" "$stage/usr/bin/pmemctl.static"
+    deps+=("$pmemctl_static")
 fi
 
 # --- kernel modules ---------------------------------------------------------

@@ -6,7 +6,8 @@
 # `pmemctl enable-namespace` returns, the namespace's /dev node and udev's
 # link for it must exist: pmemctl waited for udev's queue (libudev), not a
 # fixed sleep. And udevd saw the remove:
-# after disable-namespace the link is gone.
+# after disable-namespace the link is gone.  The same for pmemctl.static,
+# which runs `udevadm settle` where pmemctl dlopen()s libudev.
 #
 # Host: `pmemctl platform create` one blank 256 MiB DIMM.
 set -euo pipefail
@@ -41,19 +42,22 @@ _rc=0; udevadm control --ping 2>/tmp/err || _rc=$?
 section udevd; echo "rc=$_rc"; cat /tmp/err
 section names; echo "$sec $fs $dax"
 
+for tool in pmemctl pmemctl.static; do
 for ns in $sec $fs $dax; do
     dev=$(vm_ns_field $ns blockdev); [ -n "$dev" ] || dev=$(vm_ns_field $ns chardev)
-    section "dev-$ns"; echo "$dev"
-    _rc=0; pmemctl disable-namespace $ns 2>/tmp/err || _rc=$?
-    section "dis-$ns"; echo "rc=$_rc"; cat /tmp/err
-    section "link-dis-$ns"; [ -e /dev/pmemctl-test/$dev ] && echo present || echo absent
-    _rc=0; pmemctl enable-namespace $ns 2>/tmp/err || _rc=$?
+    t=$tool-$ns
+    section "dev-$t"; echo "$dev"
+    _rc=0; $tool disable-namespace $ns 2>/tmp/err || _rc=$?
+    section "dis-$t"; echo "rc=$_rc"; cat /tmp/err
+    section "link-dis-$t"; [ -e /dev/pmemctl-test/$dev ] && echo present || echo absent
+    _rc=0; $tool enable-namespace $ns 2>/tmp/err || _rc=$?
     # right after enable returns: the node and udev's link
     _node=absent; [ -e /dev/$dev ] && _node=present
     _link=absent; [ -e /dev/pmemctl-test/$dev ] && _link=present
-    section "en-$ns"; echo "rc=$_rc"; cat /tmp/err
-    section "node-en-$ns"; echo "$_node"
-    section "link-en-$ns"; echo "$_link"
+    section "en-$t"; echo "rc=$_rc"; cat /tmp/err
+    section "node-en-$t"; echo "$_node"
+    section "link-en-$t"; echo "$_link"
+done
 done
 section end
 GUEST
@@ -62,16 +66,21 @@ vm_boot_sections "$plat" "$VM_WORKDIR/guest.sh" "$out" "pmemctl waits for udevd"
 
 check vm_assert_eq "udevd runs in the guest" rc=0 "$(vm_section "$out" udevd | head -n1)"
 read -r sec fs dax <<<"$(vm_section "$out" names)"
+# pmemctl waits through libudev (dlopen()ed), pmemctl.static through
+# `udevadm settle`
+for tool in pmemctl pmemctl.static; do
 for ns in $sec $fs $dax; do
-    dev=$(vm_section "$out" "dev-$ns")
-    check vm_assert_eq "disable-namespace $ns: exit 0" rc=0 "$(vm_section "$out" "dis-$ns" | head -n1)"
-    check vm_assert_eq "disable-namespace $ns: udev removed /dev/pmemctl-test/$dev" absent \
-        "$(vm_section "$out" "link-dis-$ns")"
-    check vm_assert_eq "enable-namespace $ns: exit 0" rc=0 "$(vm_section "$out" "en-$ns" | head -n1)"
-    check vm_assert_eq "enable-namespace $ns: /dev/$dev exists when it returns" present \
-        "$(vm_section "$out" "node-en-$ns")"
-    check vm_assert_eq "enable-namespace $ns: udev's link for $dev exists when it returns" present \
-        "$(vm_section "$out" "link-en-$ns")"
+    t=$tool-$ns
+    dev=$(vm_section "$out" "dev-$t")
+    check vm_assert_eq "$tool disable-namespace $ns: exit 0" rc=0 "$(vm_section "$out" "dis-$t" | head -n1)"
+    check vm_assert_eq "$tool disable-namespace $ns: udev removed /dev/pmemctl-test/$dev" absent \
+        "$(vm_section "$out" "link-dis-$t")"
+    check vm_assert_eq "$tool enable-namespace $ns: exit 0" rc=0 "$(vm_section "$out" "en-$t" | head -n1)"
+    check vm_assert_eq "$tool enable-namespace $ns: /dev/$dev exists when it returns" present \
+        "$(vm_section "$out" "node-en-$t")"
+    check vm_assert_eq "$tool enable-namespace $ns: udev's link for $dev exists when it returns" present \
+        "$(vm_section "$out" "link-en-$t")"
+done
 done
 
 vm_checks_done
