@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
 # Issue 12 item 2: `pmemctl check-btt -f NS` against `ndctl check-namespace
 # -f NS` on the same live sector namespace in the same QEMU guest (Debian's
-# kernel and ndctl, the VM suite's harness), both including their switch to
-# raw access and back.  They alternate BENCH_REPEAT times; prints every run,
-# the best and median of each, and the ratio.  Asserts nothing but that
-# both call the namespace clean and leave it enabled.
+# kernel and ndctl, the VM suite's harness), each including its switch to
+# raw access and back.  The tools take turns, each going first in turn,
+# BENCH_REPEAT times; prints every run, the best and median of each, and
+# the ratios.  Asserts nothing but that every run calls the namespace
+# clean (exit 0) and leaves it enabled.
 #
 #   bench/bench-check-kernel.sh [BUILD_DIR]      (default: build)
 #
+# The tools: pmemctl; pmemctl.static when the build makes it ("static");
+# ndctl; and "floor", what the kernel's part costs, done by hand from
+# busybox's sh with builtins: the same switch through sysfs (unbind and
+# detach the btt, force_raw=1, bind, ..., unbind, force_raw=0, bind: the
+# kernel attaches a BTT), reading with O_DIRECT as many bytes as the map
+# holds (from the device's start: a copy costs the same wherever it
+# reads) and checking nothing.  The guest has one DIMM: the floor names
+# /dev/pmem0 and ndbus0.
+#
 # BENCH_NS_SIZE (default 4G), BENCH_SECTOR (default 4096), BENCH_REPEAT
 # (default 3).  BENCH_BASE=OTHER_BUILD_DIR also runs that build's pmemctl
-# (say, main's) in the same guest, as "base", in the same rotation: the
-# three tools take turns going first, and the ratios compare each pair.
+# (say, main's) in the same guest, as "base", in the same rotation.
 # BENCH_ICOUNT=SHIFT boots QEMU with -icount shift=SHIFT: the guest's clock
 # then counts executed instructions (2^SHIFT ns each), not host time, so
 # the other load on the host no longer stretches the runs (deterministic,
 # but a model: every instruction costs the same, a byte-wise copy from
 # pmem as much as a page walk).  BENCH_NOASLR=1 turns address
-# randomisation off in the guest, for every tool alike: TCG translates code
-# per virtual address, so with it on each process retranslates its loader
-# and libraries.
-# When the build has pmemctl.static, it runs too ("static").  And "floor"
-# is what the kernel's part costs, done by hand from busybox's sh: the
-# same switch through sysfs (unbind and detach the claim, force_raw=1, bind, ...,
-# unbind, force_raw=0, bind: the kernel attaches a BTT), reading the map's bytes with
-# O_DIRECT in between and checking nothing.
+# randomisation off in the guest, for every tool alike: TCG translates
+# code per virtual address, so with it on each process retranslates its
+# loader and libraries.
 # Needs scripts/vm-deps.sh once (kernel cache); builds the VM initramfs
 # (with this build's pmemctl) itself.
 set -euo pipefail
@@ -36,8 +40,12 @@ repeat=${BENCH_REPEAT:-3}
 base=${BENCH_BASE:+$(cd "$BENCH_BASE" && pwd)}
 
 ninja -C "$build" cmd/pmemctl test/vm/vm-initramfs.cpio.gz >&2
+# pmemctl.static when this build makes it (not a leftover of another setup)
 static=
-[ ! -x "$build/cmd/pmemctl.static" ] || static=static
+! ninja -C "$build" -t targets all | grep -q '^cmd/pmemctl\.static:' ||
+	static=static
+noaslr=
+[ "${BENCH_NOASLR:-0}" = 0 ] || noaslr=1
 export PMEMCTL=$build/cmd/pmemctl
 export VM_INITRAMFS=$build/test/vm/vm-initramfs.cpio.gz
 export VM_INITRAMFS_ENV=$build/test/vm/vm-initramfs.env
@@ -63,7 +71,7 @@ plat=$VM_WORKDIR/platform
 	--dimm-size $(((gib + 256 * 1024 * 1024) / 1048576))M >&2
 
 vm_guest_script "$VM_WORKDIR/guest.sh" <<GUEST
-[ -z "${BENCH_NOASLR:-}" ] || echo 0 >/proc/sys/kernel/randomize_va_space
+[ -z "$noaslr" ] || echo 0 >/proc/sys/kernel/randomize_va_space
 ndctl disable-region all >&2
 ndctl init-labels nmem0 >&2
 ndctl enable-region all >&2
@@ -138,9 +146,10 @@ read -r ns nsbytes <<<"$(vm_section "$VM_WORKDIR/out" info | head -n1)"
 echo "namespace $ns: $size requested, $nsbytes bytes usable, $sector-byte sectors;" \
 	"guest kernel $(vm_section "$VM_WORKDIR/out" info | sed -n 2p)," \
 	"ndctl $(vm_section "$VM_WORKDIR/out" info | sed -n 3p); QEMU TCG, 1 vCPU" \
-	"${BENCH_ICOUNT:+(-icount shift=$BENCH_ICOUNT)}"
+	"${BENCH_ICOUNT:+(-icount shift=$BENCH_ICOUNT)}" \
+	"${noaslr:+(address randomisation off in the guest)}"
 echo "host load average (1, 5, 15 min): $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
-echo "floor's read of the map: $(vm_section "$VM_WORKDIR/out" floor-dd | tail -n1)"
+echo "floor's read of the map's bytes: $(vm_section "$VM_WORKDIR/out" floor-dd | tail -n1)"
 echo "$runs"
 bad=$(awk '$3 != 0 || $4 != "enabled"' <<<"$runs")
 [ -z "$bad" ] || vm_die "a run failed or left the namespace disabled: $bad"

@@ -28,7 +28,7 @@ complete_words() { # complete_words WORDS...: print the candidates
 		source "$BASH_COMPLETION_SCRIPT"
 		COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 ))
 		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-		_pmemctl pmemctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		_pmemctl "$(basename "$PMEMCTL")" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 		printf "%s\n" "${COMPREPLY[@]}"' bash "$@"
 }
 # (capture first: grep -q closing a pipe early would fail under pipefail)

@@ -111,7 +111,7 @@ completed_objects() {
 			COMP_LINE="$line "
 			COMP_POINT=${#COMP_LINE}
 			COMPREPLY=()
-			_pmemctl pmemctl "" "${COMP_WORDS[COMP_CWORD-1]}"
+			_pmemctl "$(basename "$PMEMCTL")" "" "${COMP_WORDS[COMP_CWORD-1]}"
 			printf '%s\n' "${COMPREPLY[@]}" |
 				grep -E '^(region|nmem|namespace|ndbus)' | sort | tr '\n' ' '
 			echo

@@ -7,9 +7,10 @@
 # OUT.cpio.gz  gzip'd newc archive: busybox-static, the libnvdimm/nfit/dax
 #              modules with a depmod'ed /lib/modules/<ver> tree, Debian's
 #              ndctl + daxctl and their shared libraries, optionally pmemctl
-#              (+ libpmemctl) and pmemctl.static, and /init (see below). Zero-padded to 512 bytes
-#              so another archive can be appended (the per-scenario cpio that
-#              carries /scenario.sh; the kernel unpacks concatenated archives).
+#              (+ libpmemctl) and pmemctl.static, and /init (see
+#              below). Zero-padded to 512 bytes so another archive can be
+#              appended (the per-scenario cpio that carries /scenario.sh;
+#              the kernel unpacks concatenated archives).
 # OUT.env      shell fragment for test/vm/lib.sh: the kernel (vmlinuz) the
 #              modules came from, or PMEMCTL_VM_SKIP=<reason> when the VM
 #              dependencies were never fetched. In the latter case OUT.cpio.gz
@@ -29,8 +30,9 @@ depfile=
 if [ "${1:-}" = -d ]; then depfile=$2; shift 2; fi
 pmemctl_static=
 if [ "${1:-}" = -s ]; then pmemctl_static=$2; shift 2; fi
-out=${1:?usage: mkinitramfs.sh OUT.cpio.gz OUT.env [PMEMCTL_BIN [LIB...]]}
-outenv=${2:?usage: mkinitramfs.sh OUT.cpio.gz OUT.env [PMEMCTL_BIN [LIB...]]}
+usage="usage: mkinitramfs.sh [-d DEPFILE] [-s PMEMCTL_STATIC] OUT.cpio.gz OUT.env [PMEMCTL_BIN [LIB...]]"
+out=${1:?$usage}
+outenv=${2:?$usage}
 shift 2
 pmemctl_bin=${1:-}
 [ $# -gt 0 ] && shift
