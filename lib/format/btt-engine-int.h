@@ -164,27 +164,6 @@ static inline int eng_log_write(struct pmemctl_btt *b,
 	return 0;
 }
 
-/*
- * Start loading @block's sector into the cache (reads: before the
- * read-tracking compare-and-swap, which stalls later loads): its first
- * ENG_PREFETCH bytes, a 512-byte sector whole; the copy's sequential
- * stream brings the rest of a larger one.
- */
-#define ENG_PREFETCH 512
-
-static inline void eng_prefetch(struct pmemctl_btt *b,
-				const struct engine_arena *ea, uint32_t block)
-{
-	uint32_t len = b->sector < ENG_PREFETCH ? b->sector : ENG_PREFETCH;
-	const uint8_t *p;
-
-	if (!b->base)
-		return;
-	p = b->base + block_off(&ea->a, block);
-	for (uint32_t i = 0; i < len; i += PMEM_CACHELINE)
-		__builtin_prefetch(p + i);
-}
-
 static inline int eng_block_read(struct pmemctl_btt *b,
 				 const struct engine_arena *ea, uint32_t block,
 				 void *buf)
