@@ -13,6 +13,11 @@
 #ifndef PMEMCTL_BTT_ENGINE_INT_H
 #define PMEMCTL_BTT_ENGINE_INT_H
 
+#include <sched.h>
+#ifdef PMEMCTL_RSEQ_AREA
+#include <sys/rseq.h>
+#endif
+
 #include "btt-engine.h"
 
 /*
@@ -96,6 +101,27 @@ struct pmemctl_btt {
  * leave it NULL (the media calls).  After the arenas are attached.
  */
 void btt_direct_attach(struct pmemctl_btt *b);
+
+/*
+ * The calling CPU, or -1: what sched_getcpu() returns, but read inline
+ * from the rseq area glibc registers for each thread (its cpu_id, which
+ * the kernel keeps current), where there is one.  The call alone cost a
+ * 512-byte read about a tenth of its time (bench/RESULTS.md section 3).
+ */
+static inline int cpu_now(void)
+{
+#ifdef PMEMCTL_RSEQ_AREA
+	if (__rseq_size) {
+		const struct rseq *rs = (const struct rseq *)
+			((char *)__builtin_thread_pointer() + __rseq_offset);
+		int cpu = (int)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
+
+		if (cpu >= 0)
+			return cpu;
+	}
+#endif
+	return sched_getcpu();
+}
 
 static inline uint64_t block_off(const struct btt_arena *a, uint32_t block)
 {

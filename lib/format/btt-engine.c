@@ -35,9 +35,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#ifdef PMEMCTL_RSEQ_AREA
-#include <sys/rseq.h>
-#endif
 
 #include "btt-engine-int.h"
 
@@ -431,27 +428,6 @@ static struct engine_arena *arena_of(struct pmemctl_btt *b, uint64_t lba)
 	while (lba >= ea->first + ea->a.external_nlba)
 		ea++;
 	return ea;
-}
-
-/*
- * The calling CPU, or -1: what sched_getcpu() returns, but read inline
- * from the rseq area glibc registers for each thread (its cpu_id, which
- * the kernel keeps current), where there is one.  The call alone cost a
- * 512-byte read about a tenth of its time (bench/RESULTS.md section 3).
- */
-static int cpu_now(void)
-{
-#ifdef PMEMCTL_RSEQ_AREA
-	if (__rseq_size) {
-		const struct rseq *rs = (const struct rseq *)
-			((char *)__builtin_thread_pointer() + __rseq_offset);
-		int cpu = (int)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
-
-		if (cpu >= 0)
-			return cpu;
-	}
-#endif
-	return sched_getcpu();
 }
 
 /* The calling CPU's lane, as the kernel's nd_region_acquire_lane(). */
