@@ -404,26 +404,36 @@ PMEMCTL_EXPORT uint64_t pmemctl_btt_get_nlba(struct pmemctl_btt *b)
 	return b->nlba;
 }
 
-/* The arena of @lba, or -ERANGE beyond the BTT. */
-static int arena_of(struct pmemctl_btt *b, uint64_t lba,
-		    struct engine_arena **ea)
+/*
+ * The I/O paths keep their error reports out of line (cold) and their
+ * common case short: a 512-byte read's cache misses overlap with the next
+ * read's only while the instructions between them fit the CPU's
+ * out-of-order window, so every instruction of the read path costs time
+ * (bench/RESULTS.md section 3).
+ */
+static __attribute__((cold)) int lba_beyond(struct pmemctl_btt *b,
+					    uint64_t lba)
 {
-	if (lba >= b->nlba) {
-		err(b->ctx, "%s: LBA %llu is beyond the BTT's %llu sectors",
-		    pmemctl_media_name(b->m), (unsigned long long)lba,
-		    (unsigned long long)b->nlba);
-		return -ERANGE;
-	}
-	*ea = b->arenas;
-	while (lba >= (*ea)->first + (*ea)->a.external_nlba)
-		(*ea)++;
-	return 0;
+	err(b->ctx, "%s: LBA %llu is beyond the BTT's %llu sectors",
+	    pmemctl_media_name(b->m), (unsigned long long)lba,
+	    (unsigned long long)b->nlba);
+	return -ERANGE;
+}
+
+/* The arena of @lba, which is below b->nlba. */
+static struct engine_arena *arena_of(struct pmemctl_btt *b, uint64_t lba)
+{
+	struct engine_arena *ea = b->arenas;
+
+	while (lba >= ea->first + ea->a.external_nlba)
+		ea++;
+	return ea;
 }
 
 /* The calling CPU's lane, as the kernel's nd_region_acquire_lane(). */
 static unsigned lane_pick(struct pmemctl_btt *b)
 {
-	int cpu = sched_getcpu();
+	int cpu = cpu_now();
 
 	if (cpu >= 0)
 		return (unsigned)cpu % BTT_NFREE;
@@ -451,16 +461,36 @@ static struct engine_lock *map_lock(struct engine_arena *ea, uint32_t premap)
 	return &ea->map_lock[(premap / 16) % BTT_NFREE];
 }
 
-/* The raw map entry of @premap, with recovery's pending fix applied. */
-static int map_read(struct pmemctl_btt *b, struct engine_arena *ea,
-		    uint32_t premap, uint32_t *raw)
+/* Recovery's pending fix of @premap's map entry, if it has one. */
+static bool map_fixed(const struct engine_arena *ea, uint32_t premap,
+		      uint32_t *raw)
 {
 	for (unsigned i = 0; i < ea->nfix; i++)
 		if (ea->fix[i].premap == premap) {
 			*raw = ea->fix[i].raw;
-			return 0;
+			return true;
 		}
+	return false;
+}
+
+/* The raw map entry of @premap, with recovery's pending fix applied
+ * (read-only opens only: a writable open wrote the fixes). */
+static inline int map_read(struct pmemctl_btt *b, struct engine_arena *ea,
+			   uint32_t premap, uint32_t *raw)
+{
+	if (ea->nfix && map_fixed(ea, premap, raw))
+		return 0;
 	return eng_map_load(b, ea, premap, raw);
+}
+
+static __attribute__((cold)) int map_outside(struct pmemctl_btt *b,
+					     struct engine_arena *ea,
+					     uint32_t premap)
+{
+	err(b->ctx, "%s: BTT map entry of LBA %llu points outside the arena; run check-btt",
+	    pmemctl_media_name(b->m),
+	    (unsigned long long)(ea->first + premap));
+	return -EIO;
 }
 
 static int map_decode(struct pmemctl_btt *b, struct engine_arena *ea,
@@ -469,10 +499,7 @@ static int map_decode(struct pmemctl_btt *b, struct engine_arena *ea,
 	*e = btt_map_decode(raw, premap);
 	if (e->postmap < ea->a.internal_nlba)
 		return 0;
-	err(b->ctx, "%s: BTT map entry of LBA %llu points outside the arena; run check-btt",
-	    pmemctl_media_name(b->m),
-	    (unsigned long long)(ea->first + premap));
-	return -EIO;
+	return map_outside(b, ea, premap);
 }
 
 static int map_lookup(struct pmemctl_btt *b, struct engine_arena *ea,
@@ -523,32 +550,60 @@ static void rtt_release(struct engine_arena *ea, unsigned slot)
 }
 
 /*
- * Map @premap to the block to read and publish it in a read tracking
- * slot (*@slot, BTT_NFREE: none), so no writer takes it as a free block
+ * The block @raw maps @premap to (*@block); false if the entry reads as
+ * zeroes or an error.  (Not a struct btt_map_entry kept across the loop
+ * of read_track(): gcc 12 packs one into a register, a dozen instructions
+ * per read.)
+ */
+static bool map_block(uint32_t raw, uint32_t premap, uint32_t *block)
+{
+	struct btt_map_entry e = btt_map_decode(raw, premap);
+
+	*block = e.postmap;
+	return !e.zero && !e.error;
+}
+
+/*
+ * Load @premap's map entry (*@raw) and, unless it reads as zeroes or an
+ * error (then 1), publish the block it names (*@block) in a read tracking
+ * slot (*@slot; then 0), so no writer takes the block as a free block
  * until the slot is released: publish, then re-read the map; if it moved
  * meanwhile, the block may already be a lane's free block: start again.
+ * On failure (< 0) no slot is held.
  */
 static int read_track(struct pmemctl_btt *b, struct engine_arena *ea,
-		      uint32_t premap, struct btt_map_entry *e,
+		      uint32_t premap, uint32_t *raw, uint32_t *block,
 		      unsigned *slot)
 {
-	uint32_t raw, again;
+	uint32_t again;
+	bool readable;
 	int rc;
 
-	*slot = BTT_NFREE;
 	for (;;) {
-		rc = map_read(b, ea, premap, &raw);
-		rc = rc ?: map_decode(b, ea, premap, raw, e);
-		if (rc || e->zero || e->error)
+		rc = map_read(b, ea, premap, raw);
+		if (rc)
 			return rc;
-		eng_prefetch(b, ea, e->postmap);
-		*slot = rtt_claim(ea, lane_pick(b), e->postmap);
+		readable = map_block(*raw, premap, block);
+		if (*block >= ea->a.internal_nlba)
+			return map_outside(b, ea, premap);
+		if (!readable)
+			return 1;
+		*slot = rtt_claim(ea, lane_pick(b), *block);
 		rc = map_read(b, ea, premap, &again);
-		if (rc || again == raw)
-			return rc;
+		if (!rc && again == *raw)
+			return 0;
 		rtt_release(ea, *slot);
-		*slot = BTT_NFREE;
+		if (rc)
+			return rc;
 	}
+}
+
+static __attribute__((cold)) int sector_error(struct pmemctl_btt *b,
+					      uint64_t lba)
+{
+	err(b->ctx, "%s: LBA %llu is marked as a media error",
+	    pmemctl_media_name(b->m), (unsigned long long)lba);
+	return -EIO;
 }
 
 /* No lane: a reader takes only a read tracking slot. */
@@ -556,23 +611,26 @@ PMEMCTL_EXPORT int pmemctl_btt_read(struct pmemctl_btt *b, uint64_t lba,
 				    void *buf)
 {
 	struct engine_arena *ea;
-	struct btt_map_entry e;
-	unsigned slot = BTT_NFREE;
-	int rc = arena_of(b, lba, &ea);
+	uint32_t premap, raw, block = 0;
+	unsigned slot = BTT_NFREE;	/* read_track() sets both: quiets gcc */
+	int rc;
 
-	rc = rc ?: read_track(b, ea, (uint32_t)(lba - ea->first), &e, &slot);
-	if (!rc && e.error) {
-		err(b->ctx, "%s: LBA %llu is marked as a media error",
-		    pmemctl_media_name(b->m), (unsigned long long)lba);
-		rc = -EIO;
-	} else if (!rc && e.zero) {
-		memset(buf, 0, b->sector);
-	} else if (!rc) {
-		rc = eng_block_read(b, ea, e.postmap, buf);
-	}
-	if (slot < BTT_NFREE)
+	if (lba >= b->nlba)
+		return lba_beyond(b, lba);
+	ea = arena_of(b, lba);
+	premap = (uint32_t)(lba - ea->first);
+	rc = read_track(b, ea, premap, &raw, &block, &slot);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		rc = eng_block_read(b, ea, block, buf);
 		rtt_release(ea, slot);
-	return rc;
+		return rc;
+	}
+	if (btt_map_decode(raw, premap).error)
+		return sector_error(b, lba);
+	memset(buf, 0, b->sector);
+	return 0;
 }
 
 /* Until no reader is inside @block (it is about to be overwritten). */
@@ -724,9 +782,12 @@ int btt_engine_write_lane(struct pmemctl_btt *b, unsigned lane,
 			  uint64_t lba, const void *buf)
 {
 	struct engine_arena *ea;
-	int rc = arena_of(b, lba, &ea);
+	int rc;
 
-	rc = rc ?: write_check(b, ea);
+	if (lba >= b->nlba)
+		return lba_beyond(b, lba);
+	ea = arena_of(b, lba);
+	rc = write_check(b, ea);
 	if (rc)
 		return rc;
 	lane %= BTT_NFREE;
