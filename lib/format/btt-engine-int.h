@@ -123,6 +123,12 @@ static inline int cpu_now(void)
 	return sched_getcpu();
 }
 
+/* The next of the cyclic log sequence numbers 1 -> 2 -> 3 -> 1. */
+static inline uint32_t seq_next(uint32_t seq)
+{
+	return seq >= 3 ? 1 : seq + 1;
+}
+
 static inline uint64_t block_off(const struct btt_arena *a, uint32_t block)
 {
 	return a->dataoff + (uint64_t)block * a->internal_lbasize;
