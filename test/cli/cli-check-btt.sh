@@ -28,14 +28,6 @@ put_ent() {
 	put_le32 "$1" $((off + 12)) "$7"
 }
 
-# flip FILE OFFSET: invert one byte
-flip() {
-	local b
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	printf "$(printf '\\%03o' $((b ^ 255)))" |
-		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-
 kinds() { jq -r '[.arenas[].findings[].kind] | join(",")' <<<"$1"; }
 
 # ---- clean images ----------------------------------------------------------

@@ -9,14 +9,6 @@
 command -v flock >/dev/null || { echo "flock(1) not installed"; exit 77; }
 : "${BTT_FORMAT:?BTT_FORMAT must point at the btt-format helper}"
 
-# flip FILE OFFSET: invert one byte
-flip() {
-	local b
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	printf "$(printf '\\%03o' $((b ^ 255)))" |
-		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-
 # held MODE FILE CMD...: run CMD while another process holds flock MODE
 # (-x or -s) on FILE
 held() {

@@ -105,7 +105,7 @@ refused() {
 
 # A broken pool header.
 cp pool512 bad
-printf '\xff' | dd of=bad bs=1 seek=40 conv=notrunc status=none	# its uuid
+flip bad 40	# a byte of its uuid
 refused bad 5 'libpmemblk pool header: bad checksum'
 pass "a pool with a bad header checksum is refused unchanged"
 

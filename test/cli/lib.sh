@@ -48,6 +48,15 @@ sum() {
 	cat "$@" | sha256sum | cut -d' ' -f1
 }
 
+# flip FILE OFFSET: invert one byte, so that it always changes (a fixed
+# byte written over random content, a uuid say, is a no-op one time in 256)
+flip() {
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "$(printf '\\%03o' $((b ^ 255)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
 # dirsum DIR: one checksum over every name (with its type and link target)
 # and every regular file's bytes under DIR: "the directory is unchanged"
 dirsum() {
