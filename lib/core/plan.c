@@ -16,6 +16,7 @@
 #include "model.h"
 
 #define NS_MIN_MODE_SIZE SZ_16M	/* BTT, PFN and DAX all need 16 MiB */
+#define DESC_LEN 128		/* what a namespace holds, said */
 
 static struct pmemctl_ctx *region_ctx(struct pmemctl_region *r)
 {
@@ -203,59 +204,95 @@ static int plan_identity(struct pmemctl_region *r,
 
 enum ns_use {
 	NS_UNUSED,
-	NS_LAYOUT,		/* a BTT, PFN or DAX layout */
-	NS_DATA,		/* non-zero first 8 KiB */
-	NS_BTT_BACKUP,		/* raw, but a BTT backup could be recovered */
+	NS_LAYOUT,		/* a BTT, PFN or DAX claim (ns->mode) */
+	NS_CONTENTS,		/* raw, but its media hold something */
 	NS_ACTIVE,		/* the platform says enabled (live kernel) */
 };
 
+/* 1 if @m's first 8 KiB hold anything, 0 if not (or @m is smaller), -errno */
+static int head_has_data(struct pmemctl_media *m)
+{
+	uint8_t head[INFO_RESERVE];
+	int rc;
+
+	if (pmemctl_media_size(m) < sizeof(head))
+		return 0;
+	rc = pmemctl_media_read(m, 0, head, sizeof(head));
+	return rc ? rc : !mem_is_zero(head, sizeof(head));
+}
+
 /*
- * What @ns holds, in *@use; an error (out of memory, I/O) when that cannot
- * be found out, never a guess in either direction.
+ * What a raw namespace's media hold, said in @desc ("" if nothing), the
+ * first found of: an info block where the kernel probes, data in the
+ * first 8 KiB, a BTT backup info block check-btt could restore a BTT
+ * from.  Read-only; on the live kernel through its raw device, whose
+ * binding is undone on release (a failed undo is this call's error, with
+ * its message).
  */
-static int namespace_use(struct pmemctl_namespace *ns, uint64_t *backup,
-			 enum ns_use *use)
+static int media_contents(struct pmemctl_namespace *ns, char *desc,
+			  size_t len)
 {
 	struct pmemctl_media *m;
-	uint8_t head[INFO_RESERVE];
-	int rc = 0;
+	const char *what;
+	uint64_t at = 0;
+	int undo, rc = ns->region->bus->ops->ns_open_media(ns, 0, &m);
+
+	desc[0] = '\0';
+	if (rc)
+		return rc;
+	rc = infoblock_find_foreign(m, 0, &what, &at);
+	if (rc > 0)
+		snprintf(desc, len, "%s info block at %#llx", what,
+			 (unsigned long long)at);
+	rc = rc ?: head_has_data(m);
+	if (rc > 0 && !desc[0])
+		snprintf(desc, len, "data in its first 8 KiB");
+	rc = rc ?: btt_find_backups(m, false, &at);
+	if (rc > 0 && !desc[0])
+		snprintf(desc, len, "a BTT backup info block at %#llx (a sector namespace that lost its first info block?)",
+			 (unsigned long long)at);
+	undo = pmemctl_media_release(m);
+	return rc < 0 ? rc : undo;
+}
+
+/*
+ * What @ns holds, in *@use (with NS_CONTENTS, said in @desc); an error
+ * (out of memory, I/O, a raw binding not undone) when that cannot be
+ * found out, never a guess in either direction.  A platform that knows
+ * which namespaces are active (the live kernel) has a disabled one's media
+ * looked at like an image's: disabled is not empty.
+ */
+static int namespace_use(struct pmemctl_namespace *ns, enum ns_use *use,
+			 char *desc, size_t len)
+{
+	bool (*active)(struct pmemctl_namespace *) =
+		ns->region->bus->ops->ns_active;
+	int rc;
 
 	*use = NS_UNUSED;
+	desc[0] = '\0';
 	if (ns->is_seed)
 		return 0;
-	if (ns->region->bus->ops->ns_active) {
-		if (ns->region->bus->ops->ns_active(ns))
-			*use = NS_ACTIVE;
+	if (active && active(ns)) {
+		*use = NS_ACTIVE;
 		return 0;
 	}
 	if (ns->mode != PMEMCTL_NS_MODE_RAW) {
 		*use = NS_LAYOUT;
 		return 0;
 	}
-	rc = pmemctl_namespace_open_media(ns, &m);
-	if (rc)
-		return rc;
-	if (pmemctl_media_size(m) >= sizeof(head)) {
-		rc = pmemctl_media_read(m, 0, head, sizeof(head));
-		if (!rc && !mem_is_zero(head, sizeof(head)))
-			*use = NS_DATA;
-	}
-	if (!rc && *use == NS_UNUSED) {
-		rc = btt_find_backups(m, false, backup);
-		if (rc > 0)
-			*use = NS_BTT_BACKUP;
-		rc = rc < 0 ? rc : 0;
-	}
-	pmemctl_media_close(m);
+	rc = media_contents(ns, desc, len);
+	if (!rc && desc[0])
+		*use = NS_CONTENTS;
 	return rc;
 }
 
 PMEMCTL_EXPORT bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns)
 {
+	char desc[DESC_LEN];
 	enum ns_use use;
-	uint64_t backup;
 
-	return namespace_use(ns, &backup, &use) || use != NS_UNUSED;
+	return namespace_use(ns, &use, desc, sizeof(desc)) || use != NS_UNUSED;
 }
 
 /* -EBUSY with a message if @ns holds something and @force is not set. */
@@ -263,9 +300,12 @@ static int refuse_in_use(struct pmemctl_namespace *ns, bool force,
 			 const char *what)
 {
 	struct pmemctl_ctx *ctx = region_ctx(ns->region);
+	/* the platform said so: its namespaces can be enabled, this one is not */
+	const char *state = ns->region->bus->ops->ns_active ?
+			    " is disabled but" : "";
 	enum ns_use use = NS_UNUSED;
-	uint64_t backup = 0;
-	int rc = force ? 0 : namespace_use(ns, &backup, &use);
+	char desc[DESC_LEN];
+	int rc = force ? 0 : namespace_use(ns, &use, desc, sizeof(desc));
 
 	if (rc)
 		return rc;
@@ -273,20 +313,16 @@ static int refuse_in_use(struct pmemctl_namespace *ns, bool force,
 	case NS_UNUSED:
 		return 0;
 	case NS_LAYOUT:
-		err(ctx, "%s holds a %s layout; use --force to %s it",
-		    ns->devname, pmemctl_ns_mode_name(ns->mode), what);
+		err(ctx, "%s%s holds a %s layout; use --force to %s it",
+		    ns->devname, state, pmemctl_ns_mode_name(ns->mode), what);
 		break;
 	case NS_ACTIVE:
 		err(ctx, "%s is active; use --force to %s it", ns->devname,
 		    what);
 		break;
-	case NS_BTT_BACKUP:
-		err(ctx, "%s holds a BTT backup info block at %#llx (a sector namespace that lost its first info block?); use --force to %s it",
-		    ns->devname, (unsigned long long)backup, what);
-		break;
 	default:
-		err(ctx, "%s holds data in its first 8 KiB; use --force to %s it",
-		    ns->devname, what);
+		err(ctx, "%s%s holds %s; use --force to %s it", ns->devname,
+		    state, desc, what);
 	}
 	return -EBUSY;
 }

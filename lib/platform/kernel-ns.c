@@ -459,60 +459,9 @@ bool kernel_ns_active(struct pmemctl_namespace *ns)
 }
 
 /*
- * What a disabled label-less namespace still holds, read through its raw
- * device (nothing written; the raw open is undone on close), said in
- * @desc, or "" if nothing.  As the image backend: an info block where
- * the kernel probes, a BTT backup, data in the first 8 KiB.
- */
-static int io_contents(struct pmemctl_namespace *ns, char *desc, size_t len)
-{
-	uint8_t head[INFO_RESERVE];
-	struct pmemctl_media *m;
-	const char *what = "a BTT backup";
-	uint64_t at;
-	int undo, rc = kernel_ns_open_raw(ns, 0, &m);
-
-	desc[0] = '\0';
-	if (rc)
-		return rc;
-	rc = infoblock_find_foreign(m, 0, &what, &at);
-	rc = rc ?: btt_find_backups(m, false, &at);
-	if (rc > 0)
-		snprintf(desc, len, "%s info block at %#llx", what,
-			 (unsigned long long)at);
-	rc = rc ?: pmemctl_media_read(m, 0, head, sizeof(head));
-	if (!rc && !mem_is_zero(head, sizeof(head)))
-		snprintf(desc, len, "data in its first 8 KiB");
-	/* the raw binding undone, or the namespace is not as it was */
-	undo = pmemctl_media_release(m);
-	return rc < 0 ? rc : undo;
-}
-
-/*
- * Disabled and label-less: set up without --force only if nothing is
- * there to lose: no claim device still attached, nothing in its head.
- */
-static int io_refuse_held(struct ns_job *j, struct pmemctl_namespace *ns)
-{
-	char buf[SYSFS_ATTR_MAX];
-	int rc;
-
-	if (!sysfs_read(j->path, "holder", buf, sizeof(buf)) && buf[0]) {
-		err(job_ctx(j), "%s is disabled but still claimed by %s (%s); use --force to replace it; nothing changed",
-		    ns->devname, buf, pmemctl_ns_mode_name(ns->mode));
-		return -EBUSY;
-	}
-	rc = io_contents(ns, buf, sizeof(buf));
-	if (rc || !buf[0])
-		return rc;
-	err(job_ctx(j), "%s is disabled but holds %s; use --force to replace it; nothing changed",
-	    ns->devname, buf);
-	return -EBUSY;
-}
-
-/*
- * Label-less: its namespaceR.0.  Active, or disabled but holding
- * something, it is prepared as for -e, and only with --force.
+ * Label-less: its namespaceR.0, prepared as for -e.  Whether it may be
+ * replaced was decided in planning (region_refuse_relabel): active, or
+ * disabled but holding a claim or anything on its media, only with --force.
  */
 static int io_namespace(struct ns_job *j)
 {
@@ -526,13 +475,7 @@ static int io_namespace(struct ns_job *j)
 	}
 	rc = set_ns(j, ns->devname);
 	rc = rc ?: check_io(j, ns);
-	if (rc || j->p->force)
-		return rc ?: prep_reconfig(j, ns);
-	if (ns->disabled)
-		return io_refuse_held(j, ns);
-	err(job_ctx(j), "%s is active; reconfigure it (create-namespace -e %s) or use --force",
-	    ns->devname, ns->devname);
-	return -EBUSY;
+	return rc ?: prep_reconfig(j, ns);
 }
 
 int kernel_ns_apply(const struct ns_plan *p)

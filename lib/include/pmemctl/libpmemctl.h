@@ -537,7 +537,9 @@ int pmemctl_namespace_destroy(struct pmemctl_namespace *ns, bool force);
 /*
  * true if the namespace holds a layout, data in its first 8 KiB, or a BTT
  * backup info block check-btt could restore a BTT from; also when that
- * cannot be found out (out of memory, I/O error)
+ * cannot be found out (out of memory, I/O error).  On the live kernel an
+ * enabled namespace is in use, and a disabled raw one is read through its
+ * raw block device (bound with force_raw for the look, then put back).
  */
 bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns);
 

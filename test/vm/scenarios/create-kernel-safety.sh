@@ -7,6 +7,10 @@
 #   create-namespace without -f is refused (exit 4, one line naming it and
 #   what it holds); the raw bytes (force_raw) and ndctl's view are
 #   unchanged and the data reads back; with -f it becomes fsdax;
+# - a labelled namespace disabled by ndctl (claim detached) is looked at
+#   through its raw device like an image's: destroy and -e refuse a BTT or
+#   data in its first 8 KiB without -f (ndctl would go ahead), the data and
+#   force_raw stay; an empty one is destroyed without -f;
 # - a failed reconfigure (-e -f to devdax with dax_pmem blacklisted) puts
 #   the namespace's uuid and name back.
 set -euo pipefail
@@ -62,6 +66,35 @@ ndctl disable-namespace $io >&2
 run sf-disabled-again true
 run sf-force pmemctl create-namespace -f -r $rio -m fsdax
 
+# --- labelled and disabled: destroy and -e look at the media first -----------
+run d-new pmemctl create-namespace -r $r11 -m sector -s 64M
+dns=$(last)
+dd if=/tmp/data of=/dev/$(bdev $dns) bs=4096 conv=fsync 2>/dev/null
+ndctl disable-namespace $dns >&2
+section d-ns; echo $dns
+run d-disabled true
+run d-destroy pmemctl destroy-namespace $dns
+run d-reconf pmemctl create-namespace -e $dns -m fsdax
+section d-force-raw; cat /sys/bus/nd/devices/$dns/force_raw || echo gone
+# (tolerant from here: a destroyed namespace fails the checks on the host)
+ndctl enable-namespace $dns >&2 || true
+section d-data; { dd if=/dev/$(bdev $dns) bs=4096 count=256 2>/dev/null || true; } |
+    sha256sum | cut -d' ' -f1
+run d-raw pmemctl create-namespace -r $r11 -m raw -s 32M
+rns=$(last)
+section d-rns; echo $rns
+printf 'precious' | dd of=/dev/$(bdev $rns) conv=fsync 2>/dev/null
+ndctl disable-namespace $rns >&2
+run d-raw-disabled true
+run d-raw-destroy pmemctl destroy-namespace $rns
+ndctl enable-namespace $rns >&2 || true
+dd if=/dev/zero of=/dev/$(bdev $rns) bs=8192 count=1 conv=fsync 2>/dev/null ||
+    true
+ndctl disable-namespace $rns >&2 || true
+run d-empty-destroy pmemctl destroy-namespace $rns
+ndctl disable-namespace $dns >&2 || true
+run d-force pmemctl destroy-namespace -f $dns
+
 # --- a failed -e puts the uuid and name back -----------------------------------
 run e-new pmemctl create-namespace -r $r12 -m raw -s 32M -n keepme
 ns=$(last)
@@ -85,11 +118,11 @@ CK_AGREE_SKIP='sf-claimed.*' ck_agree
 check eq "the btt was still attached" 1 \
     "$(vm_section "$out" claimed | grep -c '^btt')"
 refused sf-claimed-refused 4 \
-    "namespace${rio#region}.0 is disabled but still claimed by btt[0-9.]* (sector); use --force to replace it; nothing changed" \
+    "namespace${rio#region}.0 is disabled but holds a sector layout; use --force to replace it" \
     sf-claimed
 check eq "ndctl's disable detached the claim" . "$(vm_section "$out" detached | tr -d '\n')"
 refused sf-refused 4 \
-    "namespace${rio#region}.0 is disabled but holds a BTT 2.0 info block at 0; use --force to replace it; nothing changed" \
+    "namespace${rio#region}.0 is disabled but holds a BTT 2.0 info block at 0; use --force to replace it" \
     sf-disabled
 check eq "sf-refused: says it in one line" 1 \
     "$(vm_section "$out" run-sf-refused | sed 1d | grep -c .)"
@@ -102,6 +135,28 @@ check eq "sf-force: exit 0" rc=0 "$(rc sf-force)"
 check eq "sf-force: ndctl says fsdax" fsdax \
     "$(view nd-sf-force | jq -r --arg r "$rio" '.[] | select(.dev == $r) | .namespaces[0].mode')"
 
+# labelled and disabled
+dns=$(vm_section "$out" d-ns)
+rns=$(vm_section "$out" d-rns)
+nns() { view "nd-$1" | jq --arg r "$r11" '.[] | select(.dev == $r) | .namespaces | length'; }
+refused d-destroy 4 \
+    "$dns is disabled but holds a BTT 1.1 info block at 0x1000; use --force to destroy it" \
+    d-disabled
+refused d-reconf 4 \
+    "$dns is disabled but holds a BTT 1.1 info block at 0x1000; use --force to reconfigure it" \
+    d-disabled
+check eq "d-reconf: force_raw is back to 0" 0 "$(vm_section "$out" d-force-raw)"
+check eq "d-destroy, d-reconf: the data reads back" \
+    "$(vm_section "$out" data-sum)" "$(vm_section "$out" d-data)"
+refused d-raw-destroy 4 \
+    "$rns is disabled but holds data in its first 8 KiB; use --force to destroy it" \
+    d-raw-disabled
+check eq "d-empty-destroy: exit 0" rc=0 "$(rc d-empty-destroy)"
+check eq "d-empty-destroy: one namespace fewer" \
+    $(($(nns d-raw-disabled) - 1)) "$(nns d-empty-destroy)"
+check eq "d-force: exit 0" rc=0 "$(rc d-force)"
+check eq "d-force: $r11 has no namespace left" 0 "$(nns d-force)"
+
 # the failed -e
 ns=$(vm_section "$out" e-ns)
 check eq "dax_pmem is not loaded" absent "$(vm_section "$out" e-mod)"
@@ -112,4 +167,4 @@ check eq "e-fail: the uuid and name it had" \
     "$(view nd-e-fail | jq -r --arg ns "$ns" '.[].namespaces[] | select(.dev == $ns) | "\(.uuid) \(.name)"')"
 
 vm_checks_done
-vm_log "ok: create-namespace on the live kernel: a disabled label-less namespace holding a BTT is refused without -f (raw bytes, data and kernel state unchanged) and replaced with -f; a failed -e keeps the uuid and name"
+vm_log "ok: create-namespace on the live kernel: a disabled label-less namespace holding a BTT is refused without -f (raw bytes, data and kernel state unchanged) and replaced with -f; a disabled labelled one holding a BTT or data is not destroyed or reconfigured without -f, an empty one is; a failed -e keeps the uuid and name"
