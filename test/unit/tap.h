@@ -14,6 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* TAP_ASAN: an AddressSanitizer build, which runs several times slower */
+#if defined(__SANITIZE_ADDRESS__)
+#define TAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TAP_ASAN 1
+#endif
+#endif
+
 struct tap {
 	int n;
 	int failed;

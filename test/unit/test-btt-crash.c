@@ -517,14 +517,7 @@ static void run_arenas(struct tap *t, struct pmemctl_ctx *ctx,
 }
 
 /* AddressSanitizer makes every run several times slower. */
-#if defined(__SANITIZE_ADDRESS__)
-#define ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ASAN 1
-#endif
-#endif
-#ifdef ASAN
+#ifdef TAP_ASAN
 #define DEFAULT_WRITES 120
 #define BUILD_NOTE " (scaled down: AddressSanitizer build)"
 #else
