@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(meson ninja-build build-essential pkg-config libjson-c-dev uuid-dev libkmod-dev libudev-dev asciidoctor
       man-db)
 if [ "${1:-}" = --test ]; then
-	pkgs+=(jq xz-utils coreutils bash-completion valgrind libpmemblk-dev pmdk-tools)
+	pkgs+=(jq xz-utils coreutils bash-completion valgrind libpmemblk-dev pmdk-tools strace)
 fi
 
 missing=()
