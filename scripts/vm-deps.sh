@@ -11,7 +11,10 @@
 #    $CACHE/udev: systemd-udevd and its rules for the guest (udev-kernel).
 #
 # Idempotent: a second run with everything present touches neither apt nor the
-# network. This is the ONLY step of the VM tests that uses the network.
+# network. This is the ONLY step of the VM tests that uses the network. A
+# kernel download that fails is retried after apt-get update (stale lists
+# name a kernel Debian has replaced); if that fails too, a kernel cached by
+# an earlier run is kept.
 set -euo pipefail
 
 CACHE=${PMEMCTL_VM_CACHE:-/var/cache/pmemctl-vm}
@@ -72,33 +75,56 @@ if [ -z "$kpkg" ]; then
     exit 1
 fi
 
-kdir=$CACHE/$kpkg
-# .complete is written last, after depmod, so a half-done unpack is redone.
-if [ ! -f "$kdir/.complete" ] || ! ls "$kdir"/lib/modules/*/modules.dep >/dev/null 2>&1; then
+# have_kernel DIR: DIR holds a whole unpacked kernel (.complete is written
+# last, after depmod, so a half-done unpack is redone)
+have_kernel() {
+    [ -f "$1/.complete" ] && ls "$1"/lib/modules/*/modules.dep >/dev/null 2>&1
+}
+
+# download_kernel PKG DIR: download PKG, unpack it into DIR with modules.dep
+# generated; non-zero (DIR untouched) if the download fails
+download_kernel() {
+    local tmp deb kv
     $SUDO mkdir -p "$CACHE"
     [ -w "$CACHE" ] || $SUDO chown "$(id -u):$(id -g)" "$CACHE"
     tmp=$(mktemp -d "$CACHE/.dl.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    log "downloading $kpkg"
+    log "downloading $1"
     # apt-get download writes into the current directory. As root, apt's
     # sandbox user cannot write to a mktemp dir; make it world-writable.
     chmod 0777 "$tmp"
-    if ! (cd "$tmp" && apt-get download -qq "$kpkg" 2>/dev/null); then
-        apt_update_once
-        (cd "$tmp" && apt-get download -qq "$kpkg")
+    if ! (cd "$tmp" && apt-get download -qq "$1"); then
+        rm -rf "$tmp"
+        return 1
     fi
     deb=$(ls "$tmp"/*.deb)
     log "unpacking $(basename "$deb")"
-    rm -rf "$kdir"
+    rm -rf "$2"
     mkdir -p "$tmp/root"
     dpkg-deb -x "$deb" "$tmp/root"
     kv=$(basename "$(ls -d "$tmp"/root/lib/modules/*)")
     # Generate modules.dep & friends (what the package's postinst would do).
     /sbin/depmod -b "$tmp/root" "$kv"
-    mv "$tmp/root" "$kdir"
-    touch "$kdir/.complete"
+    mv "$tmp/root" "$2"
+    touch "$2/.complete"
     rm -rf "$tmp"
-    trap - EXIT
+}
+
+kdir=$CACHE/$kpkg
+if ! have_kernel "$kdir" && ! download_kernel "$kpkg" "$kdir"; then
+    # stale apt lists can name a kernel Debian has since replaced
+    apt_update_once
+    kpkg=$(resolve_kpkg || true)
+    kdir=$CACHE/$kpkg
+    if [ -z "$kpkg" ] || { ! have_kernel "$kdir" && ! download_kernel "$kpkg" "$kdir"; }; then
+        # the network is gone: a kernel cached before will do
+        [ -f "$CACHE/kernel.env" ] ||
+            { log "ERROR: cannot download the kernel package ${kpkg:-linux-image-amd64}"; exit 1; }
+        kpkg=$(sed -n 's/^PMEMCTL_VM_KPKG=//p' "$CACHE/kernel.env")
+        kdir=$CACHE/$kpkg
+        have_kernel "$kdir" ||
+            { log "ERROR: cannot download a kernel, and none is cached"; exit 1; }
+        log "cannot download a kernel; keeping cached $kpkg"
+    fi
 fi
 
 # Drop kernels of earlier runs (~400 MB each) once a newer one is in place.
