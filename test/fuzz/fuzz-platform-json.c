@@ -16,20 +16,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
+static void remove_dir(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/platform.json", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/nmem0.img", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A directory of its own, removed at exit; no directory, no run at all. */
 static void setup(void)
 {
 	char path[128];
 	int fd;
 
-	snprintf(dir, sizeof(dir), "/tmp/pmemctl-fuzz-json-%d", (int)getpid());
-	mkdir(dir, 0700);
+	snprintf(dir, sizeof(dir), "/tmp/pmemctl-fuzz-json-XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("fuzz-platform-json: mkdtemp");
+		abort();
+	}
+	atexit(remove_dir);
 	snprintf(path, sizeof(path), "%s/nmem0.img", dir);
 	fd = open(path, O_CREAT | O_RDWR, 0600);
-	if (fd >= 0) {
-		if (ftruncate(fd, (4 << 20) + (2 << 20)) != 0)
-			perror("ftruncate");
-		close(fd);
+	if (fd < 0 || ftruncate(fd, (4 << 20) + (2 << 20)) != 0) {
+		perror("fuzz-platform-json: nmem0.img");
+		abort();
 	}
+	close(fd);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -43,8 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	snprintf(path, sizeof(path), "%s/platform.json", dir);
 	f = fopen(path, "w");
-	if (!f)
-		return 0;
+	if (!f) {
+		perror("fuzz-platform-json: platform.json");
+		abort();
+	}
 	fwrite(data, 1, size, f);
 	fclose(f);
 	pmemctl_new(&ctx);
