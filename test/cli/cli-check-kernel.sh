@@ -133,7 +133,7 @@ if [ -n "${PMEMCTL_STATIC:-}" ]; then
 	*"not a dynamic executable"*) ;;
 	*) fail "pmemctl.static is dynamically linked: $(ldd "$PMEMCTL" 2>&1)" ;;
 	esac
-	! grep -aqE 'lib(kmod|udev|json-c|uuid)\.so' "$PMEMCTL" ||
+	lacks -aE 'lib(kmod|udev|json-c|uuid)\.so' "$PMEMCTL" ||
 		fail "pmemctl.static names a shared library to load"
 	pass "pmemctl.static is static and loads no library"
 else

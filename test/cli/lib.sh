@@ -57,6 +57,14 @@ flip() {
 		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 
+# lacks GREP-ARGS...: grep finds nothing (exit 1); an error reading is not
+# "nothing", as `! grep` would have it
+lacks() {
+	local rc=0
+	grep -q "$@" || rc=$?
+	[ "$rc" = 1 ] || { [ "$rc" = 0 ] || fail "grep $*: exit $rc"; return 1; }
+}
+
 # dirsum DIR: one checksum over every name (with its type and link target)
 # and every regular file's bytes under DIR: "the directory is unchanged"
 dirsum() {
