@@ -252,6 +252,9 @@ fi
 sync
 # Keep kernel messages from interleaving with the output dump.
 echo 1 >/proc/sys/kernel/printk
+# The BEGIN marker must start a line too: the scenario's stderr is this
+# console, where a progress line ends without a newline.
+echo
 echo "PMEMCTL-VM-OUT-BEGIN"
 cat /tmp/scenario.out
 # The END marker must start a line; if the output lacks a final newline we
