@@ -302,10 +302,13 @@ int cmd_destroy_namespace(int argc, char **argv, struct cmd_ctx *cc)
 				if (pmemctl_namespace_is_seed(ns) ||
 				    !cmd_match_namespace(ns, argv[0]))
 					continue;
-				if (!pmemctl_region_is_labelled(r) &&
-				    !pmemctl_namespace_in_use(ns))
-					continue;	/* nothing to wipe */
-				rc = pmemctl_namespace_destroy(ns, p.force);
+				/* label-less: nothing to wipe, or why not known */
+				rc = pmemctl_region_is_labelled(r) ? 1 :
+				     pmemctl_namespace_check_use(ns);
+				if (!rc)
+					continue;
+				if (rc > 0)
+					rc = pmemctl_namespace_destroy(ns, p.force);
 				if (rc && !first)
 					first = rc;
 				done += !rc;

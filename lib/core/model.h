@@ -71,9 +71,10 @@ struct platform_ops {
 	int (*ns_apply)(const struct ns_plan *plan);
 	/* Destroy a namespace planning allowed to go; the caller rescans. */
 	int (*ns_destroy)(struct pmemctl_namespace *ns);
-	/* Optional: whether a namespace is in use, as the platform sees it
-	 * (the live kernel: enabled), instead of planning reading its first
-	 * 8 KiB; in use needs --force to reconfigure or destroy. */
+	/* Optional: whether the platform has a namespace active (the live
+	 * kernel: enabled), which planning asks first: active is in use
+	 * (needs --force to reconfigure or destroy); an inactive one is
+	 * judged as on images, by its claim or, raw, by its media. */
 	bool (*ns_active)(struct pmemctl_namespace *ns);
 
 	/* Drivers: bind and unbind. */

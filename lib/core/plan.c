@@ -277,7 +277,12 @@ static int namespace_use(struct pmemctl_namespace *ns, enum ns_use *use,
 		*use = NS_ACTIVE;
 		return 0;
 	}
-	if (ns->mode != PMEMCTL_NS_MODE_RAW) {
+	/*
+	 * A layout the label or a claim says; the kernel's "memory" mode with
+	 * no claim (a region mapped with pages: e820, virtio-pmem) is not one
+	 */
+	if (ns->mode != PMEMCTL_NS_MODE_RAW &&
+	    (!active || ns->claim != CLAIM_NONE)) {
 		*use = NS_LAYOUT;
 		return 0;
 	}
@@ -287,12 +292,18 @@ static int namespace_use(struct pmemctl_namespace *ns, enum ns_use *use,
 	return rc;
 }
 
-PMEMCTL_EXPORT bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns)
+PMEMCTL_EXPORT int pmemctl_namespace_check_use(struct pmemctl_namespace *ns)
 {
 	char desc[DESC_LEN];
 	enum ns_use use;
+	int rc = namespace_use(ns, &use, desc, sizeof(desc));
 
-	return namespace_use(ns, &use, desc, sizeof(desc)) || use != NS_UNUSED;
+	return rc ? rc : use != NS_UNUSED;
+}
+
+PMEMCTL_EXPORT bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns)
+{
+	return pmemctl_namespace_check_use(ns) != 0;
 }
 
 /* -EBUSY with a message if @ns holds something and @force is not set. */
@@ -353,9 +364,12 @@ static int check_writable(struct pmemctl_region *r)
 	return -EROFS;
 }
 
-/* Reconfigure and destroy: a namespace, not in use unless forced. */
-static int check_target(struct pmemctl_namespace *ns, bool force,
-			const char *what, const char *seed_hint)
+/*
+ * Reconfigure and destroy: a namespace on a writable platform.  Whether it
+ * is in use (refuse_in_use) is asked last, after every argument is
+ * validated: on the live kernel the look binds a disabled namespace raw.
+ */
+static int check_target(struct pmemctl_namespace *ns, const char *seed_hint)
 {
 	struct pmemctl_region *r = ns->region;
 	int rc = check_writable(r);
@@ -367,7 +381,7 @@ static int check_target(struct pmemctl_namespace *ns, bool force,
 		    seed_hint);
 		return -EINVAL;
 	}
-	return refuse_in_use(ns, force, what);
+	return 0;
 }
 
 /* The platform carries the plan out; the new namespace is found afresh. */
@@ -420,8 +434,9 @@ pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
 	p.region = r;
 	p.target = ns;
 	p.force = spec->force;
-	rc = check_target(ns, spec->force, "reconfigure",
-			  "create a namespace instead");
+	rc = check_target(ns, "create a namespace instead");
+	if (!rc && !r->labelled)
+		rc = refuse_in_use(ns, spec->force, "reconfigure");
 	if (rc)
 		return rc;
 	if (!r->labelled) {
@@ -446,17 +461,17 @@ pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
 		return -EINVAL;
 	}
 	rc = check_btt_room(r, ns->devname, p.mode, p.size);
-	if (rc)
-		return rc;
-	return apply(&p, out);
+	rc = rc ?: refuse_in_use(ns, spec->force, "reconfigure");
+	return rc ? rc : apply(&p, out);
 }
 
 PMEMCTL_EXPORT int pmemctl_namespace_destroy(struct pmemctl_namespace *ns,
 					     bool force)
 {
 	struct pmemctl_region *r = ns->region;
-	int rc = check_target(ns, force, "destroy", "nothing to destroy");
+	int rc = check_target(ns, "nothing to destroy");
 
+	rc = rc ?: refuse_in_use(ns, force, "destroy");
 	if (rc)
 		return rc;
 	rc = r->bus->ops->ns_destroy(ns);

@@ -17,9 +17,10 @@
  *          --force), detach the claim, holder_class "", wipe the first
  *          8 KiB through the raw block device (kernel-raw.c: force_raw,
  *          O_EXCL), then set up again (-e) or size 0 (destroy).
- * label-less: create on its one namespace is -e's prep with --force;
- *          without, refused while active, or while disabled but claimed
- *          or holding an info block, a BTT backup or data (read raw).
+ * label-less: create on its one namespace is -e's prep.  Whether it
+ *          may be replaced is planning's (plan.c namespace_use): without
+ *          --force, refused while active, claimed, or holding an info
+ *          block, data or a BTT backup (read raw).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -14,6 +14,18 @@
 
 #include "tap.h"
 
+/* One byte of @ns's raw capacity at @off; whether it was written. */
+static bool set_byte(struct pmemctl_namespace *ns, uint64_t off, uint8_t v)
+{
+	struct pmemctl_media *m;
+	bool ok;
+
+	if (pmemctl_namespace_open_media(ns, &m))
+		return false;
+	ok = pmemctl_media_write(m, off, &v, 1) == 0;
+	return pmemctl_media_release(m) == 0 && ok;
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/pmemctl-api-XXXXXX", cmd[128], img[64];
@@ -108,7 +120,18 @@ int main(void)
 	ns_spec.mode = PMEMCTL_NS_MODE_RAW;
 	ns_spec.name = NULL;
 	tap_ok(&t, pmemctl_region_create_namespace(r, &ns_spec, &ns) == 0 &&
-	       ns && pmemctl_namespace_write_pfn(ns, &pfn, &ns) == 0 && ns &&
+	       ns && pmemctl_namespace_check_use(ns) == 0 &&
+	       !pmemctl_namespace_in_use(ns),
+	       "a fresh raw namespace is not in use");
+	tap_ok(&t, ns && set_byte(ns, 100, 'x') &&
+	       pmemctl_namespace_check_use(ns) == 1 &&
+	       pmemctl_namespace_in_use(ns) &&
+	       pmemctl_namespace_destroy(ns, false) == -EBUSY,
+	       "a byte in its first 8 KiB: in use, destroy refused without force");
+	tap_ok(&t, ns && set_byte(ns, 100, 0) &&
+	       pmemctl_namespace_check_use(ns) == 0,
+	       "the byte zeroed again: not in use");
+	tap_ok(&t, ns && pmemctl_namespace_write_pfn(ns, &pfn, &ns) == 0 && ns &&
 	       pmemctl_namespace_get_mode(ns) == PMEMCTL_NS_MODE_DEVDAX,
 	       "raw namespace made devdax by writing its info block");
 	tap_ok(&t, pmemctl_pfn_build(ctx, "api", &pfn16, area) == 0 &&

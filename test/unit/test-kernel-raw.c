@@ -126,6 +126,17 @@ static void make_tree(void)
 	put(R0 "/btt0.1/namespace", "namespace0.0");
 	put(R0 "/btt0.1/block/pmem0s", NULL);
 	link_rel(drv, R0 "/btt0.1/driver");
+	/* sector, disabled: its btt0.2 unbound but still attached */
+	put(R0 "/namespace0.1/size", "16777216");
+	put(R0 "/namespace0.1/mode", "safe");
+	put(R0 "/namespace0.1/holder", "btt0.2");
+	put(R0 "/namespace0.1/force_raw", "0");
+	put(R0 "/btt0.2/namespace", "namespace0.1");
+	/* "memory" with no claim (a region mapped with pages), disabled */
+	put(R0 "/namespace0.2/size", "16777216");
+	put(R0 "/namespace0.2/mode", "memory");
+	put(R0 "/namespace0.2/holder", "");
+	put(R0 "/namespace0.2/force_raw", "0");
 	/* raw, disabled */
 	put(R0 "/namespace0.3/size", "16777216");
 	put(R0 "/namespace0.3/mode", "raw");
@@ -251,7 +262,7 @@ static void test_lookup(struct tap *t, struct pmemctl_bus *bus)
 	       last_err);
 	put(R0 "/namespace0.5/size", "16777216");
 	put(R0 "/namespace0.5/mode", "raw");
-	tap_ok(t, count_ns(bus, "region0") == 4,
+	tap_ok(t, count_ns(bus, "region0") == 6,
 	       "region0 was not read by the lookups: iteration reads it now (%u namespaces)",
 	       count_ns(bus, "region0"));
 	tap_ok(t, count_ns(bus, "region1") == 1, "region1: its one namespace");
@@ -335,6 +346,50 @@ out:
 }
 
 /*
+ * Disabled is not empty.  namespace0.1 (its btt0.2 unbound, still
+ * attached) is refused by destroy and reconfigure without force, from
+ * sysfs alone.  namespace0.2, "memory" with no claim, holds no layout:
+ * its media are looked at, which here fails first (drivers_probe not
+ * writable) rather than calling it fsdax.  Nothing is written.
+ */
+static void test_disabled_in_use(struct tap *t, struct pmemctl_ctx *ctx)
+{
+	struct pmemctl_ns_spec spec = { .mode = PMEMCTL_NS_MODE_RAW };
+	struct pmemctl_namespace *ns = NULL, *out = NULL;
+	struct pmemctl_bus *bus = open_unread(t, ctx);
+	unsigned long long before = tree_hash();
+	char probe[4096];
+	int rc;
+
+	if (!bus || pmemctl_bus_find_namespace(bus, "namespace0.1", &ns))
+		goto out;
+	rc = pmemctl_namespace_destroy(ns, false);
+	tap_ok(t, rc == -EBUSY && strstr(last_err,
+	       "namespace0.1 is disabled but holds a sector layout; use --force to destroy it"),
+	       "destroy of a disabled claimed namespace: %d, %s", rc, last_err);
+	rc = pmemctl_namespace_reconfigure(ns, &spec, &out);
+	tap_ok(t, rc == -EBUSY && strstr(last_err,
+	       "namespace0.1 is disabled but holds a sector layout; use --force to reconfigure it"),
+	       "reconfigure of it: %d, %s", rc, last_err);
+	tap_ok(t, pmemctl_namespace_check_use(ns) == 1, "in use");
+	tap_ok(t, tree_hash() == before, "nothing written");
+	if (pmemctl_bus_find_namespace(bus, "namespace0.2", &ns))
+		goto out;
+	snprintf(probe, sizeof(probe), "%s/bus/nd/drivers_probe", root);
+	unlink(probe);
+	before = tree_hash();
+	rc = pmemctl_namespace_destroy(ns, false);
+	tap_ok(t, rc == -EACCES && strstr(last_err, "drivers_probe is not writable"),
+	       "unclaimed \"memory\" namespace: its media looked at, not called fsdax: %d, %s",
+	       rc, last_err);
+	tap_ok(t, tree_hash() == before, "nothing written");
+	put("bus/nd/drivers_probe", "");
+out:
+	if (bus)
+		pmemctl_bus_close(bus);
+}
+
+/*
  * The kernel's part, for namespace0.3: bind it (driver link, block
  * device) once force_raw is 1 and something was written to bind; unbind
  * it when its driver's unbind is written.  Ends after 20 s at most.
@@ -399,6 +454,7 @@ int main(void)
 	test_uuid_taken(&t, ctx);
 	test_dimm_refused(&t, ctx, refuse_relabel, "labels on nmem0",
 			  "namespace2.0 is active; use --force to replace it");
+	test_disabled_in_use(&t, ctx);
 	test_lookup(&t, bus);
 	sec = find_ns(bus, "namespace0.0");
 	raw = find_ns(bus, "namespace0.3");

@@ -535,12 +535,16 @@ int pmemctl_namespace_reconfigure(struct pmemctl_namespace *ns,
 				  struct pmemctl_namespace **out);
 int pmemctl_namespace_destroy(struct pmemctl_namespace *ns, bool force);
 /*
- * true if the namespace holds a layout, data in its first 8 KiB, or a BTT
- * backup info block check-btt could restore a BTT from; also when that
- * cannot be found out (out of memory, I/O error).  On the live kernel an
- * enabled namespace is in use, and a disabled raw one is read through its
- * raw block device (bound with force_raw for the look, then put back).
+ * Whether create, reconfigure or destroy would need @force for the
+ * namespace: it holds a layout, data in its first 8 KiB, or a BTT backup
+ * info block check-btt could restore a BTT from; on the live kernel also
+ * when it is enabled.  A disabled one there is read through its raw block
+ * device (bound with force_raw for the look, then put back), which needs
+ * root.  1 in use, 0 not, or -errno with a message when that cannot be
+ * found out (out of memory, I/O, not root).
  */
+int pmemctl_namespace_check_use(struct pmemctl_namespace *ns);
+/* pmemctl_namespace_check_use() != 0: an error counts as in use */
 bool pmemctl_namespace_in_use(struct pmemctl_namespace *ns);
 
 /* ---- info blocks ------------------------------------------------------- */
