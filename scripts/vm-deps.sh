@@ -87,32 +87,31 @@ download_kernel() {
     local tmp deb kv
     $SUDO mkdir -p "$CACHE"
     [ -w "$CACHE" ] || $SUDO chown "$(id -u):$(id -g)" "$CACHE"
-    tmp=$(mktemp -d "$CACHE/.dl.XXXXXX")
+    tmp=$(mktemp -d "$CACHE/.dl.XXXXXX") || return 1
     log "downloading $1"
     # apt-get download writes into the current directory. As root, apt's
     # sandbox user cannot write to a mktemp dir; make it world-writable.
-    chmod 0777 "$tmp"
-    if ! (cd "$tmp" && apt-get download -qq "$1"); then
+    # Every step is checked: called in a condition, set -e is off here, and
+    # a half-unpacked tree must never be marked complete.  depmod makes
+    # modules.dep & friends, as the package's postinst would.
+    if chmod 0777 "$tmp" && (cd "$tmp" && apt-get download -qq "$1") &&
+        deb=$(ls "$tmp"/*.deb) && log "unpacking $(basename "$deb")" &&
+        mkdir -p "$tmp/root" && dpkg-deb -x "$deb" "$tmp/root" &&
+        kv=$(basename "$(ls -d "$tmp"/root/lib/modules/*)") &&
+        /sbin/depmod -b "$tmp/root" "$kv" &&
+        rm -rf "$2" && mv "$tmp/root" "$2"; then
+        touch "$2/.complete"
         rm -rf "$tmp"
-        return 1
+        return 0
     fi
-    deb=$(ls "$tmp"/*.deb)
-    log "unpacking $(basename "$deb")"
-    rm -rf "$2"
-    mkdir -p "$tmp/root"
-    dpkg-deb -x "$deb" "$tmp/root"
-    kv=$(basename "$(ls -d "$tmp"/root/lib/modules/*)")
-    # Generate modules.dep & friends (what the package's postinst would do).
-    /sbin/depmod -b "$tmp/root" "$kv"
-    mv "$tmp/root" "$2"
-    touch "$2/.complete"
     rm -rf "$tmp"
+    return 1
 }
 
 kdir=$CACHE/$kpkg
 if ! have_kernel "$kdir" && ! download_kernel "$kpkg" "$kdir"; then
     # stale apt lists can name a kernel Debian has since replaced
-    apt_update_once
+    apt_update_once || log "apt-get update failed"
     kpkg=$(resolve_kpkg || true)
     kdir=$CACHE/$kpkg
     if [ -z "$kpkg" ] || { ! have_kernel "$kdir" && ! download_kernel "$kpkg" "$kdir"; }; then
