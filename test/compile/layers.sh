@@ -20,7 +20,15 @@ wrong_way() {
 	rm -rf "$tmp/t" && mkdir -p "$tmp/t" &&
 		cp -r "$src/lib" "$src/cmd" "$src/util" "$tmp/t/" || return 2
 	sed -i "1a #include \"$2\"" "$tmp/t/$1"
-	! "$src/scripts/check-layers.sh" "$tmp/t" 2>/dev/null
+	refused "$1: includes \"$2\""
+}
+
+# refused MESSAGE: check-layers fails on the copy (exit 1, not a shell
+# error) and names the file and what is wrong
+refused() {
+	local rc=0
+	"$src/scripts/check-layers.sh" "$tmp/t" 2>"$tmp/err" || rc=$?
+	[ "$rc" = 1 ] && grep -qF -- "check-layers: $1" "$tmp/err"
 }
 wrong_way lib/format/lsa.c model.h && ok "a format file including the model is refused" ||
 	fail "format -> core went unnoticed"
@@ -33,7 +41,7 @@ sysfs_outside() { # a sysfs path or <libudev.h> outside lib/platform/
 	rm -rf "$tmp/t" && mkdir -p "$tmp/t" &&
 		cp -r "$src/lib" "$src/cmd" "$src/util" "$tmp/t/" || return 2
 	printf '%s\n' "$2" >>"$tmp/t/$1"
-	! "$src/scripts/check-layers.sh" "$tmp/t" 2>/dev/null
+	refused "$1:$(wc -l <"$tmp/t/$1"):$2 (only lib/platform/"
 }
 sysfs_outside lib/core/bus.c 'static const char *p = "/sys/bus/nd/devices";' &&
 	ok "a sysfs path in the model is refused" || fail "core -> sysfs went unnoticed"

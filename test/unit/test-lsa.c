@@ -149,8 +149,24 @@ static void test_update(struct tap *t, struct pmemctl_ctx *ctx)
 	free(area);
 }
 
+/* Give both index blocks (@isz bytes each) of @area a valid checksum. */
+static void checksum_indexes(uint8_t *area, size_t isz)
+{
+	for (int i = 0; i < 2; i++) {
+		struct nd_namespace_index *idx =
+			(struct nd_namespace_index *)(area + i * isz);
+
+		put_le64(&idx->checksum,
+			 fletcher64_skip(idx, isz,
+					 offsetof(struct nd_namespace_index,
+						  checksum), 8));
+	}
+}
+
 /* Hostile areas: random corruption of a valid area never crashes and a
- * corrupted index is either rejected or still self-consistent. */
+ * corrupted index is either rejected or still self-consistent.  Every
+ * fourth area has its index checksums made valid again after the damage,
+ * so that damaged fields reach validation, not just the checksum test. */
 static void test_hostile(struct tap *t, struct pmemctl_ctx *ctx)
 {
 	uint8_t *area = calloc(1, FIXTURE_LSA_SIZE);
@@ -162,12 +178,17 @@ static void test_hostile(struct tap *t, struct pmemctl_ctx *ctx)
 	for (int iter = 0; iter < 3000; iter++) {
 		struct pmemctl_lsa *lsa = NULL;
 
+		size_t isz;
+
 		lsa_init(ctx, m, "mem", iter & 1 ? PMEMCTL_LABEL_V1_2
 						 : PMEMCTL_LABEL_V1_1);
+		isz = get_le64(&((struct nd_namespace_index *)area)->mysize);
 		for (int k = 0; k < 1 + iter % 8; k++) {
 			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 			area[(seed >> 33) % 1024] ^= (uint8_t)(seed >> 17);
 		}
+		if (iter % 4 == 3)
+			checksum_indexes(area, isz);
 		if (lsa_load(ctx, m, "mem", &lsa) == 0) {
 			unsigned nslot = pmemctl_lsa_get_nslot(lsa);
 

@@ -88,6 +88,7 @@ ndctl disable-namespace $rns >&2
 run d-raw-disabled true
 run d-raw-destroy pmemctl destroy-namespace $rns
 ndctl enable-namespace $rns >&2 || true
+section d-raw-data; { dd if=/dev/$(bdev $rns) bs=8 count=1 2>/dev/null || true; }; echo
 dd if=/dev/zero of=/dev/$(bdev $rns) bs=8192 count=1 conv=fsync 2>/dev/null ||
     true
 ndctl disable-namespace $rns >&2 || true
@@ -151,6 +152,12 @@ check eq "d-destroy, d-reconf: the data reads back" \
 refused d-raw-destroy 4 \
     "$rns is disabled but holds data in its first 8 KiB; use --force to destroy it" \
     d-raw-disabled
+# one error line (destroy's "destroyed N namespaces" summary aside, as ndctl's)
+for c in d-destroy d-reconf d-raw-destroy; do
+    check eq "$c: says it in one line" 1 \
+        "$(vm_section "$out" run-$c | sed 1d | grep -v '^destroyed [0-9]* namespace' | grep -c .)"
+done
+check eq "d-raw-destroy: the data reads back" precious "$(vm_section "$out" d-raw-data)"
 check eq "d-empty-destroy: exit 0" rc=0 "$(rc d-empty-destroy)"
 check eq "d-empty-destroy: one namespace fewer" \
     $(($(nns d-raw-disabled) - 1)) "$(nns d-empty-destroy)"
