@@ -235,7 +235,7 @@ static int media_contents(struct pmemctl_namespace *ns, char *desc,
 	struct pmemctl_media *m;
 	const char *what;
 	uint64_t at = 0;
-	int undo, rc = ns->region->bus->ops->ns_open_media(ns, 0, &m);
+	int undo, rc = pmemctl_namespace_open_raw(ns, 0, &m);
 
 	desc[0] = '\0';
 	if (rc)
